@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+MO     := petition/translations/en/LC_MESSAGES/messages.mo
+PO     := petition/translations/en/LC_MESSAGES/messages.po
+
+.PHONY: run test bench install translations extract-messages clean
+
+run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
+	$(PY) -m petition.devstack
+
+test: install translations ## the whole suite (set DATABASE_URL to run it on PostgreSQL)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install translations ## benchmarks side by side with their baselines (see bench/)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import flask, rq, flask_babel, pytest"  # fail here, not later, if pip did
+	touch $(STAMP)
+
+translations: $(MO)
+
+$(MO): $(PO) $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -d petition/translations -f -q 2>/dev/null || $(VENV)/bin/pybabel compile -d petition/translations -f
+
+extract-messages: install ## refresh the catalog after changing user-facing strings
+	$(VENV)/bin/pybabel extract -F petition/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project=petition --ignore-dirs='.venv instance .git bench' -o petition/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i petition/translations/messages.pot -d petition/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

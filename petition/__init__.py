@@ -1,0 +1,75 @@
+"""The petition platform. `create_app()` builds the app; nothing runs at import."""
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import ROOT, check_production, load_settings
+
+
+def create_app(overrides=None):
+    """Build the app: config -> extensions -> blueprints -> errors -> CLI.
+
+    `overrides` (a dict) wins over the environment; tests pass theirs here.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_settings())
+    if overrides:
+        app.config.update(overrides)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    check_production(app.config)
+    if app.config.get("PROXY_COUNT"):
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    _configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    from . import i18n, jobs, security
+    from .extensions import babel, csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app):
+    from .views import blueprints
+
+    for blueprint in blueprints(app):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app):
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app):
+    from . import cli
+
+    cli.init_app(app)
+
+
+def _configure_logging(app):
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=app.config.get("LOG_LEVEL", "INFO"),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )

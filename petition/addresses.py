@@ -1,0 +1,23 @@
+"""Email addresses: the canonical form that deduplicates signers."""
+import unicodedata
+
+#: Domains where dots in the local part are ignored, mapped to one domain.
+GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def canonical_email(address):
+    """Trimmed, NFKC-normalised, lower-cased; `+tag` dropped; Gmail dots dropped.
+
+    `Jean.Dupont+ft@GMAIL.com` and `jeandupont@googlemail.com` are one person.
+    """
+    address = unicodedata.normalize("NFKC", address.strip()).lower()
+    local, _, domain = address.rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        domain = GMAIL_DOMAINS[domain]
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def domain_of(address):
+    return address.rpartition("@")[2].strip().lower()

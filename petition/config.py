@@ -1,0 +1,107 @@
+"""Settings read from the environment (and a `.env` file when present).
+
+`load_settings()` is called by the app factory; importing this module does
+nothing. Every variable is documented in README.md, section Configuration.
+"""
+import os
+from pathlib import Path
+
+#: The placeholder key of development; production refuses to start with it.
+DEV_SECRET_KEY = "dev-not-secret-change-me"
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value, default=False):
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value, default):
+    return int(value) if value not in (None, "") else default
+
+
+
+def load_settings(environ=None):
+    """Return a dict of Flask settings built from environment variables."""
+    if environ is None:
+        _load_dotenv()
+        environ = os.environ
+    get = environ.get
+    env = get("APP_ENV", "development")
+    instance = Path(get("INSTANCE_PATH", ROOT / "instance"))
+    settings = {
+        "APP_ENV": env,
+        "SECRET_KEY": get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(get("DATABASE_URL"), instance),
+        "REDIS_URL": get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "BASE_URL": get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_SERVER": get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int(get("MAIL_PORT"), 8025),
+        "MAIL_USE_TLS": _bool(get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": get(
+            "MAIL_DEFAULT_SENDER", "Pétitions French Tech <petition@localhost>"
+        ),
+        "MAIL_SUPPRESS_SEND": False,
+        "CONFIRM_TOKEN_MAX_AGE": _int(get("CONFIRM_TOKEN_MAX_AGE"), 30 * 86400),
+        "MAX_EMAILS_PER_SIGNATURE": _int(get("MAX_EMAILS_PER_SIGNATURE"), 5),
+        # Seconds between SMTP retries: temporary failures are retried for hours.
+        "MAIL_RETRY_INTERVALS": _intervals(
+            get("MAIL_RETRY_INTERVALS"), [30, 60, 300, 900, 1800, 3600, 3600, 7200, 7200]
+        ),
+        "DEV_MAIL_DIR": get("DEV_MAIL_DIR") or None,
+        "PROXY_COUNT": _int(get("PROXY_COUNT"), 0),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,  # the session bounds it; a long form read is fine
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "petition" / "translations"),
+        "LANGUAGES": ["fr", "en"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    return settings
+
+
+def _intervals(value, default):
+    if not value:
+        return default
+    return [int(v) for v in value.split(",") if v.strip()]
+
+
+def _database_url(url, instance):
+    if not url:
+        return f"sqlite:///{instance / 'petition.db'}"
+    # Heroku-style URLs and plain postgresql:// use psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _load_dotenv():
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # pragma: no cover - listed in requirements
+        return
+    load_dotenv(ROOT / ".env", override=False)
+
+
+def check_production(settings):
+    """Refuse to start production with a missing or development secret."""
+    if settings.get("APP_ENV") != "production":
+        return
+    key = settings.get("SECRET_KEY")
+    if not key or key == DEV_SECRET_KEY or len(key) < 16:
+        raise RuntimeError(
+            "SECRET_KEY is missing or is the development default. "
+            "Set SECRET_KEY to a long random value (e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) "
+            "before starting with APP_ENV=production."
+        )

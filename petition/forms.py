@@ -1,0 +1,140 @@
+"""Input rules of the public forms. Messages are in the user's language."""
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from .categories import LABELS
+from .models import CATEGORIES
+
+POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
+URL_IN_TEXT = re.compile(r"(https?://|www\.|\w\.(?:com|fr|net|org|io|ru|xyz)\b)", re.I)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ValidEmail:
+    """Syntax check with email-validator; DNS only where configured (none in tests)."""
+
+    def __call__(self, form, field):
+        try:
+            validate_email(
+                field.data or "",
+                check_deliverability=current_app.config.get("EMAIL_CHECK_DNS", False),
+            )
+        except EmailNotValidError:
+            raise ValidationError(_l("Cette adresse e-mail n'est pas valide."))
+
+
+class NoUrl:
+    def __call__(self, form, field):
+        if field.data and URL_IN_TEXT.search(field.data):
+            raise ValidationError(_l("Un nom ne peut pas contenir d'adresse web."))
+
+
+def valid_siren_or_siret(form, field):
+    digits = re.sub(r"\s+", "", field.data or "")
+    if not digits:
+        return
+    if len(digits) == 9 and stdnum_siren.is_valid(digits):
+        field.data = digits
+        return
+    if len(digits) == 14 and stdnum_siret.is_valid(digits):
+        field.data = digits
+        return
+    raise ValidationError(
+        _l("Numéro SIREN (9 chiffres) ou SIRET (14 chiffres) invalide : vérifiez la clé.")
+    )
+
+
+def valid_postal_code(form, field):
+    if not POSTAL_CODE.match(field.data or ""):
+        raise ValidationError(_l("Le code postal doit comporter 5 chiffres (ex. 42000)."))
+
+
+class SignForm(FlaskForm):
+    first_name = StringField(
+        _l("Prénom"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100), NoUrl()],
+        render_kw={"autocomplete": "given-name"},
+    )
+    last_name = StringField(
+        _l("Nom"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100), NoUrl()],
+        render_kw={"autocomplete": "family-name"},
+    )
+    email = EmailField(
+        _l("Adresse e-mail"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Indiquez votre adresse e-mail.")),
+            Length(max=254),
+            ValidEmail(),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    postal_code = StringField(
+        _l("Code postal"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Indiquez votre code postal.")), valid_postal_code],
+        render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": 5},
+    )
+    commune = SelectField(_l("Commune"), choices=[], validate_choice=False)
+    category = SelectField(
+        _l("Vous êtes"),
+        choices=[],
+        validators=[InputRequired(_l("Choisissez une catégorie."))],
+    )
+    organisation = StringField(
+        _l("Organisation (facultatif)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    siren = StringField(
+        _l("SIREN ou SIRET (facultatif)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=20), valid_siren_or_siret],
+        render_kw={"inputmode": "numeric"},
+    )
+    public = BooleanField(_l("Afficher mon nom sur la liste publique des soutiens"))
+    consent = BooleanField(
+        _l("J'accepte le traitement de mes données pour cette pétition"),
+        validators=[DataRequired(_l("Votre accord est nécessaire pour signer."))],
+    )
+    # Honeypot: hidden from people, filled by naive bots.
+    website = StringField(_l("Ne pas remplir"), filters=[_strip])
+    submit = SubmitField(_l("Je signe"))
+
+    def __init__(self, petition, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.petition = petition
+        self.category.choices = [("", _l("— Choisir —"))] + [
+            (key, LABELS[key]) for key in CATEGORIES
+        ]
+        names = petition.commune_names
+        self.commune.choices = [("", _l("— Selon le code postal —"))] + [
+            (n, n) for n in names
+        ]
+
+    def validate_category(self, field):
+        if field.data not in CATEGORIES:
+            raise ValidationError(_l("Choisissez une catégorie dans la liste."))
+
+    def validate_commune(self, field):
+        if field.data and field.data not in self.petition.commune_names:
+            raise ValidationError(_l("Choisissez une commune dans la liste."))
+
+    def resolved_commune(self):
+        """The chosen commune, else the one the postal code designates, else None."""
+        return self.commune.data or self.petition.commune_for(self.postal_code.data)

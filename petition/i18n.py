@@ -1,0 +1,45 @@
+"""Language choice: `?lang=` on any page, then the `lang` cookie, then the
+browser's Accept-Language; French by default."""
+from urllib.parse import urlencode
+
+from flask import current_app, g, request
+from flask_babel import get_locale
+
+COOKIE = "lang"
+
+
+def select_locale():
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        g.set_lang_cookie = asked
+        return asked
+    cookie = request.cookies.get(COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language():
+    return str(get_locale() or "fr")
+
+
+def switch_url(lang):
+    """The current page in another language (same path, `lang` replaced)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def init_app(app):
+    @app.context_processor
+    def language_helpers():
+        return {"current_language": current_language, "switch_url": switch_url}
+
+    @app.after_request
+    def remember_language(response):
+        lang = g.get("set_lang_cookie")
+        if lang and not g.get("no_cookies"):
+            response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response

@@ -1,0 +1,80 @@
+"""Redis, the RQ queues, and the job class that runs every job in an app context.
+
+The job class is set on the queues and on the worker, so a job finds its app
+context under a forking worker, a `SimpleWorker` (tests) and `is_async=False`.
+"""
+import logging
+
+from flask import current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.job import Job
+
+log = logging.getLogger(__name__)
+
+EMAIL_QUEUE = "emails"
+DEFAULT_QUEUE = "default"
+QUEUES = (EMAIL_QUEUE, DEFAULT_QUEUE)
+
+#: The app jobs run in when no app context is pushed (set by worker.py).
+_worker_app = None
+
+
+def bind_worker_app(app):
+    global _worker_app
+    _worker_app = app
+
+
+class AppJob(Job):
+    """A job that runs inside an application context."""
+
+    def perform(self):
+        if has_app_context():
+            return super().perform()
+        if _worker_app is None:
+            raise RuntimeError("No Flask app bound: start jobs through worker.py")
+        with _worker_app.app_context():
+            return super().perform()
+
+
+def make_redis(url):
+    """A client for REDIS_URL (redis://, rediss:// or unix://). Connects lazily."""
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
+                          health_check_interval=30)
+
+
+def redis():
+    """The current app's Redis client."""
+    return current_app.extensions["redis"]
+
+
+def queue(name=EMAIL_QUEUE, connection=None):
+    return Queue(name, connection=connection or redis(), job_class=AppJob)
+
+
+def email_retry():
+    intervals = current_app.config["MAIL_RETRY_INTERVALS"]
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def enqueue_email(task, signature_id):
+    """Queue one email job; False when Redis is unreachable (the sweeper retries).
+
+    `task` is the dotted path of a function in petition.tasks.
+    """
+    try:
+        queue(EMAIL_QUEUE).enqueue_call(
+            f"petition.tasks.{task}", args=(signature_id,),
+            retry=email_retry(), failure_ttl=30 * 86400,
+            description=f"{task}({signature_id})",
+        )
+    except RedisError:
+        log.exception("Could not enqueue %s for signature %s", task, signature_id)
+        return False
+    return True
+
+
+def enqueue(task, *args, queue_name=DEFAULT_QUEUE):
+    """Queue a chore (no retry policy beyond RQ's defaults); raises on Redis errors."""
+    return queue(queue_name).enqueue_call(f"petition.tasks.{task}", args=args)

@@ -1,0 +1,43 @@
+"""Response headers: a Content-Security-Policy with per-request nonces (no
+inline script runs without one), no framing except where a view allows it,
+and the usual hardening headers. HSTS in production only."""
+import secrets
+
+from flask import g
+
+
+def csp_nonce():
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def allow_framing():
+    """Called by a view whose page may be put in an iframe on any site (embed)."""
+    g.allow_framing = True
+
+
+def init_app(app):
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def security_headers(response):
+        framing = "*" if g.get("allow_framing") else "'none'"
+        policy = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{csp_nonce()}'; "
+            "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "font-src 'self'; object-src 'none'; base-uri 'none'; "
+            f"form-action 'self'; frame-ancestors {framing}"
+        )
+        response.headers.setdefault("Content-Security-Policy", policy)
+        if not g.get("allow_framing"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("APP_ENV") == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response

@@ -1,0 +1,99 @@
+"""Creating and editing petitions: one set of rules for the CLI and the web."""
+import re
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import POSTAL_CODE
+from ..models import Commune, Petition, PetitionState
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class PetitionError(ValueError):
+    """A petition field breaks a rule; the message is for people."""
+
+
+def parse_communes(text):
+    """`Nice:06000,06100;Cannes:06400` -> [("Nice", "06000"), ("Nice", "06100"), …]."""
+    pairs = []
+    for chunk in filter(None, (c.strip() for c in re.split(r"[;\n]", text or ""))):
+        name, _sep, codes = chunk.partition(":")
+        name = name.strip()
+        if not name or not codes.strip():
+            raise PetitionError(_("Commune « %(c)s » : écrivez Nom:code postal.", c=chunk))
+        for code in filter(None, (c.strip() for c in codes.split(","))):
+            if not POSTAL_CODE.match(code):
+                raise PetitionError(_("Code postal invalide : %(c)s", c=code))
+            pairs.append((name, code))
+    return pairs
+
+
+def _aware(value):
+    if value is None or value.tzinfo:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def validate(fields, petition=None):
+    slug = fields.get("slug", petition.slug if petition else "")
+    if not SLUG.match(slug or "") or len(slug) > 80:
+        raise PetitionError(_("Adresse courte invalide : lettres minuscules, chiffres et tirets."))
+    taken = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
+    if taken and (petition is None or taken != petition.id):
+        raise PetitionError(_("Cette adresse courte est déjà prise."))
+    if not (fields.get("title") or "").strip() or len(fields["title"]) > 200:
+        raise PetitionError(_("Le titre est obligatoire (200 caractères au plus)."))
+    if not (fields.get("territory") or "").strip():
+        raise PetitionError(_("Le territoire est obligatoire."))
+    goal = fields.get("goal")
+    if not isinstance(goal, int) or goal <= 0:
+        raise PetitionError(_("L'objectif doit être un nombre entier positif."))
+    if fields.get("state") not in PetitionState.ALL:
+        raise PetitionError(_("État inconnu."))
+    opens, closes = _aware(fields.get("opens_at")), _aware(fields.get("closes_at"))
+    if opens and closes and closes <= opens:
+        raise PetitionError(_("La date de clôture doit suivre la date d'ouverture."))
+
+
+def save(fields, communes=(), petition=None):
+    """Create (petition=None) or update a petition; commits. Raises PetitionError."""
+    validate(fields, petition)
+    if petition is None:
+        petition = Petition()
+        db.session.add(petition)
+    for key in ("slug", "title", "description", "territory", "goal", "state",
+                "controller_name", "controller_email", "controller_address",
+                "retention_days"):
+        if key in fields and fields[key] is not None:
+            setattr(petition, key, fields[key].strip() if isinstance(fields[key], str) else fields[key])
+    petition.opens_at = _aware(fields.get("opens_at"))
+    petition.closes_at = _aware(fields.get("closes_at"))
+    petition.communes = [Commune(name=n, postal_code=c) for n, c in dict.fromkeys(communes)]
+    db.session.commit()
+    return petition
+
+
+def parse_date(text):
+    if not text:
+        return None
+    try:
+        return _aware(datetime.fromisoformat(text))
+    except ValueError:
+        raise PetitionError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
+
+
+def get_public(slug):
+    """A petition the public may see (open or closed, never draft), or None."""
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    if petition is None or petition.state == PetitionState.DRAFT:
+        return None
+    return petition
+
+
+def list_public():
+    return db.session.scalars(
+        select(Petition).where(Petition.state != PetitionState.DRAFT).order_by(Petition.title)
+    ).all()

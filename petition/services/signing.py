@@ -1,0 +1,156 @@
+"""Signing and confirming: the path of one signature.
+
+`sign` stores a pending row (the unique constraint settles races) and queues
+the right email; `confirm` moves pending -> verified and the count with it,
+in one transaction, by guarded updates.
+"""
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs, tokens
+from ..addresses import canonical_email, domain_of
+from ..extensions import db
+from ..models import Petition, Signature, SignatureState, utcnow
+from . import counters
+
+log = logging.getLogger(__name__)
+
+
+class PetitionClosed(Exception):
+    """Signing or confirming a petition that is not open."""
+
+
+def hash_ip(ip):
+    """A keyed hash: the same IP gives the same value, the value gives no IP."""
+    if not ip:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
+
+
+def sign(petition, data, ip=None, locale="fr"):
+    """Record a signature request and queue its email; returns the Signature.
+
+    `data` holds the cleaned form fields. Whatever happened (new, pending
+    again, already verified), the caller shows the same page.
+    """
+    if not petition.is_open():
+        raise PetitionClosed(petition.slug)
+    canonical = canonical_email(data["email"])
+    signature = Signature(
+        petition_id=petition.id, status=SignatureState.PENDING,
+        first_name=data["first_name"], last_name=data["last_name"],
+        email=data["email"], canonical_email=canonical,
+        postal_code=data["postal_code"], commune=data.get("commune"),
+        category=data["category"], organisation=data.get("organisation") or None,
+        siren=data.get("siren") or None, public=bool(data.get("public")),
+        locale=locale, ip_hash=hash_ip(ip), email_domain=domain_of(canonical),
+        email_count=1, email_queued_at=utcnow(),
+    )
+    db.session.add(signature)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _sign_again(petition.id, canonical)
+    _queue(signature.id, "send_confirmation")
+    return signature
+
+
+def _sign_again(petition_id, canonical):
+    """The address already signed: re-send the right email, under the cap."""
+    signature = db.session.scalars(
+        select(Signature).where(
+            Signature.petition_id == petition_id,
+            Signature.canonical_email == canonical,
+        )
+    ).one()
+    task = {
+        SignatureState.PENDING: "send_confirmation",
+        SignatureState.VERIFIED: "send_already_signed",
+    }.get(signature.status)
+    if task is None:  # invalidated: no email, and the page says nothing either
+        return signature
+    cap = current_app.config["MAX_EMAILS_PER_SIGNATURE"]
+    moved = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.email_count < cap)
+        .values(email_count=Signature.email_count + 1, email_queued_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if moved:
+        _queue(signature.id, task)
+    else:
+        log.info("Email cap reached for signature %s", signature.id)
+    return signature
+
+
+def _queue(signature_id, task):
+    if jobs.enqueue_email(task, signature_id):
+        return
+    # Redis is down: the row stays, marked unqueued, for the sweeper.
+    db.session.execute(
+        update(Signature).where(Signature.id == signature_id).values(email_queued_at=None)
+    )
+    db.session.commit()
+
+
+@dataclass
+class Confirmation:
+    """What a confirmation token leads to."""
+
+    outcome: str  # "ready", "confirmed", "already", "invalid", "expired", "closed"
+    signature: Signature = None
+    petition: Petition = None
+
+
+def confirm_token(signature_id):
+    return tokens.make("confirm", {"s": signature_id})
+
+
+def inspect(token):
+    """Read a confirmation token without changing anything (the GET page)."""
+    try:
+        payload = tokens.read("confirm", token)
+        signature_id = int(payload["s"])
+    except tokens.TokenError as exc:
+        return Confirmation(exc.reason)
+    except (KeyError, TypeError, ValueError):
+        return Confirmation("invalid")
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.status in (
+        SignatureState.WITHDRAWN, SignatureState.INVALIDATED
+    ):
+        return Confirmation("invalid", petition=signature and signature.petition)
+    petition = signature.petition
+    if signature.status == SignatureState.VERIFIED:
+        return Confirmation("already", signature, petition)
+    if not petition.is_open():
+        return Confirmation("closed", signature, petition)
+    return Confirmation("ready", signature, petition)
+
+
+def confirm(token):
+    """Verify the signature the token names; harmless when repeated."""
+    found = inspect(token)
+    if found.outcome != "ready":
+        return found
+    signature = found.signature
+    moved = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.status == SignatureState.PENDING)
+        .values(status=SignatureState.VERIFIED, verified_at=utcnow())
+    ).rowcount
+    if moved:
+        counters.adjust(signature.petition_id, +1)
+    db.session.commit()
+    if moved:
+        counters.changed(signature.petition_id)
+    db.session.refresh(found.petition)
+    return Confirmation("confirmed" if moved else "already", signature, found.petition)

@@ -1,0 +1,68 @@
+"""Withdrawing a signature (RGPD): it leaves the count, the export and the
+public list at once, and its personal data are erased. The row stays, emptied,
+so a replayed token is refused; the person may sign again later."""
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from .. import tokens
+from ..extensions import db
+from ..models import Petition, Signature, SignatureState, utcnow
+from ..urls import external_url
+from . import counters
+
+#: Columns emptied on withdrawal and at the end of retention.
+PERSONAL_FIELDS = dict(
+    first_name=None, last_name=None, email=None, canonical_email=None,
+    organisation=None, siren=None, ip_hash=None, public=False,
+)
+
+
+def withdraw_token(signature_id):
+    return tokens.make("withdraw", {"s": signature_id})
+
+
+def withdraw_url(signature):
+    return external_url("public.withdraw", token=withdraw_token(signature.id))
+
+
+@dataclass
+class Withdrawal:
+    outcome: str  # "ready", "withdrawn", "already", "invalid", "expired"
+    signature: Signature = None
+    petition: Petition = None
+
+
+def inspect(token):
+    try:
+        signature_id = int(tokens.read("withdraw", token)["s"])
+    except tokens.TokenError as exc:
+        return Withdrawal(exc.reason)
+    except (KeyError, TypeError, ValueError):
+        return Withdrawal("invalid")
+    signature = db.session.get(Signature, signature_id)
+    if signature is None:
+        return Withdrawal("invalid")
+    if signature.status == SignatureState.WITHDRAWN:
+        return Withdrawal("already", signature, signature.petition)
+    return Withdrawal("ready", signature, signature.petition)
+
+
+def withdraw(token):
+    found = inspect(token)
+    if found.outcome != "ready":
+        return found
+    signature = found.signature
+    was_verified = signature.status == SignatureState.VERIFIED
+    moved = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.status == signature.status)
+        .values(status=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **PERSONAL_FIELDS)
+    ).rowcount
+    if moved and was_verified:
+        counters.adjust(signature.petition_id, -1)
+    db.session.commit()
+    if moved and was_verified:
+        counters.changed(signature.petition_id)
+    db.session.refresh(signature)
+    return Withdrawal("withdrawn" if moved else "already", signature, found.petition)

@@ -1,0 +1,55 @@
+"""What the worker runs: one function per email or chore, given ids.
+
+Jobs reload their row and do nothing if its state has moved on. SMTP errors
+raise, so RQ retries with backoff; a permanent refusal (5xx) is recorded on
+the signature and shown to organisers instead of being retried.
+"""
+import logging
+import smtplib
+
+from . import mail as emails
+from .extensions import db, mail
+from .models import Signature, SignatureState, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def send_confirmation(signature_id):
+    return _send(signature_id, SignatureState.PENDING, emails.confirmation)
+
+
+def send_already_signed(signature_id):
+    return _send(signature_id, SignatureState.VERIFIED, emails.already_signed)
+
+
+def _send(signature_id, expected_status, build):
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.status != expected_status or not signature.email:
+        log.info("Signature %s moved on; %s not sent", signature_id, build.__name__)
+        return "skipped"
+    message = build(signature)
+    try:
+        mail.send(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _msg in exc.recipients.values()]
+        if codes and min(codes) >= 500:
+            return _record_failure(signature, f"{codes[0]} recipient refused")
+        raise
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            return _record_failure(signature, f"{exc.smtp_code} {exc.smtp_error!r}")
+        raise
+    signature.email_sent_at = utcnow()
+    signature.email_failed_at = None
+    signature.email_error = None
+    db.session.commit()
+    log.info("Sent %s for signature %s", build.__name__, signature_id)
+    return "sent"
+
+
+def _record_failure(signature, error):
+    log.error("Permanent mail failure for signature %s: %s", signature.id, error)
+    signature.email_failed_at = utcnow()
+    signature.email_error = error[:500]
+    db.session.commit()
+    return "failed"

@@ -1,0 +1,53 @@
+"""Signed, expiring tokens: one salt per purpose, so a token made for one
+purpose (confirm a signature) is never accepted for another (withdraw it)."""
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+
+#: purpose -> salt. A new purpose gets a new salt, never a shared one.
+SALTS = {
+    "confirm": "petition.signature.confirm.v1",
+    "withdraw": "petition.signature.withdraw.v1",
+    "invite": "petition.organizer.invite.v1",
+    "reset": "petition.organizer.reset.v1",
+}
+
+#: purpose -> config key holding its max age in seconds.
+MAX_AGE_KEYS = {
+    "confirm": "CONFIRM_TOKEN_MAX_AGE",
+    "withdraw": "WITHDRAW_TOKEN_MAX_AGE",
+    "invite": "INVITE_TOKEN_MAX_AGE",
+    "reset": "RESET_TOKEN_MAX_AGE",
+}
+DEFAULT_MAX_AGE = {
+    "confirm": 30 * 86400,
+    "withdraw": 400 * 86400,
+    "invite": 7 * 86400,
+    "reset": 3600,
+}
+
+
+class TokenError(Exception):
+    """The token is tampered with, expired, or made for another purpose."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason  # "expired" or "invalid"
+
+
+def _serializer(purpose):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
+
+
+def make(purpose, payload):
+    return _serializer(purpose).dumps(payload)
+
+
+def read(purpose, token):
+    """Return the payload, or raise TokenError("expired" | "invalid")."""
+    max_age = current_app.config.get(MAX_AGE_KEYS[purpose], DEFAULT_MAX_AGE[purpose])
+    try:
+        return _serializer(purpose).loads(token, max_age=max_age)
+    except BadData as exc:
+        # SignatureExpired is a BadData whose signature was good: say "expired".
+        reason = "expired" if isinstance(exc, SignatureExpired) else "invalid"
+        raise TokenError(reason) from None

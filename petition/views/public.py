@@ -1,0 +1,90 @@
+"""The public side: petitions, the sign form, confirmation, withdrawal."""
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from ..forms import SignForm
+from ..markdown import render as render_markdown
+from ..services import petitions, signing, withdrawal
+
+bp = Blueprint("public", __name__)
+
+
+def _petition_or_404(slug):
+    petition = petitions.get_public(slug)
+    if petition is None:
+        abort(404)
+    return petition
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", petitions=petitions.list_public())
+
+
+@bp.route("/p/<slug>", methods=["GET", "POST"])
+def petition(slug):
+    petition = _petition_or_404(slug)
+    form = SignForm(petition)
+    if request.method == "POST":
+        if not petition.is_open():
+            return _page(petition, form, closed_attempt=True), 400
+        if form.validate_on_submit():
+            if not form.website.data:  # honeypot filled: a bot; show the same page
+                signing.sign(petition, _clean(form), ip=request.remote_addr,
+                             locale=str(get_locale()))
+            return redirect(url_for(".check_inbox", slug=slug))
+        return _page(petition, form), 400
+    return _page(petition, form)
+
+
+def _clean(form):
+    data = {name: form[name].data for name in (
+        "first_name", "last_name", "email", "postal_code", "category",
+        "organisation", "siren", "public")}
+    data["commune"] = form.resolved_commune()
+    return data
+
+
+def _page(petition, form, closed_attempt=False):
+    return render_template(
+        "petition.html", petition=petition, form=form,
+        description=render_markdown(petition.description), closed_attempt=closed_attempt,
+    )
+
+
+@bp.get("/p/<slug>/merci")
+def check_inbox(slug):
+    return render_template("check_inbox.html", petition=_petition_or_404(slug))
+
+
+@bp.get("/p/<slug>/confidentialite")
+def privacy(slug):
+    return render_template("privacy.html", petition=_petition_or_404(slug))
+
+
+@bp.get("/confirm/<token>")
+def confirm(token):
+    found = signing.inspect(token)
+    return render_template("confirm.html", found=found), _status(found.outcome)
+
+
+@bp.post("/confirm/<token>")
+def confirm_post(token):
+    found = signing.confirm(token)
+    return render_template("confirm.html", found=found), _status(found.outcome)
+
+
+@bp.get("/withdraw/<token>")
+def withdraw(token):
+    found = withdrawal.inspect(token)
+    return render_template("withdraw.html", found=found), _status(found.outcome)
+
+
+@bp.post("/withdraw/<token>")
+def withdraw_post(token):
+    found = withdrawal.withdraw(token)
+    return render_template("withdraw.html", found=found), _status(found.outcome)
+
+
+def _status(outcome):
+    return 400 if outcome in ("invalid", "expired", "closed") else 200

@@ -1,0 +1,121 @@
+"""The signing flow end to end: form -> pending row -> queued email -> SMTP ->
+link -> button -> verified and counted."""
+from sqlalchemy import func, select
+
+from petition.extensions import db
+from petition.models import Petition, Signature, SignatureState
+
+from conftest import csrf_from, link_in, mail_html, mail_text, post_signature
+
+
+def count_of(petition):
+    db.session.expire_all()
+    return db.session.get(Petition, petition.id).signature_count
+
+
+def test_sign_confirm_counts_one(client, petition, smtp_sink, run_jobs):
+    response = post_signature(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/p/saint-etienne/merci")
+    assert smtp_sink.messages == [], "the web request must not send mail itself"
+
+    assert run_jobs() == 1
+    (message,) = smtp_sink.messages
+    assert message["To"] == "jeandupont@gmail.com"
+    assert "Saint-Étienne French Tech" in message["Subject"]
+    assert "Saint-Étienne French Tech" in mail_text(message)
+    assert "/confirm/" in mail_html(message)
+
+    path = link_in(message, "/confirm/")
+    page = client.get(path)  # what a mail scanner prefetches: confirms nothing
+    assert page.status_code == 200
+    assert "Je confirme ma signature" in page.get_data(as_text=True)
+    assert count_of(petition) == 0
+
+    done = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert done.status_code == 200
+    assert "votre signature est confirmée" in done.get_data(as_text=True)
+    assert count_of(petition) == 1
+    signature = db.session.scalars(select(Signature)).one()
+    assert signature.status == SignatureState.VERIFIED and signature.verified_at
+
+    again = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert again.status_code == 200, "confirming twice is harmless"
+    assert count_of(petition) == 1
+    assert "1" in client.get("/p/saint-etienne").get_data(as_text=True)
+
+
+def test_same_person_other_spelling_gets_already_signed_email(
+    client, petition, smtp_sink, confirm_via_email, run_jobs
+):
+    post_signature(client, email="jeandupont@gmail.com")
+    confirm_via_email()
+    smtp_sink.clear()
+
+    response = post_signature(client, email="Jean.Dupont+ft@GMAIL.com", first_name="Jeannot")
+    assert response.headers["Location"].endswith("/merci"), "the same page, whatever happened"
+    run_jobs()
+    (message,) = smtp_sink.messages
+    assert "déjà signé" in message["Subject"]
+    assert message["To"] == "jeandupont@gmail.com", "sent to the address that signed first"
+    assert count_of(petition) == 1
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == 1
+
+
+def test_signing_again_while_pending_resends_confirmation(client, petition, smtp_sink, run_jobs):
+    post_signature(client)
+    post_signature(client, email="jean.dupont@googlemail.com")
+    run_jobs()
+    assert len(smtp_sink.messages) == 2
+    assert all("Confirmez" in m["Subject"] for m in smtp_sink.messages)
+    # Either link confirms the one signature.
+    path = link_in(smtp_sink.messages[0], "/confirm/")
+    page = client.get(path)
+    client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert count_of(petition) == 1
+
+
+def test_no_more_than_five_emails_per_signature(client, petition, smtp_sink, run_jobs):
+    for _ in range(8):
+        assert post_signature(client).status_code == 302
+    run_jobs()
+    assert len(smtp_sink.messages) == 5
+    assert db.session.scalars(select(Signature)).one().email_count == 5
+
+
+def test_email_in_english_when_signed_in_english(client, petition, smtp_sink, run_jobs):
+    client.get("/p/saint-etienne?lang=en")
+    post_signature(client)
+    run_jobs()
+    (message,) = smtp_sink.messages
+    assert message["Subject"].startswith("Confirm your signature")
+    assert "Confirm my signature" in mail_html(message)
+
+
+def test_commune_derived_from_postal_code(client, petition, run_jobs):
+    post_signature(client, postal_code="42700")
+    assert db.session.scalars(select(Signature)).one().commune == "Firminy"
+
+
+def test_commune_chosen_when_given(client, petition):
+    post_signature(client, postal_code="42000", commune="Firminy")
+    assert db.session.scalars(select(Signature)).one().commune == "Firminy"
+
+
+def test_ip_is_stored_only_as_keyed_hash(client, petition):
+    post_signature(client)
+    signature = db.session.scalars(select(Signature)).one()
+    assert signature.ip_hash and "127.0.0.1" not in signature.ip_hash
+    assert len(signature.ip_hash) == 64
+
+
+def test_job_does_nothing_when_signature_moved_on(app, client, petition, smtp_sink, run_jobs):
+    from petition import tasks
+
+    post_signature(client)
+    signature = db.session.scalars(select(Signature)).one()
+    signature.status = SignatureState.VERIFIED
+    db.session.commit()
+    assert tasks.send_confirmation(signature.id) == "skipped"
+    assert tasks.send_confirmation(987654) == "skipped"
+    assert smtp_sink.messages == []
