@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 
-from .extensions import db
+from ..extensions import db
 
 
 def utcnow():

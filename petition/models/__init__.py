@@ -1,0 +1,10 @@
+"""The data model, one module per area; import names from here."""
+from .core import (  # noqa: F401
+    CATEGORIES,
+    Commune,
+    Petition,
+    PetitionState,
+    Signature,
+    SignatureState,
+    utcnow,
+)
