@@ -34,7 +34,7 @@ def create_app(overrides=None):
 
 
 def register_extensions(app):
-    from . import i18n, jobs, security
+    from . import auth, i18n, jobs, security
     from .extensions import babel, csrf, db, limiter, mail, migrate
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def register_extensions(app):
     app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
     i18n.init_app(app)
     security.init_app(app)
+    auth.init_app(app)  # Flask-Login: organiser sessions
 
 
 def register_blueprints(app):

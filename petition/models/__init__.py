@@ -8,3 +8,10 @@ from .core import (  # noqa: F401
     SignatureState,
     utcnow,
 )
+from .organizer import (  # noqa: F401
+    ExportLog,
+    ModerationAction,
+    ModerationItem,
+    Organizer,
+    organizer_petitions,
+)
