@@ -93,6 +93,7 @@ class SignForm(FlaskForm):
     category = SelectField(
         _l("Vous êtes"),
         choices=[],
+        validate_choice=False,  # validate_category says it better
         validators=[InputRequired(_l("Choisissez une catégorie."))],
     )
     organisation = StringField(

@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import pytest
+from flask import g, request
 from flask_migrate import upgrade
 from redis import Redis
 from rq import SimpleWorker
@@ -95,12 +96,36 @@ def app_overrides():
 def app(database_url, redis_server, smtp_sink, app_overrides):
     app = create_app(test_settings(database_url, redis_server, smtp_sink, **app_overrides))
     smtp_sink.clear()
+    _isolate_g(app)
     with app.app_context():
         app.extensions["redis"].flushall()
         yield app
         _empty_database()
         db.session.remove()
         db.engine.dispose()
+
+
+def _isolate_g(app):
+    """Give each client request a clean `g`, as in production.
+
+    The client's requests reuse the app context the `app` fixture pushes, so
+    `g` (and Flask-Babel's cached locale in it) would leak from one request
+    to the next. Cleared first thing in each request, restored at teardown;
+    `test_request_context()` (used to build URLs in jobs) is left alone.
+    """
+
+    def clear():
+        request.environ["tests.outer_g"] = dict(g.__dict__)
+        g.__dict__.clear()
+
+    def restore(exc):
+        outer = request.environ.pop("tests.outer_g", None)
+        if outer is not None:
+            g.__dict__.clear()
+            g.__dict__.update(outer)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, clear)
+    app.teardown_request(restore)
 
 
 def _empty_database():
