@@ -29,9 +29,12 @@ DEFAULT_MAX_AGE = {
 class TokenError(Exception):
     """The token is tampered with, expired, or made for another purpose."""
 
-    def __init__(self, reason):
+    def __init__(self, reason, payload=None):
         super().__init__(reason)
         self.reason = reason  # "expired" or "invalid"
+        # Only for "expired": the signature was good, so the payload is ours
+        # and the page can point back to the right petition. Never acted upon.
+        self.payload = payload
 
 
 def _serializer(purpose):
@@ -45,9 +48,15 @@ def make(purpose, payload):
 def read(purpose, token):
     """Return the payload, or raise TokenError("expired" | "invalid")."""
     max_age = current_app.config.get(MAX_AGE_KEYS[purpose], DEFAULT_MAX_AGE[purpose])
+    serializer = _serializer(purpose)
     try:
-        return _serializer(purpose).loads(token, max_age=max_age)
-    except BadData as exc:
-        # SignatureExpired is a BadData whose signature was good: say "expired".
-        reason = "expired" if isinstance(exc, SignatureExpired) else "invalid"
-        raise TokenError(reason) from None
+        return serializer.loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        # A BadData whose signature was good: say "expired", keep the payload.
+        try:
+            payload = serializer.load_payload(exc.payload)
+        except BadData:
+            payload = None
+        raise TokenError("expired", payload) from None
+    except BadData:
+        raise TokenError("invalid") from None

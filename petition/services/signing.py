@@ -120,7 +120,7 @@ def inspect(token):
         payload = tokens.read("confirm", token)
         signature_id = int(payload["s"])
     except tokens.TokenError as exc:
-        return Confirmation(exc.reason)
+        return Confirmation(exc.reason, petition=_petition_of(exc.payload))
     except (KeyError, TypeError, ValueError):
         return Confirmation("invalid")
     signature = db.session.get(Signature, signature_id)
@@ -134,6 +134,15 @@ def inspect(token):
     if not petition.is_open():
         return Confirmation("closed", signature, petition)
     return Confirmation("ready", signature, petition)
+
+
+def _petition_of(payload):
+    """The petition an expired token was for, so its page can offer to sign again."""
+    try:
+        signature = db.session.get(Signature, int(payload["s"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return signature.petition if signature is not None else None
 
 
 def confirm(token):
