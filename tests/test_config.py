@@ -1,0 +1,85 @@
+"""Settings from the environment: defaults, URL rewriting, production guard."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from petition import create_app
+from petition.config import DEV_SECRET_KEY, ROOT, check_production, load_settings
+
+PROD_KEY = "3f9c1e0b7a2d4c6e8f1a3b5c7d9e0f21"
+
+
+def test_sqlite_under_instance_by_default():
+    settings = load_settings({})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{ROOT / 'instance' / 'petition.db'}"
+
+
+def test_instance_path_moves_the_sqlite_file(tmp_path):
+    settings = load_settings({"INSTANCE_PATH": str(tmp_path)})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'petition.db'}"
+
+
+@pytest.mark.parametrize("given,used", [
+    ("postgres://u:p@db.example:5432/petitions", "postgresql+psycopg://u:p@db.example:5432/petitions"),
+    ("postgresql://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+    ("postgresql+psycopg://x@h/d", "postgresql+psycopg://x@h/d"),
+    ("sqlite:////var/lib/petition.db", "sqlite:////var/lib/petition.db"),
+])
+def test_database_url_uses_psycopg3(given, used):
+    assert load_settings({"DATABASE_URL": given})["SQLALCHEMY_DATABASE_URI"] == used
+
+
+def test_typed_values_from_strings():
+    settings = load_settings({
+        "MAIL_PORT": "2525", "MAIL_USE_TLS": "true", "MAIL_USE_SSL": "0",
+        "MAIL_RETRY_INTERVALS": "5, 10,60", "CONFIRM_TOKEN_MAX_AGE": "3600",
+        "BASE_URL": "https://petitions.example.org/", "MAIL_USERNAME": "",
+    })
+    assert settings["MAIL_PORT"] == 2525
+    assert settings["MAIL_USE_TLS"] is True and settings["MAIL_USE_SSL"] is False
+    assert settings["MAIL_RETRY_INTERVALS"] == [5, 10, 60]
+    assert settings["CONFIRM_TOKEN_MAX_AGE"] == 3600
+    assert settings["BASE_URL"] == "https://petitions.example.org", "no trailing slash"
+    assert settings["MAIL_USERNAME"] is None
+
+
+def test_development_defaults():
+    settings = load_settings({})
+    assert settings["APP_ENV"] == "development"
+    assert settings["SECRET_KEY"] == DEV_SECRET_KEY
+    assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["CONFIRM_TOKEN_MAX_AGE"] == 30 * 86400
+    assert settings["MAX_EMAILS_PER_SIGNATURE"] == 5
+
+
+@pytest.mark.parametrize("key", [None, "", DEV_SECRET_KEY, "short"])
+def test_production_refuses_missing_or_default_secret(key):
+    environ = {"APP_ENV": "production"}
+    if key is not None:
+        environ["SECRET_KEY"] = key
+    settings = load_settings(environ)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is missing or is the development default"):
+        check_production(settings)
+    with pytest.raises(RuntimeError, match="Set SECRET_KEY to a long random value"):
+        create_app({"APP_ENV": "production", "SECRET_KEY": settings["SECRET_KEY"]})
+
+
+def test_production_accepts_a_real_secret():
+    settings = load_settings({"APP_ENV": "production", "SECRET_KEY": PROD_KEY})
+    check_production(settings)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_server_will_not_start_without_secret(tmp_path):
+    """What an operator sees: the WSGI module fails to import, with the reason."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    # An empty SECRET_KEY also keeps a developer's .env from filling it in.
+    env.update(APP_ENV="production", SECRET_KEY="", INSTANCE_PATH=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing or is the development default" in result.stderr
+    assert not (Path(tmp_path) / "petition.db").exists(), "nothing was created"
