@@ -12,6 +12,7 @@ from rq import SimpleWorker, Worker
 
 from petition import create_app
 from petition.jobs import QUEUES, AppJob, bind_worker_app, make_redis
+from petition.recovery import recover_abandoned
 
 
 def main(argv=None):
@@ -29,6 +30,7 @@ def main(argv=None):
     worker_class = Worker if args.fork else SimpleWorker
     worker = worker_class(args.queues, connection=connection, job_class=AppJob)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    recover_abandoned(connection, args.queues, job_class=AppJob)  # after a SIGKILL
     worker.work(burst=args.burst, with_scheduler=not args.no_scheduler,
                 logging_level="INFO")
 

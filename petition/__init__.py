@@ -30,7 +30,15 @@ def create_app(overrides=None):
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_protection(app)
     return app
+
+
+def register_protection(app):
+    """Rate limits on the registered views, the 429 page, event QR tokens."""
+    from . import protection
+
+    protection.init_app(app)
 
 
 def register_extensions(app):

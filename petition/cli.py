@@ -66,3 +66,6 @@ def list_():
 
 def init_app(app):
     app.cli.add_command(petition_cli)
+    from . import cli_protection
+
+    cli_protection.init_app(app)

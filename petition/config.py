@@ -65,7 +65,31 @@ def load_settings(environ=None):
         "LANGUAGES": ["fr", "en"],
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
+    settings.update(_protection_settings(get))
     return settings
+
+
+def _protection_settings(get):
+    """Rate limits, soft signals, retention and the sweeper (README: Security and privacy)."""
+    return {
+        "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_KEY_PREFIX": get("RATELIMIT_KEY_PREFIX", "petition-limits"),
+        # Redis down must not stop anyone from signing: the limiter lets requests through.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "RATELIMIT_SIGN": get("RATELIMIT_SIGN", "10 per minute;40 per hour"),
+        "RATELIMIT_SIGN_EVENT": get("RATELIMIT_SIGN_EVENT", "60 per minute;1000 per hour"),
+        "RATELIMIT_EMAIL": get("RATELIMIT_EMAIL", "5 per hour;10 per day"),
+        "RATELIMIT_TOKEN": get("RATELIMIT_TOKEN", "30 per minute;200 per hour"),
+        "RATELIMIT_LOGIN": get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
+        "EVENT_WINDOW_MAX_HOURS": _int(get("EVENT_WINDOW_MAX_HOURS"), 24),
+        "ABUSE_WINDOW_MINUTES": _int(get("ABUSE_WINDOW_MINUTES"), 10),
+        "ABUSE_IP_BURST": _int(get("ABUSE_IP_BURST"), 10),
+        "ABUSE_DOMAIN_BURST": _int(get("ABUSE_DOMAIN_BURST"), 20),
+        "UNCONFIRMED_RETENTION_DAYS": _int(get("UNCONFIRMED_RETENTION_DAYS"), 30),
+        "SWEEP_LOST_AFTER": _int(get("SWEEP_LOST_AFTER"), 3600),
+        "EMAIL_JOB_TIMEOUT": _int(get("EMAIL_JOB_TIMEOUT"), 120),
+    }
 
 
 def _intervals(value, default):

@@ -34,6 +34,21 @@ class ValidEmail:
             raise ValidationError(_l("Cette adresse e-mail n'est pas valide."))
 
 
+class NotDisposable:
+    """Throwaway-mail domains (the maintained `disposable-email-domains` list)
+    and their subdomains are refused: a signature must reach a real person."""
+
+    def __call__(self, form, field):
+        from disposable_email_domains import blocklist
+
+        domain = (field.data or "").rpartition("@")[2].strip().lower().rstrip(".")
+        parts = domain.split(".")
+        if any(".".join(parts[i:]) in blocklist for i in range(len(parts) - 1)):
+            raise ValidationError(_l(
+                "Les adresses e-mail jetables ne sont pas acceptées : "
+                "utilisez une adresse que vous consultez."))
+
+
 class NoUrl:
     def __call__(self, form, field):
         if field.data and URL_IN_TEXT.search(field.data):
@@ -80,6 +95,7 @@ class SignForm(FlaskForm):
             DataRequired(_l("Indiquez votre adresse e-mail.")),
             Length(max=254),
             ValidEmail(),
+            NotDisposable(),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )

@@ -58,15 +58,19 @@ def email_retry():
     return Retry(max=len(intervals), interval=intervals)
 
 
-def enqueue_email(task, signature_id):
+def enqueue_email(task, signature_id, job_id=None):
     """Queue one email job; False when Redis is unreachable (the sweeper retries).
 
-    `task` is the dotted path of a function in petition.tasks.
+    `task` is the dotted path of a function in petition.tasks. `job_id`
+    (`email-<signature>-<email_count>`) lets the sweeper tell a lost job
+    from a queued one. The retry policy also covers a job abandoned by a
+    killed worker (RQ retries it on cleanup while retries are left).
     """
     try:
         queue(EMAIL_QUEUE).enqueue_call(
             f"petition.tasks.{task}", args=(signature_id,),
-            retry=email_retry(), failure_ttl=30 * 86400,
+            retry=email_retry(), failure_ttl=30 * 86400, job_id=job_id,
+            timeout=current_app.config.get("EMAIL_JOB_TIMEOUT", 120),
             description=f"{task}({signature_id})",
         )
     except RedisError:

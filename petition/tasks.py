@@ -7,6 +7,9 @@ the signature and shown to organisers instead of being retried.
 import logging
 import smtplib
 
+from rq import get_current_job
+
+from . import jobs
 from . import mail as emails
 from .extensions import db, mail
 from .models import Signature, SignatureState, utcnow
@@ -27,6 +30,9 @@ def _send(signature_id, expected_status, build):
     if signature is None or signature.status != expected_status or not signature.email:
         log.info("Signature %s moved on; %s not sent", signature_id, build.__name__)
         return "skipped"
+    if _job_already_sent():  # the same job id queued twice (sweeper, race): once is enough
+        log.info("Signature %s: %s already sent", signature_id, build.__name__)
+        return "skipped"
     message = build(signature)
     try:
         mail.send(message)
@@ -39,12 +45,29 @@ def _send(signature_id, expected_status, build):
         if exc.smtp_code >= 500:
             return _record_failure(signature, f"{exc.smtp_code} {exc.smtp_error!r}")
         raise
+    _mark_job_sent()
     signature.email_sent_at = utcnow()
     signature.email_failed_at = None
     signature.email_error = None
     db.session.commit()
     log.info("Sent %s for signature %s", build.__name__, signature_id)
     return "sent"
+
+
+def _sent_key():
+    job = get_current_job()
+    return f"petition:email-sent:{job.id}" if job is not None else None
+
+
+def _job_already_sent():
+    key = _sent_key()
+    return bool(key and jobs.redis().exists(key))
+
+
+def _mark_job_sent():
+    key = _sent_key()
+    if key:
+        jobs.redis().set(key, 1, ex=30 * 86400)
 
 
 def _record_failure(signature, error):

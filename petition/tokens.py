@@ -9,6 +9,7 @@ SALTS = {
     "withdraw": "petition.signature.withdraw.v1",
     "invite": "petition.organizer.invite.v1",
     "reset": "petition.organizer.reset.v1",
+    "event": "petition.event.window.v1",
 }
 
 #: purpose -> config key holding its max age in seconds.
@@ -17,12 +18,14 @@ MAX_AGE_KEYS = {
     "withdraw": "WITHDRAW_TOKEN_MAX_AGE",
     "invite": "INVITE_TOKEN_MAX_AGE",
     "reset": "RESET_TOKEN_MAX_AGE",
+    "event": "EVENT_TOKEN_MAX_AGE",
 }
 DEFAULT_MAX_AGE = {
     "confirm": 30 * 86400,
     "withdraw": 400 * 86400,
     "invite": 7 * 86400,
     "reset": 3600,
+    "event": 7 * 86400,  # the window's own end bounds it too
 }
 
 

@@ -81,6 +81,11 @@ def test_settings(database_url, redis_server, smtp_sink, **extra):
         "BASE_URL": "http://localhost",
         "MAIL_RETRY_INTERVALS": [0, 0, 0, 0, 0],
         "APP_ENV": "test",
+        # Shared fixtures sign many times from 127.0.0.1: generous limits here;
+        # tests of the limits set them low (tests/test_ratelimits.py).
+        "RATELIMIT_SIGN": "1000 per minute",
+        "RATELIMIT_EMAIL": "1000 per minute",
+        "RATELIMIT_TOKEN": "1000 per minute",
     }
     settings.update(extra)
     return settings

@@ -15,3 +15,4 @@ from .organizer import (  # noqa: F401
     Organizer,
     organizer_petitions,
 )
+from .abuse import EventWindow  # noqa: F401

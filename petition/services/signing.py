@@ -59,7 +59,10 @@ def sign(petition, data, ip=None, locale="fr"):
     except IntegrityError:
         db.session.rollback()
         return _sign_again(petition.id, canonical)
-    _queue(signature.id, "send_confirmation")
+    from . import abuse  # soft signals: flag a burst for review, never refuse
+
+    abuse.flag_bursts(signature)
+    _queue(signature.id, "send_confirmation", 1)
     return signature
 
 
@@ -78,6 +81,7 @@ def _sign_again(petition_id, canonical):
     if task is None:  # invalidated: no email, and the page says nothing either
         return signature
     cap = current_app.config["MAX_EMAILS_PER_SIGNATURE"]
+    next_count = signature.email_count + 1  # read before the commit expires it
     moved = db.session.execute(
         update(Signature)
         .where(Signature.id == signature.id, Signature.email_count < cap)
@@ -85,14 +89,15 @@ def _sign_again(petition_id, canonical):
     ).rowcount
     db.session.commit()
     if moved:
-        _queue(signature.id, task)
+        _queue(signature.id, task, next_count)
     else:
         log.info("Email cap reached for signature %s", signature.id)
     return signature
 
 
-def _queue(signature_id, task):
-    if jobs.enqueue_email(task, signature_id):
+def _queue(signature_id, task, email_count):
+    job_id = f"email-{signature_id}-{email_count}"  # sweeper.email_job_id
+    if jobs.enqueue_email(task, signature_id, job_id=job_id):
         return
     # Redis is down: the row stays, marked unqueued, for the sweeper.
     db.session.execute(

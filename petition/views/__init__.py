@@ -5,6 +5,9 @@ def blueprints(app):
     from . import public
 
     found = [public.bp]
+    from . import abuse, health
+
+    found += [health.bp, abuse.bp]
     if app.config.get("DEV_MAIL_DIR") and app.config["APP_ENV"] != "production":
         from . import devmail
 

@@ -1,0 +1,37 @@
+"""Organiser forms of abuse resistance: event windows and bulk invalidation."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+class EventWindowForm(FlaskForm):
+    label = StringField(_l("Nom de l’événement"), validators=[Optional(), Length(max=120)])
+    hours = IntegerField(
+        _l("Durée (heures)"), default=4,
+        validators=[InputRequired(_l("Indiquez une durée en heures.")),
+                    NumberRange(min=1, max=720, message=_l("Indiquez une durée d’au moins une heure."))],
+    )
+    scope = RadioField(
+        _l("Pour qui"), default="here",
+        choices=[("here", _l("Le réseau d’où j’écris (le Wi-Fi du lieu)")),
+                 ("ip", _l("Une adresse IP précise")),
+                 ("link", _l("Seulement le lien QR de l’événement"))],
+    )
+    ip = StringField(_l("Adresse IP (si « une adresse IP précise »)"),
+                     validators=[Optional(), Length(max=45)])
+    submit = SubmitField(_l("Ouvrir la fenêtre"))
+
+
+class ActionForm(FlaskForm):
+    """A button: only the CSRF token is needed."""
+
+    submit = SubmitField(_l("Confirmer"))
+
+
+class BulkInvalidateForm(FlaskForm):
+    kind = HiddenField(validators=[AnyOf(["ip_hash", "domain"])])
+    value = HiddenField(validators=[DataRequired(), Length(max=254)])
+    reason = StringField(_l("Raison"), default="Rafale suspecte",
+                         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
+    submit = SubmitField(_l("Invalider ces signatures"))

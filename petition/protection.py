@@ -1,0 +1,113 @@
+"""Rate limits (Flask-Limiter on Redis) put on the views by endpoint, the 429
+page, and the capture of event QR tokens.
+
+Limits are read from config at each request (RATELIMIT_* in config.py), so
+tests and deployments tune them without code. The client address is
+`request.remote_addr`: behind proxies it is right only through ProxyFix with
+PROXY_COUNT (create_app), never from a header a client can send itself.
+"""
+import time
+
+from flask import current_app, request
+from flask_limiter.errors import RateLimitExceeded
+
+from .addresses import canonical_email
+from .extensions import limiter
+
+
+def _config(key):
+    return lambda: current_app.config[key]
+
+
+sign_ip_limit_default = _config("RATELIMIT_SIGN")
+email_limit = _config("RATELIMIT_EMAIL")
+token_limit = _config("RATELIMIT_TOKEN")
+
+
+def sign_ip_limit():
+    """Per IP and petition; much higher while an event window is open for it."""
+    from .services.abuse import request_window
+
+    key = "RATELIMIT_SIGN_EVENT" if request_window() is not None else "RATELIMIT_SIGN"
+    return current_app.config[key]
+
+
+def ip_and_petition():
+    return f"{request.remote_addr}|{(request.view_args or {}).get('slug', '')}"
+
+
+def submitted_address():
+    """The canonical address of the form: one person, across every petition."""
+    address = (request.form.get("email") or "").strip()
+    return "email|" + (canonical_email(address) if "@" in address else address.lower())
+
+
+def remote_ip():
+    return request.remote_addr or ""
+
+
+def _signed(response):
+    """Count an address only when a signature went through (the redirect)."""
+    return response.status_code == 302
+
+
+TOKEN_ATTEMPTS = limiter.shared_limit(token_limit, scope="token", key_func=remote_ip)
+
+#: endpoint -> the limits put on it (shared limit objects: registering them
+#: for each app made by create_app adds nothing twice).
+LIMITS = {
+    "public.petition": [
+        limiter.limit(sign_ip_limit, key_func=ip_and_petition, methods=["POST"]),
+        limiter.limit(email_limit, key_func=submitted_address, methods=["POST"],
+                      deduct_when=_signed),
+    ],
+    # One budget for every token page: guessing tokens costs the same everywhere.
+    **{endpoint: [TOKEN_ATTEMPTS] for endpoint in (
+        "public.confirm", "public.confirm_post", "public.withdraw", "public.withdraw_post")},
+}
+
+
+def init_app(app):
+    """Call after the blueprints are registered."""
+    for endpoint, limits in LIMITS.items():
+        view = app.view_functions.get(endpoint)
+        if view is None:
+            continue
+        for limit in limits:
+            view = limit(view)
+        app.view_functions[endpoint] = view
+    for endpoint in ("health.healthz", "health.readyz"):
+        if endpoint in app.view_functions:
+            limiter.exempt(app.view_functions[endpoint])
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.before_request(capture_event_token)
+    _register_panel(app)
+
+
+def too_many_requests(exc):
+    """The 429 page in the user's language, with Retry-After in seconds."""
+    from .errors import render_error
+
+    body, code = render_error(429)
+    response = current_app.make_response((body, code))
+    retry_after = 60
+    current = limiter.current_limit
+    if current is not None:
+        retry_after = max(1, int(current.reset_at - time.time()))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def capture_event_token():
+    """`/p/<slug>?event=<token>` (the QR link) opens the window for this browser."""
+    token = request.args.get("event")
+    if token and request.endpoint == "public.petition" and request.method == "GET":
+        from .services.abuse import remember_event_token
+
+        remember_event_token(request.view_args.get("slug", ""), token)
+
+
+def _register_panel(app):
+    from .views import abuse as abuse_views
+
+    app.jinja_env.globals["abuse_panel"] = abuse_views.panel_context

@@ -1,0 +1,227 @@
+"""Abuse resistance: event windows that lift the per-IP signing limit, and
+soft signals that flag bursts for review (never refuse: a flag costs a
+legitimate signer nothing, a refusal would cost the petition a signature).
+"""
+import ipaddress
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+
+from .. import tokens
+from ..extensions import db
+from ..models import EventWindow, Signature, SignatureState, utcnow
+from ..urls import external_url
+from .signing import hash_ip
+
+log = logging.getLogger(__name__)
+
+#: Big mail providers: a burst from gmail.com is a popular petition, not a bot.
+COMMON_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "outlook.fr", "hotmail.com", "hotmail.fr",
+    "live.com", "live.fr", "msn.com", "yahoo.com", "yahoo.fr", "icloud.com", "me.com",
+    "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "neuf.fr", "laposte.net",
+    "bbox.fr", "proton.me", "protonmail.com", "gmx.fr", "gmx.com", "aol.com",
+})
+SESSION_KEY = "event_tokens"
+
+
+class EventWindowError(ValueError):
+    """The organiser's request is unusable; the message is for people."""
+
+
+# ---- event windows -------------------------------------------------------
+
+def open_window(petition, hours, label="", ip=None, now=None):
+    """Open a window of `hours` for `ip` (None: for the QR link only)."""
+    now = now or utcnow()
+    limit = current_app.config["EVENT_WINDOW_MAX_HOURS"]
+    if not 0 < hours <= limit:
+        raise EventWindowError(_("La durée doit être comprise entre 1 et %(n)s heures.", n=limit))
+    if ip:
+        try:
+            ip = str(ipaddress.ip_address(ip.strip()))
+        except ValueError:
+            raise EventWindowError(_("Cette adresse IP n’est pas valide.")) from None
+    window = EventWindow(petition_id=petition.id, label=(label or "").strip()[:120],
+                         ip_hash=hash_ip(ip) if ip else None,
+                         starts_at=now, ends_at=now + timedelta(hours=hours))
+    db.session.add(window)
+    db.session.commit()
+    return window
+
+
+def close_window(petition, window_id, now=None):
+    """End a window now; returns whether one was open."""
+    now = now or utcnow()
+    moved = db.session.execute(
+        update(EventWindow)
+        .where(EventWindow.id == window_id, EventWindow.petition_id == petition.id,
+               EventWindow.ends_at > now, EventWindow.starts_at < now)
+        .values(ends_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(moved)
+
+
+def windows(petition):
+    return db.session.scalars(
+        select(EventWindow).where(EventWindow.petition_id == petition.id)
+        .order_by(EventWindow.ends_at.desc()).limit(20)
+    ).all()
+
+
+def event_link(window):
+    """The QR link: opening it lifts the per-IP limit for this browser."""
+    token = tokens.make("event", {"w": window.id})
+    return external_url("public.petition", slug=window.petition.slug, event=token)
+
+
+def remember_event_token(slug, token):
+    """Keep a valid QR token in the session so the form's POST carries it."""
+    if _window_from_token(slug, token) is None:
+        return False
+    kept = dict(session.get(SESSION_KEY, {}))
+    kept[slug] = token
+    session[SESSION_KEY] = kept
+    return True
+
+
+def _window_from_token(slug, token, now=None):
+    try:
+        window_id = int(tokens.read("event", token)["w"])
+    except (tokens.TokenError, KeyError, TypeError, ValueError):
+        return None
+    window = db.session.get(EventWindow, window_id)
+    if window is None or window.petition.slug != slug or not window.is_active(now):
+        return None
+    return window
+
+
+def active_window(slug, ip, now=None):
+    """The window that lets this request sign petition `slug` beyond the IP limit."""
+    now = now or utcnow()
+    token = session.get(SESSION_KEY, {}).get(slug) if has_request_context() else None
+    if token:
+        window = _window_from_token(slug, token, now)
+        if window is not None:
+            return window
+    if not ip:
+        return None
+    from ..models import Petition
+
+    return db.session.scalars(
+        select(EventWindow).join(Petition, Petition.id == EventWindow.petition_id)
+        .where(Petition.slug == slug, EventWindow.ip_hash == hash_ip(ip),
+               EventWindow.starts_at <= now, EventWindow.ends_at > now)
+        .limit(1)
+    ).first()
+
+
+def request_window():
+    """The active window of the current sign request, computed once per request."""
+    if "event_window" not in g:
+        slug = (request.view_args or {}).get("slug", "")
+        g.event_window = active_window(slug, request.remote_addr)
+    return g.event_window
+
+
+# ---- soft signals --------------------------------------------------------
+
+def flag_bursts(signature):
+    """Flag the recent signatures of a burst from this IP hash or email domain."""
+    config = current_app.config
+    since = utcnow() - timedelta(minutes=config["ABUSE_WINDOW_MINUTES"])
+    flagged = 0
+    under_event = has_request_context() and g.get("event_window") is not None
+    if signature.ip_hash and not under_event:
+        flagged += _flag_if_burst(signature.petition_id, Signature.ip_hash,
+                                  signature.ip_hash, since, config["ABUSE_IP_BURST"])
+    domain = signature.email_domain
+    if domain and domain not in COMMON_DOMAINS:
+        flagged += _flag_if_burst(signature.petition_id, Signature.email_domain, domain,
+                                  since, config["ABUSE_DOMAIN_BURST"])
+    if flagged:
+        db.session.commit()
+    return flagged
+
+
+def _flag_if_burst(petition_id, column, value, since, threshold):
+    where = (Signature.petition_id == petition_id, column == value,
+             Signature.created_at >= since)
+    count = db.session.scalar(select(func.count()).select_from(Signature).where(*where))
+    if count < threshold:
+        return 0
+    moved = db.session.execute(
+        update(Signature).where(*where, Signature.flagged.is_(False)).values(flagged=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved:
+        log.warning("Burst of %s signatures on petition %s from one %s: flagged %s",
+                    count, petition_id, column.key, moved)
+    return moved
+
+
+@dataclass
+class Trend:
+    value: str
+    count: int
+
+
+def trending(petition, column, hours=1, minimum=2, limit=10):
+    """The IP hashes or email domains with the most signatures in the last hour."""
+    since = utcnow() - timedelta(hours=hours)
+    rows = db.session.execute(
+        select(column, func.count().label("n"))
+        .where(Signature.petition_id == petition.id, Signature.created_at >= since,
+               column.is_not(None),
+               Signature.status.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
+        .group_by(column).having(func.count() >= minimum)
+        .order_by(func.count().desc()).limit(limit)
+    ).all()
+    return [Trend(value, n) for value, n in rows]
+
+
+def flagged(petition, limit=50):
+    return db.session.scalars(
+        select(Signature)
+        .where(Signature.petition_id == petition.id, Signature.flagged.is_(True),
+               Signature.status.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
+        .order_by(Signature.created_at.desc()).limit(limit)
+    ).all()
+
+
+def mail_failures(petition, limit=50):
+    """Signatures whose email was refused for good (5xx): shown to organisers."""
+    return db.session.scalars(
+        select(Signature)
+        .where(Signature.petition_id == petition.id, Signature.email_failed_at.is_not(None))
+        .order_by(Signature.email_failed_at.desc()).limit(limit)
+    ).all()
+
+
+def clear_flags(petition):
+    """The organiser reviewed the flagged signatures and keeps them."""
+    moved = db.session.execute(
+        update(Signature).where(Signature.petition_id == petition.id,
+                                Signature.flagged.is_(True)).values(flagged=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return moved
+
+
+def delete_old_windows(before):
+    """Ended windows hold an IP hash: drop them once they are history."""
+    moved = db.session.execute(delete(EventWindow).where(EventWindow.ends_at < before)
+                               .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return moved
+
+
+def window_of(petition, window_id):
+    window = db.session.get(EventWindow, window_id)
+    return window if window is not None and window.petition_id == petition.id else None

@@ -1,0 +1,34 @@
+"""Readiness: can this process reach what it needs to serve a signature?"""
+import logging
+
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import jobs
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def readiness():
+    return {"database": _database(), "redis": _redis()}
+
+
+def _database():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        return True
+    except SQLAlchemyError as exc:
+        log.warning("Readiness: database unreachable: %s", exc)
+        db.session.rollback()
+        return False
+
+
+def _redis():
+    try:
+        return bool(jobs.redis().ping())
+    except RedisError as exc:
+        log.warning("Readiness: Redis unreachable: %s", exc)
+        return False

@@ -1,0 +1,72 @@
+"""RGPD retention: what is kept, and for how long.
+
+- Unconfirmed (pending) signatures are deleted after UNCONFIRMED_RETENTION_DAYS
+  (default 30): nobody confirmed them, they never counted.
+- Once a petition is closed and its `retention_days` have passed, the personal
+  data of its signatures are erased (the same fields as a withdrawal); the rows
+  and their status stay, so every count stays exactly what it was.
+- Ended event windows (they hold an IP hash) go after the unconfirmed delay.
+Each function is idempotent: running it twice deletes or erases nothing more.
+"""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from ..extensions import db
+from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
+from ..models.core import _aware
+from . import abuse
+from .withdrawal import PERSONAL_FIELDS
+
+#: Erased with the personal fields: an SMTP error may quote the address.
+ERASED_TOO = dict(email_error=None)
+
+
+def purge_unconfirmed(now=None):
+    """Delete pending signatures older than the configured delay; returns how many."""
+    now = now or utcnow()
+    before = now - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
+    deleted = db.session.execute(
+        delete(Signature).where(Signature.status == SignatureState.PENDING,
+                                Signature.created_at < before)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    abuse.delete_old_windows(before)
+    return deleted
+
+
+def closed_at(petition, now):
+    """When the petition stopped taking signatures, or None if it still does."""
+    if petition.closes_at and _aware(petition.closes_at) <= now:
+        return _aware(petition.closes_at)
+    if petition.state == PetitionState.CLOSED:
+        return _aware(petition.closes_at or petition.updated_at)
+    return None
+
+
+def expired_petitions(now=None):
+    now = now or utcnow()
+    candidates = db.session.scalars(select(Petition).where(
+        or_(Petition.state == PetitionState.CLOSED, Petition.closes_at <= now)
+    )).all()
+    return [p for p in candidates
+            if closed_at(p, now) + timedelta(days=p.retention_days) <= now]
+
+
+def erase_expired(now=None):
+    """Erase personal data of petitions past retention; returns rows erased."""
+    erased = 0
+    for petition in expired_petitions(now):
+        erased += db.session.execute(
+            update(Signature)
+            .where(Signature.petition_id == petition.id,
+                   or_(Signature.email.is_not(None), Signature.first_name.is_not(None),
+                       Signature.last_name.is_not(None), Signature.ip_hash.is_not(None),
+                       Signature.email_error.is_not(None)))
+            .values(**PERSONAL_FIELDS, **ERASED_TOO)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+    return erased

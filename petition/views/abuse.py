@@ -1,0 +1,120 @@
+"""Organiser pages of abuse resistance, under /organizer/petitions/<slug>/:
+event windows (open, close, QR link) and bulk invalidation of a burst.
+The panel itself (`organizer/_abuse_panel.html`) is included by the dashboard."""
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms_abuse import ActionForm, BulkInvalidateForm, EventWindowForm
+from ..models import Signature, utcnow
+from ..services import abuse
+
+bp = Blueprint("abuse", __name__, url_prefix="/organizer/petitions/<slug>")
+
+
+def _petition(slug):
+    from ..services.access import organizer_petition_or_404
+
+    return organizer_petition_or_404(slug)
+
+
+def panel_context(petition):
+    """What the panel shows; called from the template (`abuse_panel(petition)`)."""
+    return {
+        "flagged": abuse.flagged(petition),
+        "ips": abuse.trending(petition, Signature.ip_hash),
+        "domains": abuse.trending(petition, Signature.email_domain),
+        "failures": abuse.mail_failures(petition),
+        "windows": abuse.windows(petition),
+        "now": utcnow(),
+        "window_form": EventWindowForm(),
+        "action_form": ActionForm(),
+        "invalidate_form": BulkInvalidateForm(),
+        "event_link": abuse.event_link,
+    }
+
+
+@bp.get("/protection")
+@login_required
+def panel(slug):
+    return render_template("organizer/protection.html", petition=_petition(slug))
+
+
+@bp.post("/event-windows")
+@login_required
+def open_window(slug):
+    petition = _petition(slug)
+    form = EventWindowForm()
+    if not form.validate_on_submit():
+        return render_template("organizer/protection.html", petition=petition,
+                               window_form=form), 400
+    ip = {"here": request.remote_addr, "ip": form.ip.data, "link": None}[form.scope.data]
+    if form.scope.data == "ip" and not ip:
+        form.ip.errors.append(_("Indiquez l’adresse IP."))
+        return render_template("organizer/protection.html", petition=petition,
+                               window_form=form), 400
+    try:
+        abuse.open_window(petition, form.hours.data, form.label.data, ip=ip)
+    except abuse.EventWindowError as exc:
+        form.hours.errors.append(str(exc))
+        return render_template("organizer/protection.html", petition=petition,
+                               window_form=form), 400
+    flash(_("Fenêtre d’événement ouverte."), "success")
+    return redirect(url_for(".panel", slug=slug))
+
+
+@bp.post("/event-windows/<int:window_id>/close")
+@login_required
+def close_window(slug, window_id):
+    petition = _petition(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    abuse.close_window(petition, window_id)
+    flash(_("Fenêtre d’événement fermée."), "success")
+    return redirect(url_for(".panel", slug=slug))
+
+
+@bp.get("/event-windows/<int:window_id>/qr.svg")
+@login_required
+def window_qr(slug, window_id):
+    import segno
+
+    petition = _petition(slug)
+    window = abuse.window_of(petition, window_id)
+    if window is None:
+        abort(404)
+    svg = segno.make(abuse.event_link(window), error="m").svg_inline(scale=6)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.post("/abuse/invalidate")
+@login_required
+def invalidate(slug):
+    from ..services import moderation
+
+    petition = _petition(slug)
+    form = BulkInvalidateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    field = "ip_hash" if form.kind.data == "ip_hash" else "domain"
+    rule = moderation.Rule(**{field: form.value.data}, since=utcnow() - timedelta(hours=1))
+    try:
+        action = moderation.invalidate(petition, rule, form.reason.data, current_user)
+    except moderation.ModerationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("%(n)s signature(s) invalidée(s).", n=action.rows), "success")
+    return redirect(url_for(".panel", slug=slug))
+
+
+@bp.post("/abuse/clear-flags")
+@login_required
+def clear_flags(slug):
+    petition = _petition(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    abuse.clear_flags(petition)
+    flash(_("Signalements levés."), "success")
+    return redirect(url_for(".panel", slug=slug))

@@ -1,0 +1,172 @@
+"""Rate limits on real Redis: 429 pages in French and English with Retry-After,
+per address across petitions, on token pages; event windows (venue IP or QR
+link) let a meetup of 100 people sign from one IP; Redis down lets people sign."""
+import pytest
+from sqlalchemy import func, select
+
+from petition.extensions import db
+from petition.models import Signature
+from petition.services import abuse
+from petition.services.petitions import parse_communes, save
+
+from conftest import csrf_from, post_signature
+
+
+@pytest.fixture
+def app_overrides():
+    return {"RATELIMIT_SIGN": "3 per minute", "RATELIMIT_SIGN_EVENT": "500 per hour",
+            "RATELIMIT_EMAIL": "2 per day", "RATELIMIT_TOKEN": "5 per minute"}
+
+
+def lyon():
+    save({"slug": "lyon", "title": "Lyon French Tech", "territory": "Lyon", "goal": 1000,
+          "state": "open", "description": "", "controller_name": "Ville de Lyon"},
+         parse_communes("Lyon:69001"))
+
+
+def rows():
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(Signature))
+
+
+def test_fourth_signature_from_one_ip_gets_429_with_retry_after(client, petition):
+    for i in range(3):
+        assert post_signature(client, email=f"person{i}@example.org").status_code == 302
+    refused = post_signature(client, email="person4@example.org")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "Trop de tentatives" in refused.get_data(as_text=True)
+    assert rows() == 3, "a refused request stores nothing"
+
+
+def test_429_page_in_english(client, petition):
+    client.get("/p/saint-etienne?lang=en")
+    for i in range(3):
+        post_signature(client, email=f"person{i}@example.org")
+    refused = post_signature(client, email="late@example.org")
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"].isdigit()
+
+
+def test_limit_is_per_petition(client, petition):
+    lyon()
+    for i in range(3):
+        post_signature(client, email=f"person{i}@example.org")
+    assert post_signature(client, slug="lyon", postal_code="69001",
+                          email="other@example.org").status_code == 302
+
+
+def test_other_ip_is_not_limited(app, petition):
+    client = app.test_client()
+    for i in range(3):
+        post_signature(client, email=f"person{i}@example.org")
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert post_signature(other, email="someone@example.org").status_code == 302
+
+
+def test_x_forwarded_for_is_ignored_without_proxy_count(client, petition):
+    for i in range(4):
+        response = client.get("/p/saint-etienne")
+        data = {"first_name": "A", "last_name": "B", "email": f"p{i}@example.org",
+                "postal_code": "42000", "category": "developer", "consent": "y",
+                "csrf_token": csrf_from(response.get_data(as_text=True))}
+        last = client.post("/p/saint-etienne", data=data,
+                           headers={"X-Forwarded-For": f"198.51.100.{i}"})
+    assert last.status_code == 429, "a made-up X-Forwarded-For must not reset the limit"
+
+
+def test_emails_per_address_limited_across_petitions(app, petition):
+    lyon()
+    one, two, three = (app.test_client() for _ in range(3))
+    for n, c in enumerate((one, two, three)):
+        c.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+    assert post_signature(one, email="jean.dupont@gmail.com").status_code == 302
+    assert post_signature(two, slug="lyon", postal_code="69001",
+                          email="JeanDupont+x@gmail.com").status_code == 302
+    refused = post_signature(three, email="jeandupont@googlemail.com")
+    assert refused.status_code == 429, "the same person, however spelt, across petitions"
+    assert "Retry-After" in refused.headers
+
+
+def test_form_errors_do_not_use_up_the_address_budget(app, petition):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.50"
+    assert post_signature(client, postal_code="nope").status_code == 400
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.51"
+    assert post_signature(other).status_code == 302
+    third = app.test_client()
+    third.environ_base["REMOTE_ADDR"] = "192.0.2.52"
+    assert post_signature(third).status_code == 302
+
+
+def test_token_pages_are_limited(client, petition):
+    codes = [client.get(f"/confirm/guess{i}").status_code for i in range(3)]
+    codes += [client.get(f"/withdraw/guess{i}").status_code for i in range(3)]
+    assert codes[:5] == [400] * 5
+    assert codes[5] == 429, "confirm and withdraw share one budget of attempts"
+
+
+def test_event_window_for_venue_ip_lets_100_people_sign(app, petition):
+    abuse.open_window(petition, hours=3, label="Meetup", ip="127.0.0.1")
+    client = app.test_client()
+    codes = [post_signature(client, email=f"meetup{i}@gmail.com").status_code
+             for i in range(100)]
+    assert codes == [302] * 100
+    assert rows() == 100
+    flagged = db.session.scalar(select(func.count()).select_from(Signature)
+                                .where(Signature.flagged.is_(True)))
+    assert flagged == 0, "an announced event is not a burst"
+
+
+def test_event_qr_link_lifts_the_limit_for_that_browser(app, client, petition):
+    window = abuse.open_window(petition, hours=2, label="Salon")
+    link = abuse.event_link(window)
+    path = link.removeprefix(app.config["BASE_URL"])
+    assert client.get(path).status_code == 200
+    for i in range(10):
+        assert post_signature(client, email=f"salon{i}@example.org").status_code == 302
+    stranger = app.test_client()
+    for i in range(3):
+        post_signature(stranger, email=f"x{i}@example.org")
+    assert post_signature(stranger, email="x9@example.org").status_code == 429, \
+        "without the link, the same IP keeps its limit"
+
+
+def test_closed_or_forged_event_link_does_not_lift_the_limit(app, client, petition):
+    window = abuse.open_window(petition, hours=1)
+    path = abuse.event_link(window).removeprefix(app.config["BASE_URL"])
+    abuse.close_window(petition, window.id)
+    client.get(path)
+    client.get("/p/saint-etienne?event=forged-token")
+    for i in range(3):
+        post_signature(client, email=f"p{i}@example.org")
+    assert post_signature(client, email="p9@example.org").status_code == 429
+
+
+def test_event_window_duration_is_bounded(app, petition):
+    with app.test_request_context("/?lang=en"):
+        with pytest.raises(abuse.EventWindowError, match="between 1 and 24 hours"):
+            abuse.open_window(petition, hours=200)
+        with pytest.raises(abuse.EventWindowError, match="IP address"):
+            abuse.open_window(petition, hours=2, ip="not-an-ip")
+
+
+def test_signing_works_when_the_limit_store_is_down(app, client, petition, redis_server):
+    page = client.get("/p/saint-etienne")
+    data = {"first_name": "A", "last_name": "B", "email": "down@example.org",
+            "postal_code": "42000", "category": "developer", "consent": "y",
+            "csrf_token": csrf_from(page.get_data(as_text=True))}
+    redis_server.stop()
+    try:
+        response = client.post("/p/saint-etienne", data=data)
+    finally:
+        redis_server.start()
+    assert response.status_code == 302
+    assert rows() == 1
+
+
+def test_health_probes_are_not_limited(client):
+    assert all(client.get("/healthz").status_code == 200 for _ in range(10))
