@@ -64,8 +64,27 @@ def list_():
         click.echo(f"{p.slug}\t{p.state}\t{p.signature_count}/{p.goal}\t{p.title}")
 
 
+@petition_cli.command("reconcile")
+@click.option("--enqueue", is_flag=True, help="Queue the job for the worker instead.")
+def reconcile(enqueue):
+    """Recompute every count from the verified signatures; repair drift and caches."""
+    if enqueue:
+        from .tasks_counts import enqueue_reconcile
+
+        click.echo(f"Queued reconciliation job {enqueue_reconcile().id}.")
+        return
+    from .services.reconcile import reconcile_all
+
+    checked, repairs = reconcile_all()
+    for r in repairs:
+        click.echo(f"Repaired {r.slug}: {r.stored} -> {r.actual}")
+    click.echo(f"{checked} petitions checked, {len(repairs)} repaired.")
+
 def init_app(app):
     app.cli.add_command(petition_cli)
     from . import cli_protection
 
     cli_protection.init_app(app)
+    from . import cli_organizer
+
+    cli_organizer.init_app(app)

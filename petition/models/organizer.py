@@ -118,6 +118,7 @@ class ExportLog(db.Model):
     finished_at = db.Column(db.DateTime(timezone=True))
 
     organizer = db.relationship("Organizer")
+    petition = db.relationship("Petition")
 
     __table_args__ = (
         Index("ix_export_logs_petition_created", "petition_id", "created_at"),

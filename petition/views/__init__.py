@@ -5,9 +5,15 @@ def blueprints(app):
     from . import public
 
     found = [public.bp]
+    from .organizer import blueprint as organizer_blueprint
+
+    found.append(organizer_blueprint())
     from . import abuse, health
 
     found += [health.bp, abuse.bp]
+    from . import api, embed, share
+
+    found += [api.bp, embed.bp, share.bp]
     if app.config.get("DEV_MAIL_DIR") and app.config["APP_ENV"] != "production":
         from . import devmail
 

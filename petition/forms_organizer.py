@@ -1,0 +1,144 @@
+"""Input rules of the organiser pages."""
+from datetime import datetime, timezone
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import (DataRequired, EqualTo, InputRequired, Length, NumberRange,
+                                Optional, ValidationError)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .forms import ValidEmail, _strip
+from .models import PetitionState
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), filters=[_strip],
+                       validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
+                                   Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Mot de passe"),
+                             validators=[DataRequired(_l("Indiquez votre mot de passe."))],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Rester connecté·e sur cet appareil"))
+    submit = SubmitField(_l("Se connecter"))
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), filters=[_strip],
+                       validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
+                                   Length(max=254), ValidEmail()],
+                       render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("Envoyer"))
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(_l("Choisissez un mot de passe.")),
+                    Length(min=12, max=200, message=_l("Au moins 12 caractères."))],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Le même, une seconde fois"),
+        validators=[EqualTo("password", _l("Les deux mots de passe diffèrent."))],
+        render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Enregistrer le mot de passe"))
+
+
+def _local_datetime(value):
+    """`YYYY-MM-DDTHH:MM` (or a date) typed in UTC -> aware datetime."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_l("Date invalide (format AAAA-MM-JJ HH:MM)."))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class DateTimeText(StringField):
+    """A date-time typed as text; `.value` is the aware datetime (UTC) or None."""
+
+    value = None
+
+    def pre_validate(self, form):
+        self.value = _local_datetime((self.data or "").strip())
+
+
+class PetitionForm(FlaskForm):
+    slug = StringField(_l("Adresse courte"), filters=[_strip],
+                       validators=[DataRequired(_l("Indiquez l'adresse courte.")), Length(max=80)])
+    title = StringField(_l("Titre"), filters=[_strip],
+                        validators=[DataRequired(_l("Indiquez le titre.")), Length(max=200)])
+    description = TextAreaField(_l("Description (Markdown)"), render_kw={"rows": 10})
+    territory = StringField(_l("Territoire"), filters=[_strip],
+                            validators=[DataRequired(_l("Indiquez le territoire.")),
+                                        Length(max=120)])
+    communes = TextAreaField(_l("Communes"), render_kw={"rows": 4})
+    goal = IntegerField(_l("Objectif de signatures"), default=1000,
+                        validators=[InputRequired(_l("Indiquez un objectif.")),
+                                    NumberRange(min=1, message=_l("Au moins 1."))])
+    state = SelectField(_l("État"), choices=[
+        SelectChoice(PetitionState.DRAFT, _l("Brouillon (invisible)")),
+        SelectChoice(PetitionState.OPEN, _l("Ouverte")),
+        SelectChoice(PetitionState.CLOSED, _l("Close")),
+    ])
+    opens_at = DateTimeText(_l("Ouverture (UTC, facultatif)"), filters=[_strip])
+    closes_at = DateTimeText(_l("Clôture (UTC, facultatif)"), filters=[_strip])
+    controller_name = StringField(_l("Responsable du traitement"), filters=[_strip],
+                                  validators=[Length(max=200)])
+    controller_email = StringField(_l("E-mail du responsable"), filters=[_strip],
+                                   validators=[Length(max=254)])
+    controller_address = StringField(_l("Adresse du responsable"), filters=[_strip],
+                                     validators=[Length(max=300)])
+    retention_days = IntegerField(_l("Durée de conservation (jours)"), default=365,
+                                  validators=[InputRequired(), NumberRange(min=1, max=3650)])
+    submit = SubmitField(_l("Enregistrer"))
+
+
+class RuleForm(FlaskForm):
+    domain = StringField(_l("Domaine de l'e-mail"), filters=[_strip],
+                         validators=[Length(max=254)])
+    ip_hash = StringField(_l("Empreinte d'adresse IP"), filters=[_strip],
+                          validators=[Length(max=64)])
+    since = DateTimeText(_l("Signées à partir de (UTC)"), filters=[_strip])
+    until = DateTimeText(_l("Signées avant (UTC)"), filters=[_strip])
+    name_pattern = StringField(_l("Motif de nom (* = n'importe quoi)"), filters=[_strip],
+                               validators=[Length(max=200)])
+    reason = StringField(_l("Raison"), filters=[_strip],
+                         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
+    submit = SubmitField(_l("Prévisualiser"))
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Raison"), filters=[_strip],
+                         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
+    submit = SubmitField(_l("Valider"))
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class OrganizerForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), filters=[_strip],
+                       validators=[DataRequired(_l("Indiquez l'adresse e-mail.")),
+                                   Length(max=254), ValidEmail()])
+    petitions = MultiCheckbox(_l("Pétitions"), choices=[], validate_choice=True)
+    is_admin = BooleanField(_l("Administrateur du site (toutes les pétitions)"))
+    submit = SubmitField(_l("Inviter"))
+
+    def validate_petitions(self, field):
+        if not field.data and not self.is_admin.data:
+            raise ValidationError(_l("Choisissez au moins une pétition."))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Rechercher une signature (nom, e-mail ou numéro)"), filters=[_strip],
+                    validators=[Optional(), Length(max=200)])

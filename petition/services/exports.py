@@ -1,0 +1,292 @@
+"""The verified-signer CSV export and its signed manifest.
+
+Only verified rows leave (pending, withdrawn and invalidated never do). The
+file is UTF-8 with a BOM (so Excel reads the accents), `;` by default (French
+Excel) or `,`, and every cell a spreadsheet would take for a formula gets a
+leading `'`. Rows are streamed from the database and gathered into ~64 KiB
+chunks: PostgreSQL writes the CSV itself (`COPY … TO STDOUT`, the formula
+guard done in SQL); SQLite goes through a plain cursor and `csv.writer`.
+The SHA-256 is computed while streaming and stored in the ExportLog with the
+row count once the last byte went out; the manifest is built from that log.
+"""
+import codecs
+import csv
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import Signer
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CATEGORIES, ExportLog, Signature, SignatureState, utcnow
+
+#: (header, column) in file order; README "Export" documents them.
+COLUMNS = (
+    ("prenom", "first_name"), ("nom", "last_name"), ("email", "email"),
+    ("code_postal", "postal_code"), ("commune", "commune"), ("categorie", "category"),
+    ("organisation", "organisation"), ("siren_siret", "siren"),
+    ("verifie_le", "verified_at"), ("liste_publique", "public"),
+)
+#: Free-text columns a signer typed: the formula guard applies to them.
+TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisation", "siren"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = (";", ",")
+CHUNK = 64 * 1024
+MANIFEST_SALT = "petition.export.manifest.v1"
+
+
+class ExportError(ValueError):
+    """A filter is unusable; the message is for people."""
+
+
+@dataclass
+class Filters:
+    category: str = ""
+    commune: str = ""
+    since: str = ""  # YYYY-MM-DD, verified on or after
+    until: str = ""  # YYYY-MM-DD, verified on or before
+    delimiter: str = ";"
+
+    def as_dict(self):
+        return {k: v for k, v in asdict(self).items() if v}
+
+    def query_args(self):
+        return self.as_dict()
+
+
+def _day(text):
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ExportError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
+
+
+def parse_filters(petition, args):
+    """Filters from a query string or CLI options; raises ExportError."""
+    f = Filters(**{k: (args.get(k) or "").strip() for k in
+                   ("category", "commune", "since", "until")})
+    f.delimiter = args.get("delimiter") or ";"
+    if f.delimiter not in DELIMITERS:
+        raise ExportError(_("Séparateur inconnu : choisissez « ; » ou « , »."))
+    if f.category and f.category not in CATEGORIES:
+        raise ExportError(_("Catégorie inconnue : %(c)s", c=f.category))
+    if f.commune and f.commune not in petition.commune_names:
+        raise ExportError(_("Commune inconnue pour cette pétition : %(c)s", c=f.commune))
+    since, until = _day(f.since), _day(f.until)
+    if since and until and until < since:
+        raise ExportError(_("La fin de la période doit suivre son début."))
+    return f
+
+
+def _bounds(filters):
+    since, until = _day(filters.since), _day(filters.until)
+    lower = datetime.combine(since, time(), timezone.utc) if since else None
+    upper = datetime.combine(until + timedelta(days=1), time(), timezone.utc) if until else None
+    return lower, upper
+
+
+def filename(petition, today=None):
+    return f"{petition.slug}-signataires-{(today or utcnow().date()).isoformat()}.csv"
+
+
+def start(petition, filters, actor):
+    """Log the export (rows and hash come at the end); commits."""
+    entry = ExportLog(
+        petition_id=petition.id, organizer_id=getattr(actor, "id", None),
+        actor=getattr(actor, "email", None) or str(actor),
+        filters=json.dumps(filters.as_dict(), ensure_ascii=False, sort_keys=True),
+        filename=filename(petition),
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def stream(petition, filters, log_id):
+    """Yield the CSV as bytes chunks; the ExportLog is completed at the end."""
+    digest = hashlib.sha256()
+    header = io.StringIO()
+    csv.writer(header, delimiter=filters.delimiter, lineterminator="\n").writerow(
+        [h for h, _c in COLUMNS])
+    first = codecs.BOM_UTF8 + header.getvalue().encode()
+    digest.update(first)
+    yield first
+    rows = [0]
+    body = _postgres if db.engine.dialect.name == "postgresql" else _sqlite
+    for chunk in body(petition, filters, rows):
+        digest.update(chunk)
+        yield chunk
+    _finish(log_id, rows[0], digest.hexdigest())
+
+
+def _finish(log_id, rows, sha256):
+    entry = db.session.get(ExportLog, log_id)
+    entry.rows, entry.sha256, entry.finished_at = rows, sha256, utcnow()
+    db.session.commit()
+
+
+def _sqlite(petition, filters, rows):
+    lower, upper = _bounds(filters)
+    query = select(*(getattr(Signature, c) for _h, c in COLUMNS)).where(
+        Signature.petition_id == petition.id, Signature.status == SignatureState.VERIFIED)
+    if filters.category:
+        query = query.where(Signature.category == filters.category)
+    if filters.commune:
+        query = query.where(Signature.commune == filters.commune)
+    if lower:
+        query = query.where(Signature.verified_at >= lower)
+    if upper:
+        query = query.where(Signature.verified_at < upper)
+    query = query.order_by(Signature.verified_at, Signature.id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=filters.delimiter, lineterminator="\n")
+    text_idx = [i for i, (_h, c) in enumerate(COLUMNS) if c in TEXT]
+    with db.engine.connect() as conn:
+        for row in conn.execution_options(stream_results=True).execute(query):
+            row = list(row)
+            for i in text_idx:
+                row[i] = neutralise(row[i])
+            row[-2] = _iso(row[-2])
+            row[-1] = "oui" if row[-1] else "non"
+            writer.writerow(row)
+            rows[0] += 1
+            if buffer.tell() >= CHUNK:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def neutralise(value):
+    """A cell a spreadsheet would run as a formula starts with a quote instead."""
+    if value and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _iso(value):
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pg_column(column):
+    if column == "verified_at":
+        return """to_char(s.verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+    if column == "public":
+        return "CASE WHEN s.public THEN 'oui' ELSE 'non' END"
+    if column in TEXT:
+        return (f"CASE WHEN left(s.{column}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
+                f"THEN '''' || s.{column} ELSE s.{column} END")
+    return f"s.{column}"
+
+
+def _pg_query(filters):
+    where = ["s.petition_id = %(petition)s", "s.status = 'verified'"]
+    if filters.category:
+        where.append("s.category = %(category)s")
+    if filters.commune:
+        where.append("s.commune = %(commune)s")
+    if filters.since:
+        where.append("s.verified_at >= %(lower)s")
+    if filters.until:
+        where.append("s.verified_at < %(upper)s")
+    columns = ", ".join(_pg_column(c) for _h, c in COLUMNS)
+    delimiter = "','" if filters.delimiter == "," else "';'"  # from DELIMITERS only
+    return (f"COPY (SELECT {columns} FROM signatures s WHERE {' AND '.join(where)} "
+            f"ORDER BY s.verified_at, s.id) TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})")
+
+
+def _postgres(petition, filters, rows):
+    lower, upper = _bounds(filters)
+    params = {"petition": petition.id, "category": filters.category,
+              "commune": filters.commune, "lower": lower, "upper": upper}
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if raw.driver_connection.info.encoding != "utf-8":
+            cursor.execute("SET client_encoding TO 'UTF8'")
+        pending = bytearray()
+        with cursor.copy(_pg_query(filters), params) as copy:
+            for data in copy:
+                pending += data
+                if len(pending) >= CHUNK:
+                    yield bytes(pending)
+                    pending.clear()
+        if pending:
+            yield bytes(pending)
+        rows[0] = cursor.rowcount
+        raw.rollback()
+    finally:
+        raw.close()
+
+
+def export_to_file(petition, filters, actor, out):
+    """Write the CSV to a binary file object; returns the completed ExportLog."""
+    entry = start(petition, filters, actor)
+    for chunk in stream(petition, filters, entry.id):
+        out.write(chunk)
+    db.session.refresh(entry)
+    return entry
+
+
+# --- manifest ----------------------------------------------------------------
+
+def _signer():
+    return Signer(current_app.config["SECRET_KEY"], salt=MANIFEST_SALT,
+                  digest_method=hashlib.sha256, key_derivation="hmac")
+
+
+def _canonical(body):
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def manifest(entry):
+    """The signed manifest of a finished export, as a dict ready for JSON."""
+    body = {
+        "petition": entry.petition.slug,
+        "export_id": entry.id, "filename": entry.filename,
+        "filters": json.loads(entry.filters), "rows": entry.rows, "sha256": entry.sha256,
+        "generated_at": _iso(entry.finished_at), "exported_by": entry.actor,
+    }
+    body["signature"] = _signer().get_signature(_canonical(body)).decode()
+    return body
+
+
+def verify(csv_bytes_iter, manifest_data):
+    """(ok, reason) — is the file exactly the one the signed manifest describes?"""
+    body = dict(manifest_data)
+    signature = body.pop("signature", "")
+    if not isinstance(signature, str) or not _signer().verify_signature(
+            _canonical(body), signature.encode()):
+        return False, "signature"
+    digest = hashlib.sha256()
+    for chunk in csv_bytes_iter:
+        digest.update(chunk)
+    if digest.hexdigest() != body.get("sha256"):
+        return False, "sha256"
+    return True, "ok"
+
+
+def logs(petition, limit=20):
+    return db.session.scalars(
+        select(ExportLog).where(ExportLog.petition_id == petition.id)
+        .order_by(ExportLog.created_at.desc(), ExportLog.id.desc()).limit(limit)
+    ).all()
+
+
+def finished_log(petition, export_id):
+    entry = db.session.get(ExportLog, export_id)
+    if entry is None or entry.petition_id != petition.id or entry.sha256 is None:
+        return None
+    return entry

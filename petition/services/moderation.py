@@ -1,0 +1,220 @@
+"""Invalidating abusive signatures and restoring them.
+
+A rule (email domain, IP hash, time window, name pattern — combined with AND)
+is previewed first; applying it moves each matching pending or verified row
+to `invalidated` by a guarded UPDATE (`WHERE status = <what it was>`), so a
+row confirmed meanwhile is counted exactly once. The count moves in the same
+transaction; every action is logged with the rows it moved, so it can be
+restored exactly.
+"""
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, or_, select, update
+
+from ..extensions import db
+from ..models import ModerationAction, ModerationItem, Signature, SignatureState, utcnow
+from . import counters
+
+MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
+LIKE_ESCAPE = "\\"
+
+
+class ModerationError(ValueError):
+    """A rule or reason is unusable; the message is for people."""
+
+
+@dataclass
+class Rule:
+    domain: str = ""
+    ip_hash: str = ""
+    since: datetime = None
+    until: datetime = None
+    name_pattern: str = ""
+    signature_id: int = None
+    extra: dict = field(default_factory=dict)
+
+    def is_empty(self):
+        return not (self.domain or self.ip_hash or self.since or self.until
+                    or self.name_pattern or self.signature_id)
+
+    def as_json(self):
+        data = {
+            "domain": self.domain or None, "ip_hash": self.ip_hash or None,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "name_pattern": self.name_pattern or None, "signature_id": self.signature_id,
+        }
+        return json.dumps({k: v for k, v in data.items() if v is not None},
+                          ensure_ascii=False, sort_keys=True)
+
+
+def _like(pattern):
+    """`*` is the wildcard people type; SQL's own wildcards are taken literally."""
+    escaped = (pattern.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+               .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
+    return escaped.replace("*", "%").lower()
+
+
+def _conditions(petition, rule):
+    if rule.is_empty():
+        raise ModerationError(_("Indiquez au moins un critère."))
+    if rule.since and rule.until and rule.until <= rule.since:
+        raise ModerationError(_("La fin de la période doit suivre son début."))
+    where = [Signature.petition_id == petition.id]
+    if rule.signature_id:
+        where.append(Signature.id == rule.signature_id)
+    if rule.domain:
+        where.append(Signature.email_domain == rule.domain.strip().lower().lstrip("@"))
+    if rule.ip_hash:
+        where.append(Signature.ip_hash == rule.ip_hash.strip().lower())
+    if rule.since:
+        where.append(Signature.created_at >= rule.since)
+    if rule.until:
+        where.append(Signature.created_at < rule.until)
+    if rule.name_pattern:
+        full = func.lower(func.coalesce(Signature.first_name, "") + " "
+                          + func.coalesce(Signature.last_name, ""))
+        where.append(full.like(_like(rule.name_pattern), escape=LIKE_ESCAPE))
+    return where
+
+
+def preview(petition, rule):
+    """{status: rows} the rule would move (pending and verified only)."""
+    rows = db.session.execute(
+        select(Signature.status, func.count()).where(
+            *_conditions(petition, rule), Signature.status.in_(MOVABLE)
+        ).group_by(Signature.status)
+    ).all()
+    counts = {status: 0 for status in MOVABLE}
+    counts.update(dict(rows))
+    return counts
+
+
+def _check_reason(reason):
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise ModerationError(_("Indiquez la raison (300 caractères au plus)."))
+    return reason
+
+
+def invalidate(petition, rule, reason, actor):
+    """Apply the rule; returns the logged ModerationAction (rows = rows moved)."""
+    reason = _check_reason(reason)
+    where = _conditions(petition, rule)
+    action = _log(petition, actor, "invalidate", rule.as_json(), reason)
+    moved_verified = 0
+    for status in MOVABLE:
+        ids = db.session.scalars(
+            update(Signature)
+            .where(*where, Signature.status == status)
+            .values(status=SignatureState.INVALIDATED, invalidated_at=utcnow(),
+                    invalidation_reason=reason)
+            .returning(Signature.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        _record_items(action, ids, status)
+        action.rows += len(ids)
+        if status == SignatureState.VERIFIED:
+            moved_verified = len(ids)
+    if moved_verified:
+        counters.adjust(petition.id, -moved_verified)
+    db.session.commit()
+    if moved_verified:
+        counters.changed(petition.id)
+    return action
+
+
+def restore(petition, action_id, reason, actor, signature_id=None):
+    """Put back every row an invalidation moved that is still invalidated
+    (only `signature_id` when given) in the state it had before."""
+    reason = _check_reason(reason)
+    original = db.session.get(ModerationAction, action_id)
+    if original is None or original.petition_id != petition.id or original.action != "invalidate":
+        raise ModerationError(_("Action de modération introuvable."))
+    rule = {"action_id": original.id}
+    if signature_id:
+        rule["signature_id"] = signature_id
+    log_entry = _log(petition, actor, "restore", json.dumps(rule, sort_keys=True), reason)
+    moved_verified = 0
+    for status in MOVABLE:
+        item_ids = select(ModerationItem.signature_id).where(
+            ModerationItem.action_id == original.id, ModerationItem.previous_status == status)
+        if signature_id:
+            item_ids = item_ids.where(ModerationItem.signature_id == signature_id)
+        ids = db.session.scalars(
+            update(Signature)
+            .where(Signature.petition_id == petition.id, Signature.id.in_(item_ids),
+                   Signature.status == SignatureState.INVALIDATED)
+            .values(status=status, invalidated_at=None, invalidation_reason=None)
+            .returning(Signature.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        _record_items(log_entry, ids, SignatureState.INVALIDATED)
+        log_entry.rows += len(ids)
+        if status == SignatureState.VERIFIED:
+            moved_verified = len(ids)
+    if not signature_id:
+        original.restored_at = utcnow()
+    if moved_verified:
+        counters.adjust(petition.id, moved_verified)
+    db.session.commit()
+    if moved_verified:
+        counters.changed(petition.id)
+    return log_entry
+
+
+def _log(petition, actor, action, rule_json, reason):
+    entry = ModerationAction(
+        petition_id=petition.id, organizer_id=getattr(actor, "id", None),
+        actor=getattr(actor, "email", None) or str(actor), action=action,
+        rule=rule_json, reason=reason, rows=0,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _record_items(action, ids, previous_status):
+    if ids:
+        db.session.execute(insert(ModerationItem), [
+            {"action_id": action.id, "signature_id": i, "previous_status": previous_status}
+            for i in ids
+        ])
+
+
+def latest_invalidation(petition, signature_id):
+    """The id of the action that last invalidated this signature, or None."""
+    return db.session.scalar(
+        select(ModerationAction.id).join(
+            ModerationItem, ModerationItem.action_id == ModerationAction.id)
+        .where(ModerationAction.petition_id == petition.id,
+               ModerationAction.action == "invalidate",
+               ModerationItem.signature_id == signature_id)
+        .order_by(ModerationAction.id.desc()).limit(1)
+    )
+
+
+def history(petition, limit=50):
+    return db.session.scalars(
+        select(ModerationAction).where(ModerationAction.petition_id == petition.id)
+        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc()).limit(limit)
+    ).all()
+
+
+def search(petition, text="", limit=50):
+    """Signatures to moderate one by one: by name, e-mail or id."""
+    query = select(Signature).where(Signature.petition_id == petition.id)
+    text = (text or "").strip()
+    if text.isdigit():
+        query = query.where(Signature.id == int(text))
+    elif text:
+        like = "%" + _like(text) + "%"
+        query = query.where(or_(
+            func.lower(Signature.email).like(like, escape=LIKE_ESCAPE),
+            func.lower(Signature.last_name).like(like, escape=LIKE_ESCAPE),
+            func.lower(Signature.first_name).like(like, escape=LIKE_ESCAPE),
+        ))
+    return db.session.scalars(query.order_by(Signature.created_at.desc()).limit(limit)).all()

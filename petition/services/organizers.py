@@ -1,0 +1,177 @@
+"""Organiser accounts: creation, login, invitation and password reset.
+
+Invitation and reset links are itsdangerous tokens with their own salt
+("invite", "reset") carrying the account id and a fingerprint of its password
+hash: setting a password changes the fingerprint, so each link works once.
+"""
+import logging
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import jobs, tokens
+from ..extensions import db
+from ..models import Organizer, Petition, utcnow
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD = 12
+#: Compared against when the address is unknown, so both paths cost the same.
+_DUMMY_HASH = None
+
+
+class OrganizerError(ValueError):
+    """A rule of accounts is broken; the message is for people."""
+
+
+def normalise(email):
+    return (email or "").strip().lower()
+
+
+def find(email):
+    return db.session.scalar(select(Organizer).where(Organizer.email == normalise(email)))
+
+
+def check_password_rules(password):
+    if len(password or "") < MIN_PASSWORD:
+        raise OrganizerError(
+            _("Le mot de passe doit comporter au moins %(n)d caractères.", n=MIN_PASSWORD))
+
+
+def create(email, password=None, petitions=(), is_admin=False, name=""):
+    """A new account (no password: it will come with the invitation). Commits."""
+    email = normalise(email)
+    if "@" not in email or len(email) > 254:
+        raise OrganizerError(_("Cette adresse e-mail n'est pas valide."))
+    if password is not None:
+        check_password_rules(password)
+    organizer = Organizer(
+        email=email, name=name.strip(), is_admin=is_admin,
+        password_hash=generate_password_hash(password) if password else None,
+    )
+    organizer.petitions = list(petitions)
+    db.session.add(organizer)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise OrganizerError(_("Un compte existe déjà pour cette adresse."))
+    return organizer
+
+
+def assign(organizer, petition):
+    """Give the organiser access to the petition (idempotent). Commits."""
+    if petition not in organizer.petitions:
+        organizer.petitions.append(petition)
+    db.session.commit()
+
+
+def authenticate(email, password):
+    """The active organiser with this address and password, else None."""
+    global _DUMMY_HASH
+    organizer = find(email)
+    if organizer is None or not organizer.password_hash:
+        _DUMMY_HASH = _DUMMY_HASH or generate_password_hash("not-a-real-password")
+        check_password_hash(_DUMMY_HASH, password or "")  # same cost: no timing oracle
+        return None
+    if not check_password_hash(organizer.password_hash, password or "") or not organizer.active:
+        return None
+    organizer.last_login_at = utcnow()
+    db.session.commit()
+    return organizer
+
+
+def invite(inviter, email, petition):
+    """Give `email` access to `petition`; a new address gets an invitation link.
+
+    Returns "invited" or "added" (the account existed and now sees the petition).
+    """
+    existing = find(email)
+    if existing is not None:
+        assign(existing, petition)
+        return "added"
+    organizer = create(email, petitions=[petition])
+    _enqueue("send_invitation", organizer.id, inviter.id if inviter else None, petition.id)
+    return "invited"
+
+
+def request_reset(email):
+    """Queue a reset link if the address has an account; says nothing either way."""
+    organizer = find(email)
+    if organizer is None or not organizer.active:
+        return
+    _enqueue("send_password_reset", organizer.id)
+
+
+def _enqueue(task, *args):
+    try:
+        jobs.queue(jobs.EMAIL_QUEUE).enqueue_call(
+            f"petition.tasks_organizer.{task}", args=args, retry=jobs.email_retry(),
+            failure_ttl=30 * 86400, description=f"{task}{args}",
+        )
+    except RedisError:
+        log.exception("Could not enqueue %s%s", task, args)
+        raise OrganizerError(_("L'e-mail n'a pas pu être mis en file d'envoi. Réessayez."))
+
+
+def link_token(purpose, organizer):
+    return tokens.make(purpose, {"o": organizer.id, "f": organizer.fingerprint()})
+
+
+@dataclass
+class LinkCheck:
+    outcome: str  # "ready", "expired", "invalid", "used"
+    organizer: Organizer = None
+
+
+def inspect_link(purpose, token):
+    """Who an invitation or reset link is for, if it is still good."""
+    try:
+        payload = tokens.read(purpose, token)
+        organizer_id, fingerprint = int(payload["o"]), payload["f"]
+    except tokens.TokenError as exc:
+        return LinkCheck(exc.reason)
+    except (KeyError, TypeError, ValueError):
+        return LinkCheck("invalid")
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None or not organizer.active:
+        return LinkCheck("invalid")
+    if organizer.fingerprint() != fingerprint:
+        return LinkCheck("used")
+    return LinkCheck("ready", organizer)
+
+
+def set_password(purpose, token, password):
+    """Set the password through a good link; the link then stops working."""
+    found = inspect_link(purpose, token)
+    if found.outcome != "ready":
+        return found
+    check_password_rules(password)
+    found.organizer.password_hash = generate_password_hash(password)
+    db.session.commit()
+    return found
+
+
+def list_all():
+    return db.session.scalars(select(Organizer).order_by(func.lower(Organizer.email))).all()
+
+
+def petitions_by_slug(slugs):
+    found = db.session.scalars(select(Petition).where(Petition.slug.in_(slugs))).all()
+    missing = set(slugs) - {p.slug for p in found}
+    if missing:
+        raise OrganizerError(_("Pétition inconnue : %(s)s", s=", ".join(sorted(missing))))
+    return found
+
+
+def create_and_invite(inviter, email, slugs, is_admin=False):
+    """An administrator's invitation: a new account on these petitions."""
+    chosen = petitions_by_slug(slugs)
+    organizer = create(email, petitions=chosen, is_admin=is_admin)
+    first = chosen[0].id if chosen else None
+    _enqueue("send_invitation", organizer.id, inviter.id if inviter else None, first)
+    return organizer

@@ -1,0 +1,56 @@
+"""Worker jobs for organiser accounts: the invitation and the reset emails.
+
+Each job reloads the account and makes its link at send time; an invitation
+already accepted (a password is set) is not sent again. SMTP errors raise so
+RQ retries with backoff.
+"""
+import logging
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_mail import Message
+
+from .extensions import db, mail
+from .models import Organizer, Petition
+from .services.organizers import link_token
+from .urls import external_url
+
+log = logging.getLogger(__name__)
+
+
+def send_invitation(organizer_id, inviter_id, petition_id):
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None or organizer.password_hash or not organizer.active:
+        log.info("Organizer %s gone or already in; invitation not sent", organizer_id)
+        return "skipped"
+    inviter = db.session.get(Organizer, inviter_id) if inviter_id else None
+    petition = db.session.get(Petition, petition_id)
+    url = external_url("organizer.accept_invite", token=link_token("invite", organizer))
+    _send(organizer, "organizer_invite",
+          lambda: _("Invitation à l’espace organisateur : %(title)s",
+                    title=petition.title if petition else ""),
+          url=url, inviter=inviter, petition=petition)
+    return "sent"
+
+
+def send_password_reset(organizer_id):
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None or not organizer.active:
+        return "skipped"
+    url = external_url("organizer.reset_password", token=link_token("reset", organizer))
+    _send(organizer, "organizer_reset",
+          lambda: _("Choisissez un nouveau mot de passe"), url=url)
+    return "sent"
+
+
+def _send(organizer, name, subject, **context):
+    context["organizer"] = organizer
+    with force_locale("fr"):
+        message = Message(
+            subject=subject(), recipients=[organizer.email],
+            body=render_template(f"email/{name}.txt", **context),
+            html=render_template(f"email/{name}.html", **context),
+        )
+    mail.send(message)
+    log.info("Sent %s to organizer %s", name, organizer.id)

@@ -1,0 +1,20 @@
+"""A petition's dashboard: counts, breakdowns, chart, latest signatures,
+failed emails, exports and moderation log."""
+from flask import render_template
+from flask_login import login_required
+
+from ...categories import LABELS
+from ...forms_organizer import EmailForm
+from ...models import CATEGORIES
+from ...services import access, dashboard as stats
+from . import bp
+
+
+@bp.get("/petitions/<slug>/")
+@login_required
+def dashboard(slug):
+    petition = access.organizer_petition_or_404(slug)
+    return render_template(
+        "organizer/dashboard.html", petition=petition, data=stats.summary(petition),
+        labels=LABELS, categories=CATEGORIES, invite_form=EmailForm(),
+    )

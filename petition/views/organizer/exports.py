@@ -1,0 +1,45 @@
+"""The verified-signer CSV (streamed) and the signed manifest beside it."""
+import json
+
+from flask import (Response, abort, render_template, request, stream_with_context,
+                   url_for)
+from flask_login import current_user, login_required
+
+from ...services import access, exports
+from . import bp
+
+
+@bp.get("/petitions/<slug>/export.csv")
+@login_required
+def export_csv(slug):
+    petition = access.organizer_petition_or_404(slug)
+    try:
+        filters = exports.parse_filters(petition, request.args)
+    except exports.ExportError as exc:
+        return render_template("organizer/export_error.html", petition=petition,
+                               message=str(exc)), 400
+    entry = exports.start(petition, filters, current_user)
+    response = Response(stream_with_context(exports.stream(petition, filters, entry.id)),
+                        mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{entry.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    # Where the signed manifest will be once the last byte has gone out.
+    manifest = url_for(".export_manifest", slug=slug, export_id=entry.id)
+    response.headers["Link"] = f'<{manifest}>; rel="describedby"'
+    return response
+
+
+@bp.get("/petitions/<slug>/exports/<int:export_id>/manifest.json")
+@login_required
+def export_manifest(slug, export_id):
+    petition = access.organizer_petition_or_404(slug)
+    entry = exports.finished_log(petition, export_id)
+    if entry is None:
+        abort(404)
+    body = json.dumps(exports.manifest(entry), ensure_ascii=False, indent=2) + "\n"
+    response = Response(body, mimetype="application/json")
+    name = entry.filename.removesuffix(".csv") + f"-{entry.id}.manifest.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

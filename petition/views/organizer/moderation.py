@@ -1,0 +1,110 @@
+"""Moderation: preview a rule, apply it with a reason, restore; one by one too."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...forms_organizer import ReasonForm, RuleForm, SearchForm
+from ...services import access, moderation
+from . import bp
+
+
+def _rule(form):
+    return moderation.Rule(
+        domain=form.domain.data or "", ip_hash=form.ip_hash.data or "",
+        since=form.since.value, until=form.until.value,
+        name_pattern=form.name_pattern.data or "",
+    )
+
+
+def _page(petition, form, status=200, preview=None):
+    search = SearchForm(request.args)
+    return render_template(
+        "organizer/moderation.html", petition=petition, form=form, preview=preview,
+        search=search, found=moderation.search(petition, search.q.data) if search.q.data else None,
+        history=moderation.history(petition), reason_form=ReasonForm(),
+    ), status
+
+
+@bp.get("/petitions/<slug>/moderation")
+@login_required
+def moderation_page(slug):
+    return _page(access.organizer_petition_or_404(slug), RuleForm())
+
+
+@bp.post("/petitions/<slug>/moderation/preview")
+@login_required
+def moderation_preview(slug):
+    petition = access.organizer_petition_or_404(slug)
+    form = RuleForm()
+    if not form.validate_on_submit():
+        return _page(petition, form, 400)
+    try:
+        counts = moderation.preview(petition, _rule(form))
+    except moderation.ModerationError as exc:
+        form.form_errors.append(str(exc))
+        return _page(petition, form, 400)
+    return _page(petition, form, preview=counts)
+
+
+@bp.post("/petitions/<slug>/moderation/apply")
+@login_required
+def moderation_apply(slug):
+    petition = access.organizer_petition_or_404(slug)
+    form = RuleForm()
+    if not form.validate_on_submit():
+        return _page(petition, form, 400)
+    try:
+        action = moderation.invalidate(petition, _rule(form), form.reason.data, current_user)
+    except moderation.ModerationError as exc:
+        form.form_errors.append(str(exc))
+        return _page(petition, form, 400)
+    flash(_("%(n)d signature(s) invalidée(s).", n=action.rows), "info")
+    return redirect(url_for(".moderation_page", slug=slug), 303)
+
+
+@bp.post("/petitions/<slug>/moderation/<int:action_id>/restore")
+@login_required
+def moderation_restore(slug, action_id):
+    petition = access.organizer_petition_or_404(slug)
+    return _restore(petition, action_id, None)
+
+
+@bp.post("/petitions/<slug>/signatures/<int:signature_id>/invalidate")
+@login_required
+def signature_invalidate(slug, signature_id):
+    petition = access.organizer_petition_or_404(slug)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Indiquez la raison."), "error")
+        return redirect(url_for(".moderation_page", slug=slug), 303)
+    try:
+        action = moderation.invalidate(petition, moderation.Rule(signature_id=signature_id),
+                                       form.reason.data, current_user)
+    except moderation.ModerationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("%(n)d signature(s) invalidée(s).", n=action.rows), "info")
+    return redirect(url_for(".moderation_page", slug=slug), 303)
+
+
+@bp.post("/petitions/<slug>/signatures/<int:signature_id>/restore")
+@login_required
+def signature_restore(slug, signature_id):
+    petition = access.organizer_petition_or_404(slug)
+    action_id = moderation.latest_invalidation(petition, signature_id)
+    return _restore(petition, action_id, signature_id)
+
+
+def _restore(petition, action_id, signature_id):
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Indiquez la raison."), "error")
+        return redirect(url_for(".moderation_page", slug=petition.slug), 303)
+    try:
+        action = moderation.restore(petition, action_id, form.reason.data, current_user,
+                                    signature_id=signature_id)
+    except moderation.ModerationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("%(n)d signature(s) rétablie(s).", n=action.rows), "info")
+    return redirect(url_for(".moderation_page", slug=petition.slug), 303)

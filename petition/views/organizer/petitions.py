@@ -1,0 +1,88 @@
+"""The organiser's petitions: list, create (administrators), edit, invite a
+colleague. Create and edit follow the same rules as `flask petition create`."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...forms_organizer import EmailForm, PetitionForm
+from ...services import access, organizers, petitions
+from . import bp
+
+FIELDS = ("slug", "title", "description", "territory", "goal", "state",
+          "controller_name", "controller_email", "controller_address", "retention_days")
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("organizer/index.html",
+                           petitions=access.visible_petitions(current_user))
+
+
+@bp.route("/petitions/new", methods=["GET", "POST"])
+@login_required
+def new_petition():
+    access.admin_or_404()
+    form = PetitionForm()
+    return _save(form, None)
+
+
+@bp.route("/petitions/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_petition(slug):
+    petition = access.organizer_petition_or_404(slug)
+    form = PetitionForm(obj=petition) if request.method == "GET" else PetitionForm()
+    if request.method == "GET":
+        form.communes.data = _communes_text(petition)
+        form.opens_at.data = _datetime_text(petition.opens_at)
+        form.closes_at.data = _datetime_text(petition.closes_at)
+    return _save(form, petition)
+
+
+def _save(form, petition):
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in FIELDS}
+        fields["opens_at"], fields["closes_at"] = form.opens_at.value, form.closes_at.value
+        fields["description"] = fields["description"] or ""
+        try:
+            saved = petitions.save(fields, petitions.parse_communes(form.communes.data),
+                                   petition=petition)
+            if petition is None:
+                organizers.assign(current_user, saved)
+        except petitions.PetitionError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Pétition enregistrée."), "info")
+            return redirect(url_for(".dashboard", slug=saved.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("organizer/petition_form.html", form=form,
+                           petition=petition), status
+
+
+def _communes_text(petition):
+    grouped = {}
+    for commune in petition.communes:
+        grouped.setdefault(commune.name, []).append(commune.postal_code)
+    return ";\n".join(f"{name}:{','.join(codes)}" for name, codes in grouped.items())
+
+
+def _datetime_text(value):
+    return value.strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+@bp.post("/petitions/<slug>/invite")
+@login_required
+def invite(slug):
+    petition = access.organizer_petition_or_404(slug)
+    form = EmailForm()
+    if not form.validate_on_submit():
+        flash(_("Adresse e-mail invalide : invitation non envoyée."), "error")
+        return redirect(url_for(".dashboard", slug=slug), 303)
+    try:
+        outcome = organizers.invite(current_user, form.email.data, petition)
+    except organizers.OrganizerError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Invitation envoyée à %(e)s.", e=form.email.data) if outcome == "invited"
+              else _("%(e)s a maintenant accès à cette pétition.", e=form.email.data), "info")
+    return redirect(url_for(".dashboard", slug=slug), 303)

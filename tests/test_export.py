@@ -1,0 +1,181 @@
+"""The verified-signer CSV: exactly the verified rows, accents intact,
+formulas neutralised, filters, the export log, and a signed manifest that
+`flask petition verify-export` checks byte for byte."""
+import codecs
+import csv
+import io
+import json
+
+from sqlalchemy import select
+
+from petition.extensions import db
+from petition.models import ExportLog
+from petition.services import exports
+
+from organizer_helpers import add_signature, login, make_organizer
+
+HEADER = ["prenom", "nom", "email", "code_postal", "commune", "categorie",
+          "organisation", "siren_siret", "verifie_le", "liste_publique"]
+
+
+def parse(body, delimiter=";"):
+    assert body.startswith(codecs.BOM_UTF8), "UTF-8 with BOM, for Excel"
+    text = body[len(codecs.BOM_UTF8):].decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def signers(petition):
+    add_signature(petition, first_name="Éloïse", last_name="Bérénice-Noël",
+                  email="eloise@example.fr", organisation="Ça Marche & Cie",
+                  siren="732829320", category="company", public=True)
+    add_signature(petition, first_name='=HYPERLINK("http://x")', last_name="+33 6 12",
+                  email="hyper@example.fr", organisation="@risk; \"quoted\"",
+                  commune="Firminy", postal_code="42700")
+    add_signature(petition, status="pending", first_name="Pending", email="p@example.fr")
+    add_signature(petition, status="withdrawn", first_name=None, last_name=None, email=None,
+                  canonical_email=None)
+    add_signature(petition, status="invalidated", first_name="Bot", email="bot@example.fr")
+
+
+def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    response = client.get("/organizer/petitions/saint-etienne/export.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="saint-etienne-signataires-' in disposition and disposition.endswith('.csv"')
+    rows = parse(response.get_data())
+    assert rows[0] == HEADER
+    body = rows[1:]
+    assert len(body) == 2
+    assert {r[2] for r in body} == {"eloise@example.fr", "hyper@example.fr"}
+    eloise = next(r for r in body if r[2] == "eloise@example.fr")
+    assert eloise[:2] == ["Éloïse", "Bérénice-Noël"]
+    assert eloise[5:8] == ["company", "Ça Marche & Cie", "732829320"]
+    assert eloise[9] == "oui" and eloise[8].endswith("Z")
+    hyper = next(r for r in body if r[2] == "hyper@example.fr")
+    assert hyper[0] == "'=HYPERLINK(\"http://x\")"
+    assert hyper[1] == "'+33 6 12"
+    assert hyper[6] == "'@risk; \"quoted\""
+    assert hyper[4] == "Firminy" and hyper[9] == "non"
+
+    entry = db.session.scalars(select(ExportLog)).one()
+    assert entry.rows == 2 and entry.actor == "se@example.org"
+    assert entry.sha256 == __import__("hashlib").sha256(response.get_data()).hexdigest()
+    dashboard = client.get("/organizer/").status_code
+    assert dashboard == 200
+
+
+def test_comma_delimiter_and_filters(client, petition):
+    signers(petition)
+    add_signature(petition, commune="Firminy", category="student", days_ago=10,
+                  email="old@example.fr")
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    url = "/organizer/petitions/saint-etienne/export.csv"
+    rows = parse(client.get(url + "?delimiter=,").get_data(), ",")
+    assert rows[0] == HEADER and len(rows) == 4
+    firminy = parse(client.get(url + "?commune=Firminy").get_data())
+    assert sorted(r[2] for r in firminy[1:]) == ["hyper@example.fr", "old@example.fr"]
+    students = parse(client.get(url + "?category=student").get_data())
+    assert [r[2] for r in students[1:]] == ["old@example.fr"]
+    from datetime import date, timedelta
+    today = date.today().isoformat()
+    recent = parse(client.get(url + f"?since={today}").get_data())
+    assert "old@example.fr" not in {r[2] for r in recent[1:]} and len(recent) == 3
+    old_day = (date.today() - timedelta(days=10)).isoformat()
+    old = parse(client.get(url + f"?since={old_day}&until={old_day}").get_data())
+    assert [r[2] for r in old[1:]] == ["old@example.fr"]
+    filters = [json.loads(e.filters) for e in db.session.scalars(
+        select(ExportLog).order_by(ExportLog.id))]
+    assert {"category": "student", "delimiter": ";"} in filters
+
+
+def test_bad_filters_get_a_clear_message_and_log_nothing(client, petition):
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    url = "/organizer/petitions/saint-etienne/export.csv"
+    for query, words in [("?delimiter=|", "Séparateur"), ("?category=pirate", "Catégorie"),
+                         ("?commune=Paris", "Commune"), ("?since=2026-13-01", "Date invalide"),
+                         ("?since=2026-05-02&until=2026-05-01", "période")]:
+        response = client.get(url + query)
+        assert response.status_code == 400, query
+        assert words in response.get_data(as_text=True), query
+    english = client.get(url + "?delimiter=|&lang=en")
+    assert "Unknown separator" in english.get_data(as_text=True)
+    assert db.session.scalars(select(ExportLog)).all() == []
+
+
+def test_manifest_verifies_the_untouched_file_and_rejects_a_changed_byte(
+        client, runner, petition, tmp_path):
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    response = client.get("/organizer/petitions/saint-etienne/export.csv")
+    manifest_url = response.headers["Link"].split(">")[0].lstrip("<")
+    csv_bytes = response.get_data()
+    manifest = client.get(manifest_url)
+    assert manifest.status_code == 200
+    data = manifest.get_json()
+    assert data["rows"] == 2 and data["petition"] == "saint-etienne"
+    assert data["filters"] == {"delimiter": ";"} and data["signature"]
+
+    csv_path, manifest_path = tmp_path / "export.csv", tmp_path / "manifest.json"
+    csv_path.write_bytes(csv_bytes)
+    manifest_path.write_bytes(manifest.get_data())
+    ok = runner.invoke(args=["petition", "verify-export", str(csv_path), str(manifest_path)])
+    assert ok.exit_code == 0 and "OK" in ok.output
+
+    changed = bytearray(csv_bytes)
+    changed[len(changed) // 2] ^= 0x01
+    csv_path.write_bytes(bytes(changed))
+    bad = runner.invoke(args=["petition", "verify-export", str(csv_path), str(manifest_path)])
+    assert bad.exit_code != 0 and "FAILED" in bad.output and "SHA-256" in bad.output
+
+    csv_path.write_bytes(csv_bytes)
+    data["rows"] = 980  # a manifest edited to match a claim
+    manifest_path.write_text(json.dumps(data))
+    forged = runner.invoke(args=["petition", "verify-export", str(csv_path), str(manifest_path)])
+    assert forged.exit_code != 0 and "signature" in forged.output
+
+
+def test_cli_export_writes_csv_and_manifest(runner, petition, tmp_path):
+    signers(petition)
+    out = tmp_path / "se.csv"
+    result = runner.invoke(args=["petition", "export", "saint-etienne", "--output", str(out),
+                                 "--delimiter", ","])
+    assert result.exit_code == 0, result.output
+    rows = parse(out.read_bytes(), ",")
+    assert rows[0] == HEADER and len(rows) == 3
+    manifest = tmp_path / "se.manifest.json"
+    assert json.loads(manifest.read_text())["rows"] == 2
+    ok = runner.invoke(args=["petition", "verify-export", str(out), str(manifest)])
+    assert ok.exit_code == 0, ok.output
+    entry = db.session.scalars(select(ExportLog)).one()
+    assert entry.actor == "cli" and entry.rows == 2
+
+
+def test_cli_export_refuses_unknown_petition_and_bad_filter(runner, petition, tmp_path):
+    assert runner.invoke(args=["petition", "export", "nowhere"]).exit_code != 0
+    bad = runner.invoke(args=["petition", "export", "saint-etienne", "--category", "pirate",
+                              "--output", str(tmp_path / "x.csv")])
+    assert bad.exit_code != 0 and "pirate" in bad.output
+
+
+def test_manifest_of_another_petition_export_is_404(client, petition):
+    from organizer_helpers import make_lyon
+    lyon = make_lyon()
+    entry = exports.start(lyon, exports.Filters(), "cli")
+    list(exports.stream(lyon, exports.Filters(), entry.id))
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    url = f"/organizer/petitions/saint-etienne/exports/{entry.id}/manifest.json"
+    assert client.get(url).status_code == 404
+
+
+def test_neutralise_covers_every_formula_start():
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert exports.neutralise(start + "1") == "'" + start + "1"
+    assert exports.neutralise("Jean") == "Jean" and exports.neutralise(None) is None
