@@ -1,0 +1,101 @@
+"""Temporary SMTP refusals are retried by RQ until the email goes out, once;
+permanent ones are recorded on the signature and not retried."""
+from rq import Queue
+from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from petition.extensions import db
+from petition.jobs import EMAIL_QUEUE
+from petition.models import Signature
+
+from conftest import link_in, post_signature
+
+
+def drain(run_jobs, rounds=10):
+    """Run the worker until nothing is left; return how many job runs it took."""
+    total = 0
+    for _ in range(rounds):
+        ran = run_jobs()
+        if not ran:
+            break
+        total += ran
+    return total
+
+
+def the_signature():
+    db.session.expire_all()
+    return db.session.scalars(select(Signature)).one()
+
+
+def failed_jobs(app):
+    return FailedJobRegistry(EMAIL_QUEUE, connection=app.extensions["redis"]).get_job_ids()
+
+
+def test_temporary_refusal_is_retried_and_email_arrives_once(app, client, petition, smtp_sink,
+                                                            run_jobs):
+    smtp_sink.refuse_next(2)  # 451 4.3.0 Try again later, twice
+    assert post_signature(client).status_code == 302
+
+    runs = drain(run_jobs)
+    assert runs == 3, "two refused attempts, then the one that went through"
+    (message,) = smtp_sink.messages
+    assert message["To"] == "jeandupont@gmail.com"
+    assert link_in(message, "/confirm/")
+    signature = the_signature()
+    assert signature.email_sent_at is not None
+    assert signature.email_failed_at is None and signature.email_error is None
+    assert failed_jobs(app) == []
+
+    assert drain(run_jobs) == 0, "nothing left to retry"
+    assert len(smtp_sink.messages) == 1, "sent exactly once"
+
+
+def test_retries_are_spaced_by_the_configured_intervals(app, client, petition, smtp_sink, run_jobs):
+    """With real intervals the retry waits in RQ's schedule instead of the queue."""
+    app.config["MAIL_RETRY_INTERVALS"] = [3600]
+    smtp_sink.refuse_next(1)
+    post_signature(client)
+    assert drain(run_jobs) == 1
+    assert smtp_sink.messages == []
+    connection = app.extensions["redis"]
+    queue = Queue(EMAIL_QUEUE, connection=connection)
+    assert queue.count == 0
+    assert len(queue.scheduled_job_registry) == 1, "the retry is scheduled, not lost"
+    assert failed_jobs(app) == []
+
+
+def test_temporary_refusals_stop_after_the_last_retry(app, client, petition, smtp_sink, run_jobs):
+    attempts = len(app.config["MAIL_RETRY_INTERVALS"]) + 1
+    smtp_sink.refuse_next(attempts + 3)
+    post_signature(client)
+    assert drain(run_jobs) == attempts
+    assert smtp_sink.messages == []
+    assert len(failed_jobs(app)) == 1, "kept in the failed registry for a person to look at"
+    assert the_signature().email_sent_at is None
+
+
+def test_permanent_refusal_is_recorded_and_not_retried(app, client, petition, smtp_sink, run_jobs):
+    smtp_sink.refuse_next(1, "550 5.1.1 No such user here")
+    post_signature(client)
+
+    assert drain(run_jobs) == 1, "a 5xx is not retried"
+    assert smtp_sink.messages == []
+    signature = the_signature()
+    assert signature.email_failed_at is not None
+    assert "550" in signature.email_error
+    assert signature.email_sent_at is None
+    assert failed_jobs(app) == [], "recorded on the signature, the job itself ended"
+
+
+def test_a_later_success_clears_the_recorded_failure(app, client, petition, smtp_sink, run_jobs):
+    smtp_sink.refuse_next(1, "552 5.2.2 Mailbox full")
+    post_signature(client)
+    drain(run_jobs)
+    assert "552" in the_signature().email_error
+
+    post_signature(client)  # signs again once the mailbox has room
+    drain(run_jobs)
+    assert len(smtp_sink.messages) == 1
+    signature = the_signature()
+    assert signature.email_sent_at is not None
+    assert signature.email_failed_at is None and signature.email_error is None
