@@ -57,14 +57,16 @@ def create(email, slugs, admin, password_stdin, invite):
 
 @petition_cli.command("export")
 @click.argument("slug")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="CSV file (default: <slug>-signataires-<date>.csv here).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="CSV file (default: <slug>-signataires-<date>.csv here; - for stdout).")
+@click.option("--manifest", "manifest_out", type=click.Path(dir_okay=False, writable=True),
+              help="Manifest file (default: <output>.manifest.json; none for stdout).")
 @click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True)
 @click.option("--category", default="")
 @click.option("--commune", default="")
 @click.option("--since", default="", help="Verified on or after YYYY-MM-DD.")
 @click.option("--until", default="", help="Verified on or before YYYY-MM-DD.")
-def export(slug, output, delimiter, category, commune, since, until):
+def export(slug, output, manifest_out, delimiter, category, commune, since, until):
     """Export the verified signers to CSV, with a signed manifest beside it."""
     from sqlalchemy import select
 
@@ -82,15 +84,21 @@ def export(slug, output, delimiter, category, commune, since, until):
                 since=since, until=until))
     except exports.ExportError as exc:
         raise click.ClickException(str(exc))
-    path = Path(output or exports.filename(petition))
-    with path.open("wb") as out:
-        entry = exports.export_to_file(petition, filters, "cli", out)
-    manifest_path = path.with_name(path.stem + ".manifest.json")
-    manifest_path.write_text(
-        json.dumps(exports.manifest(entry), ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8")
-    click.echo(f"Wrote {entry.rows} verified signers to {path} "
-               f"(sha256 {entry.sha256}); manifest {manifest_path}.")
+    if output == "-":
+        entry = exports.export_to_file(petition, filters, "cli",
+                                       sys.stdout.buffer)
+        path = "stdout"
+    else:
+        path = Path(output or exports.filename(petition))
+        with path.open("wb") as out:
+            entry = exports.export_to_file(petition, filters, "cli", out)
+        manifest_out = manifest_out or path.with_name(path.stem + ".manifest.json")
+    if manifest_out:
+        Path(manifest_out).write_text(
+            json.dumps(exports.manifest(entry), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8")
+    click.echo(f"Wrote {entry.rows} verified signers to {path} (sha256 {entry.sha256}); "
+               f"manifest {manifest_out or '-'}.", err=output == "-")
 
 @petition_cli.command("verify-export")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))

@@ -179,3 +179,15 @@ def test_neutralise_covers_every_formula_start():
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert exports.neutralise(start + "1") == "'" + start + "1"
     assert exports.neutralise("Jean") == "Jean" and exports.neutralise(None) is None
+
+
+def test_cli_export_to_stdout(runner, petition, tmp_path):
+    signers(petition)
+    manifest = tmp_path / "m.json"
+    result = runner.invoke(args=["petition", "export", "saint-etienne", "--output", "-",
+                                 "--manifest", str(manifest)])
+    assert result.exit_code == 0, result.output
+    rows = parse(result.stdout_bytes)
+    assert rows[0] == HEADER and len(rows) == 3
+    assert json.loads(manifest.read_text())["sha256"] == \
+        __import__("hashlib").sha256(result.stdout_bytes).hexdigest()

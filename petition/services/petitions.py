@@ -71,7 +71,11 @@ def save(fields, communes=(), petition=None):
             setattr(petition, key, fields[key].strip() if isinstance(fields[key], str) else fields[key])
     petition.opens_at = _aware(fields.get("opens_at"))
     petition.closes_at = _aware(fields.get("closes_at"))
-    petition.communes = [Commune(name=n, postal_code=c) for n, c in dict.fromkeys(communes)]
+    # Keep the rows that stay: deleting then re-inserting the same (name, code)
+    # in one flush would trip the unique constraint when editing.
+    kept = {(c.name, c.postal_code): c for c in petition.communes}
+    petition.communes = [kept.get((n, c)) or Commune(name=n, postal_code=c)
+                         for n, c in dict.fromkeys(communes)]
     db.session.commit()
     return petition
 

@@ -16,10 +16,10 @@ def _rule(form):
     )
 
 
-def _page(petition, form, status=200, preview=None):
+def _page(petition, form, status=200, preview=None, error=None):
     search = SearchForm(request.args)
     return render_template(
-        "organizer/moderation.html", petition=petition, form=form, preview=preview,
+        "organizer/moderation.html", petition=petition, form=form, preview=preview, error=error,
         search=search, found=moderation.search(petition, search.q.data) if search.q.data else None,
         history=moderation.history(petition), reason_form=ReasonForm(),
     ), status
@@ -41,8 +41,7 @@ def moderation_preview(slug):
     try:
         counts = moderation.preview(petition, _rule(form))
     except moderation.ModerationError as exc:
-        form.form_errors.append(str(exc))
-        return _page(petition, form, 400)
+        return _page(petition, form, 400, error=str(exc))
     return _page(petition, form, preview=counts)
 
 
@@ -56,8 +55,7 @@ def moderation_apply(slug):
     try:
         action = moderation.invalidate(petition, _rule(form), form.reason.data, current_user)
     except moderation.ModerationError as exc:
-        form.form_errors.append(str(exc))
-        return _page(petition, form, 400)
+        return _page(petition, form, 400, error=str(exc))
     flash(_("%(n)d signature(s) invalidée(s).", n=action.rows), "info")
     return redirect(url_for(".moderation_page", slug=slug), 303)
 

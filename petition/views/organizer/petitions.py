@@ -40,6 +40,7 @@ def edit_petition(slug):
 
 
 def _save(form, petition):
+    error = None
     if form.validate_on_submit():
         fields = {name: form[name].data for name in FIELDS}
         fields["opens_at"], fields["closes_at"] = form.opens_at.value, form.closes_at.value
@@ -50,12 +51,12 @@ def _save(form, petition):
             if petition is None:
                 organizers.assign(current_user, saved)
         except petitions.PetitionError as exc:
-            form.form_errors.append(str(exc))
+            error = str(exc)
         else:
             flash(_("Pétition enregistrée."), "info")
             return redirect(url_for(".dashboard", slug=saved.slug))
     status = 400 if request.method == "POST" else 200
-    return render_template("organizer/petition_form.html", form=form,
+    return render_template("organizer/petition_form.html", form=form, error=error,
                            petition=petition), status
 
 
