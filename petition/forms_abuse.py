@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -14,9 +15,9 @@ class EventWindowForm(FlaskForm):
     )
     scope = RadioField(
         _l("Pour qui"), default="here",
-        choices=[("here", _l("Le réseau d’où j’écris (le Wi-Fi du lieu)")),
-                 ("ip", _l("Une adresse IP précise")),
-                 ("link", _l("Seulement le lien QR de l’événement"))],
+        choices=[SelectChoice("here", _l("Le réseau d’où j’écris (le Wi-Fi du lieu)")),
+                 SelectChoice("ip", _l("Une adresse IP précise")),
+                 SelectChoice("link", _l("Seulement le lien QR de l’événement"))],
     )
     ip = StringField(_l("Adresse IP (si « une adresse IP précise »)"),
                      validators=[Optional(), Length(max=45)])
