@@ -2,13 +2,16 @@
 browser's Accept-Language; French by default."""
 from urllib.parse import urlencode
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 COOKIE = "lang"
 
 
 def select_locale():
+    if not has_request_context():
+        # CLI commands and jobs: French, unless they force a locale (emails do).
+        return None
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
