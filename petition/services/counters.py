@@ -1,18 +1,39 @@
 """The petition's verified count: moved by guarded SQL inside the caller's
-transaction, announced after commit.
+transaction, announced after commit, read from caches.
 
 `adjust` runs inside the transaction that changes a signature's state, so the
 count always equals the number of verified signatures. `changed` runs after
-the commit: it refreshes caches and publishes the new count (live updates).
+the commit: it refreshes the Redis copy and publishes the new count (live
+updates). `read` serves the public count with no SQL on the hot path: an
+in-process micro-cache (~1 s) in front of Redis, rebuilt from the database on
+a miss, so a Redis flush or restart loses nothing.
+
+Redis keys carry a generation number bumped by every change: a reader that
+rebuilds a copy from the database writes it under the generation it saw, so a
+slow reader can never overwrite a newer count with an older one.
 """
+import hashlib
+import json
 import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import timezone
 
-from sqlalchemy import select, update
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import func, select, update
 
+from .. import jobs
 from ..extensions import db
-from ..models import Petition, utcnow
+from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
 
 log = logging.getLogger(__name__)
+
+#: Seconds a Redis copy lives without a change (bounds staleness after edits
+#: that do not call `changed`, e.g. a goal edited by an organiser).
+DOC_TTL = 60
+SLUG_TTL = 300
+BREAKDOWN_TTL = 300
 
 
 def adjust(petition_id, delta):
@@ -30,7 +51,188 @@ def stored_count(petition_id):
     )
 
 
+@dataclass(frozen=True)
+class CountDoc:
+    """What the count endpoint, the embed, the badge and the stream show."""
+
+    petition_id: int
+    slug: str
+    title: str
+    state: str
+    goal: int
+    signature_count: int
+    updated_at: str
+
+    @property
+    def public(self):
+        return {"slug": self.slug, "signature_count": self.signature_count,
+                "goal": self.goal, "updated_at": self.updated_at}
+
+    @property
+    def body(self):
+        return self.__dict__.setdefault(
+            "_body", json.dumps(self.public, separators=(",", ":")).encode())
+
+    @property
+    def etag(self):
+        return self.__dict__.setdefault(
+            "_etag", '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"')
+
+    def to_json(self):
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw):
+        return cls(**json.loads(raw))
+
+
+def _key(kind, *parts):
+    return "counts:" + kind + ":" + ":".join(str(p) for p in parts)
+
+
+def channel(petition_id):
+    """The pub/sub channel on which each new count of a petition is published."""
+    return _key("events", petition_id)
+
+
+def _iso(value):
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def load(petition_id=None, slug=None):
+    """Build a CountDoc from the database (the one place reads do SQL)."""
+    where = Petition.id == petition_id if slug is None else Petition.slug == slug
+    row = db.session.execute(
+        select(Petition.id, Petition.slug, Petition.title, Petition.state, Petition.goal,
+               Petition.signature_count, Petition.updated_at).where(where)
+    ).first()
+    if row is None:
+        return None
+    return CountDoc(row.id, row.slug, row.title, row.state, row.goal,
+                    row.signature_count, _iso(row.updated_at))
+
+
+def _generation(redis, petition_id):
+    return int(redis.get(_key("gen", petition_id)) or 0)
+
+
+def _from_redis(redis, slug):
+    petition_id = redis.get(_key("slug", slug))
+    if petition_id is None:
+        doc = load(slug=slug)
+        if doc is None:
+            return None
+        redis.set(_key("slug", slug), doc.petition_id, ex=SLUG_TTL)
+        petition_id = doc.petition_id
+    petition_id = int(petition_id)
+    gen = _generation(redis, petition_id)
+    raw = redis.get(_key("doc", petition_id, gen))
+    if raw is not None:
+        doc = CountDoc.from_json(raw)
+    else:
+        doc = load(petition_id=petition_id)
+        if doc is not None:
+            redis.set(_key("doc", doc.petition_id, gen), doc.to_json(), ex=DOC_TTL, nx=True)
+    if doc is None or doc.slug != slug:  # renamed or deleted: forget the old address
+        redis.delete(_key("slug", slug))
+        return load(slug=slug) if doc is not None else None
+    return doc
+
+
+def _fetch(slug):
+    try:
+        return _from_redis(jobs.redis(), slug)
+    except RedisError as exc:
+        log.warning("Redis unavailable, count of %s read from the database: %s", slug, exc)
+        return load(slug=slug)
+
+
+def _local():
+    return current_app.extensions.setdefault("counts_local", {})
+
+
+def clear_local():
+    """Forget this process's micro-cache (tests, and after a failed refresh)."""
+    _local().clear()
+
+
+def read(slug, fresh=False):
+    """The public CountDoc of a petition by slug, or None (unknown or draft).
+
+    A hit of the in-process micro-cache does no I/O at all; `fresh` skips it.
+    """
+    cache = _local()
+    now = time.monotonic()
+    if not fresh:
+        hit = cache.get(slug)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    doc = _fetch(slug)
+    if doc is not None and doc.state == PetitionState.DRAFT:
+        doc = None
+    cache[slug] = (now + current_app.config.get("COUNT_LOCAL_TTL", 1.0), doc)
+    return doc
+
+
 def changed(petition_id):
-    """Called after a commit that moved the count. Must never raise."""
-    # Live counters (cache refresh + pub/sub) plug in here; see issue 3.
-    return None
+    """Called after a commit that moved the count. Must never raise.
+
+    Bumps the generation, stores the count read from the database under it,
+    and publishes it on the petition's channel.
+    """
+    try:
+        redis = jobs.redis()
+        gen = redis.incr(_key("gen", petition_id))
+        doc = load(petition_id=petition_id)  # read after the bump: never older than it
+        if doc is None:
+            return None
+        _local().pop(doc.slug, None)
+        pipe = redis.pipeline(transaction=False)
+        pipe.set(_key("doc", petition_id, gen), doc.to_json(), ex=DOC_TTL)
+        pipe.set(_key("slug", doc.slug), petition_id, ex=SLUG_TTL)
+        pipe.publish(channel(petition_id), doc.body)
+        pipe.execute()
+        return doc
+    except Exception:  # a confirmation must succeed even when Redis is down
+        log.exception("Could not refresh the cached count of petition %s", petition_id)
+        clear_local()  # at least this process reads the database again
+        return None
+
+
+def breakdown(petition_id):
+    """Verified counts by category and by commune, cached per generation."""
+    try:
+        redis = jobs.redis()
+        key = _key("by", petition_id, _generation(redis, petition_id))
+        raw = redis.get(key)
+        if raw is not None:
+            return json.loads(raw)
+    except RedisError as exc:
+        log.warning("Redis unavailable, breakdown computed from the database: %s", exc)
+        redis = None
+    data = _breakdown_from_db(petition_id)
+    if redis is not None:
+        try:
+            redis.set(key, json.dumps(data), ex=BREAKDOWN_TTL, nx=True)
+        except RedisError:
+            pass  # the next read computes it again
+    return data
+
+
+def _breakdown_from_db(petition_id):
+    verified = (Signature.petition_id == petition_id,
+                Signature.status == SignatureState.VERIFIED)
+    by_category = db.session.execute(
+        select(Signature.category, func.count()).where(*verified)
+        .group_by(Signature.category).order_by(func.count().desc(), Signature.category)
+    ).all()
+    by_commune = db.session.execute(
+        select(Signature.commune, func.count()).where(*verified)
+        .group_by(Signature.commune).order_by(func.count().desc(), Signature.commune)
+    ).all()
+    return {
+        "by_category": {category: n for category, n in by_category},
+        "by_commune": [{"commune": commune, "count": n} for commune, n in by_commune],
+    }

@@ -1,0 +1,64 @@
+"""Reconciliation: recompute every petition's count from its verified
+signatures, repair drift, refresh the caches.
+
+The count column is moved by guarded SQL in the same transaction as each
+signature, so drift should never happen; this is the safety net (a manual
+database edit, a restored backup, a bug) and the way to rebuild the caches.
+"""
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Petition, Signature, SignatureState
+from . import counters
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Repair:
+    slug: str
+    stored: int
+    actual: int
+
+
+def reconcile_petition(petition_id):
+    """Lock the petition row, count its verified signatures, fix the column.
+
+    The row lock (PostgreSQL) makes a concurrent confirmation wait for us, and
+    the count runs after the lock is held, so it sees every committed change.
+    Returns a Repair when the stored count was wrong, else None.
+    """
+    row = db.session.execute(
+        select(Petition.slug, Petition.signature_count)
+        .where(Petition.id == petition_id).with_for_update()
+    ).first()
+    if row is None:
+        db.session.rollback()
+        return None
+    actual = db.session.scalar(
+        select(func.count()).select_from(Signature).where(
+            Signature.petition_id == petition_id,
+            Signature.status == SignatureState.VERIFIED,
+        )
+    )
+    repair = None
+    if actual != row.signature_count:
+        db.session.execute(
+            update(Petition).where(Petition.id == petition_id).values(signature_count=actual)
+        )
+        repair = Repair(row.slug, row.signature_count, actual)
+        log.warning("Count of %s repaired: %s -> %s", row.slug, row.signature_count, actual)
+    db.session.commit()
+    counters.changed(petition_id)  # always: a corrupted cache is repaired too
+    return repair
+
+
+def reconcile_all():
+    """Reconcile every petition, one short transaction each; returns (checked, repairs)."""
+    ids = db.session.scalars(select(Petition.id).order_by(Petition.id)).all()
+    db.session.rollback()
+    repairs = [r for r in (reconcile_petition(pid) for pid in ids) if r is not None]
+    return len(ids), repairs

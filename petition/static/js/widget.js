@@ -1,0 +1,107 @@
+/* Pétitions French Tech – live counter widget. No dependencies, no globals, no cookies.
+   Usage: <div data-petition="SLUG"></div><script src="BASE/widget.js" async></script>
+   Options: data-lang="fr|en", data-theme="light|dark". */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = new URL(script ? script.src : location.href).origin;
+  var L = "__LABELS__";
+  var CSS = ":host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;max-width:24rem}" +
+    ".w{border:1px solid #8a8f98;border-radius:6px;padding:.75rem 1rem;background:#fff;color:#1a1a1a}" +
+    ".d{background:#10141c;color:#f3f5f9;border-color:#5a5f68}" +
+    "strong{font-size:1.6rem;color:#0b4ea2;display:inline-block}.d strong{color:#8cb8ff}" +
+    "progress{width:100%;height:.8rem;accent-color:#0b4ea2}" +
+    "a{color:inherit;font-weight:700}a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
+    ".b{animation:b .6s ease-out}@keyframes b{0%{transform:scale(1.3)}to{transform:scale(1)}}" +
+    "@media (prefers-reduced-motion:reduce){.b{animation:none}}";
+
+  function el(tag, parent, cls) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function styles(root) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      el("style", root).textContent = CSS;
+    }
+  }
+
+  function mount(host) {
+    var slug = host.getAttribute("data-petition");
+    if (!slug || host.shadowRoot) return;
+    var lang = host.getAttribute("data-lang") || document.documentElement.lang || "fr";
+    lang = L[lang.slice(0, 2)] ? lang.slice(0, 2) : "fr";
+    var t = L[lang], fmt = new Intl.NumberFormat(lang);
+    var root = host.attachShadow({ mode: "open" });
+    styles(root);
+    var box = el("div", root, "w" + (host.getAttribute("data-theme") === "dark" ? " d" : ""));
+    box.setAttribute("lang", lang);
+    var line = el("p", box);
+    line.setAttribute("aria-live", "polite");
+    var num = el("strong", line);
+    num.setAttribute("data-live", "count");
+    var words = el("span", line);
+    words.textContent = t.loading;
+    var bar = el("progress", box);
+    bar.setAttribute("aria-label", t.progress);
+    var link = el("a", el("p", box));
+    link.href = base + "/p/" + encodeURIComponent(slug);
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = t.sign;
+    var api = base + "/api/v1/petitions/" + encodeURIComponent(slug), shown = null, timer = null;
+
+    function show(data) {
+      if (data.signature_count === shown) return;
+      var first = shown === null;
+      shown = data.signature_count;
+      num.textContent = fmt.format(shown);
+      words.textContent = " " + t.count + " " + fmt.format(data.goal);
+      bar.max = data.goal;
+      bar.value = Math.min(shown, data.goal);
+      if (!first) {
+        num.classList.remove("b");
+        void num.offsetWidth;
+        num.classList.add("b");
+      }
+    }
+
+    function poll() {
+      fetch(api + "/count", { credentials: "omit", cache: "no-cache" })
+        .then(function (r) { if (!r.ok) throw r.status; return r.json(); })
+        .then(show)
+        .catch(function () { if (shown === null) words.textContent = t.error; });
+    }
+
+    function polling(on) {
+      if (on && !timer) timer = setInterval(poll, 15000);
+      if (!on && timer) { clearInterval(timer); timer = null; }
+    }
+
+    poll();
+    if (!window.EventSource) return polling(true);
+    var es = new EventSource(api + "/events");
+    es.addEventListener("count", function (e) {
+      polling(false);
+      try { show(JSON.parse(e.data)); } catch (err) { /* ignore a malformed event */ }
+    });
+    es.onerror = function () {
+      polling(true);
+      if (es.readyState === 2) es.close();
+    };
+  }
+
+  function scan() {
+    var nodes = document.querySelectorAll("div[data-petition]");
+    for (var i = 0; i < nodes.length; i++) mount(nodes[i]);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
+  else scan();
+})();

@@ -1,0 +1,95 @@
+"""The counter for sites we don't control: an iframe page, a script, a badge.
+
+Only `/embed/<slug>` may be framed by other sites; none of these responses
+sets a cookie (the API blueprint marks their paths) or calls a third party.
+Everything here reads the cached count: no SQL on a cache hit.
+"""
+import json
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import force_locale, gettext as _
+
+from .. import security
+from ..extensions import limiter
+from ..services import counters
+
+bp = Blueprint("embed", __name__)
+limiter.exempt(bp)
+
+THEMES = ("light", "dark")
+WIDGET_PLACEHOLDER = '"__LABELS__"'
+
+
+def _doc_or_404(slug):
+    doc = counters.read(slug)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+@bp.get("/embed/<slug>")
+def embed(slug):
+    doc = _doc_or_404(slug)
+    security.allow_framing()
+    theme = request.args.get("theme")
+    response = current_app.make_response(render_template(
+        "embed/counter.html", doc=doc, theme=theme if theme in THEMES else "light",
+        compact=request.args.get("compact") == "1",
+        petition_url=url_for("public.petition", slug=slug, _external=True),
+    ))
+    response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=60"
+    return response
+
+
+@bp.get("/badge/<slug>.svg")
+def badge(slug):
+    doc = _doc_or_404(slug)
+    label = _("soutiens vérifiés")
+    value = f"{doc.signature_count} / {doc.goal}"
+    svg = render_template("embed/badge.svg", doc=doc, label=label, value=value,
+                          label_width=_text_width(label), value_width=_text_width(value))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _text_width(text):
+    """Rough width in px of `text` at 11px Verdana-like type, plus padding."""
+    return int(len(text) * 6.8) + 14
+
+
+@bp.get("/widget.js")
+def widget():
+    body = current_app.extensions.get("widget_js")
+    if body is None:
+        body = current_app.extensions["widget_js"] = _build_widget()
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600, stale-while-revalidate=86400"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def widget_labels():
+    """The widget's words in each language, from the same catalog as the site."""
+    labels = {}
+    for lang in current_app.config["LANGUAGES"]:
+        with force_locale(lang):
+            labels[lang] = {
+                "count": _("soutiens vérifiés sur un objectif de"),
+                "sign": _("Signer la pétition"),
+                "progress": _("Progression vers l’objectif"),
+                "loading": _("Chargement du compteur…"),
+                "error": _("Compteur indisponible"),
+            }
+    return labels
+
+
+def _build_widget():
+    source = (current_app.root_path + "/static/js/widget.js")
+    with open(source, encoding="utf-8") as f:
+        text = f.read()
+    labels = json.dumps(widget_labels(), ensure_ascii=False, separators=(",", ":"))
+    return text.replace(WIDGET_PLACEHOLDER, labels).encode("utf-8")

@@ -1,0 +1,51 @@
+"""A city's static page on another origin embeds the iframe and the script; a
+signature is confirmed meanwhile; both show the new number without reload."""
+from playwright.sync_api import expect
+
+from conftest import post_signature
+
+HOST_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Ville</title>
+<style>div {{ color: red; font-size: 40px }}</style></head>
+<body>
+  <h1>Le site de la ville</h1>
+  <iframe id="frame" src="{app}/embed/saint-etienne" title="Compteur" width="320" height="190"></iframe>
+  <div data-petition="saint-etienne"></div>
+  <script src="{app}/widget.js" async></script>
+</body></html>
+"""
+
+
+def test_iframe_and_widget_move_live_on_another_origin(
+    page, live_server, other_origin, petition, client, confirm_via_email
+):
+    url = other_origin.page("ville.html", HOST_PAGE.format(app=live_server.url))
+    assert not url.startswith(live_server.url), "the host page is on another origin"
+    page.goto(url)
+    frame_count = page.frame_locator("#frame").locator("[data-live=count]")
+    widget_count = page.locator("div[data-petition] [data-live=count]")  # pierces the shadow root
+    expect(frame_count).to_have_text("0")
+    expect(widget_count).to_have_text("0")
+    expect(page.locator("div[data-petition] a")).to_have_attribute(
+        "href", f"{live_server.url}/p/saint-etienne")
+
+    post_signature(client)
+    confirm_via_email()
+
+    # Polling is every 15 s: within 5 s only the live stream can bring it.
+    expect(frame_count).to_have_text("1", timeout=5000)
+    expect(widget_count).to_have_text("1", timeout=5000)
+    expect(page.frame_locator("#frame").locator("progress")).to_have_attribute("value", "1")
+    assert page.evaluate("typeof L === 'undefined' && typeof mount === 'undefined'"), \
+        "widget.js leaks no global"
+    assert page.context.cookies() == [], "neither the embed nor the widget sets a cookie"
+    assert page.console_errors == []
+
+
+def test_petition_page_counter_moves_live(page, live_server, petition, client, confirm_via_email):
+    page.goto(f"{live_server.url}/p/saint-etienne")
+    count = page.locator(".counter [data-live=count]")
+    expect(count).to_have_text("0")
+    post_signature(client)
+    confirm_via_email()
+    expect(count).to_have_text("1", timeout=5000)
