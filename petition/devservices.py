@@ -41,8 +41,11 @@ class RedisServer:
     at the same address.
     """
 
-    def __init__(self, port=None, workdir=None):
+    def __init__(self, port=None, workdir=None, own_session=False):
         self.binary = shutil.which("redis-server")
+        # own_session: Ctrl-C in the terminal does not reach the server, so
+        # `make run` can stop its worker before Redis goes away.
+        self.own_session = own_session
         self.port = port or free_port()
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="petition-redis-"))
         self.process = None
@@ -72,6 +75,7 @@ class RedisServer:
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=self.own_session,
         )
         wait_for_port(self.port)
         return self

@@ -1,0 +1,162 @@
+"""The newcomer's path through `make run`: start the development stack, sign the
+Saint-Étienne petition over real HTTP, find the confirmation email on the dev
+mail page, follow its link, press the button, see the counter at 1; then stop
+the stack and find no process left behind."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from html import unescape
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
+import pytest
+
+from petition.config import ROOT
+from petition.devservices import free_port
+
+from conftest import csrf_from, sign_data
+
+START_TIMEOUT = 180  # migrations and the first imports on a busy 2-core machine
+
+
+def descendants(pid):
+    """Every live process under `pid`, from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        children = {p for p, parent in parents.items() if parent in frontier}
+        frontier = children - found
+        found |= children
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Browser:
+    """Enough of a browser: cookies, forms, redirects."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path, timeout=10):
+        with self.opener.open(self.base + path, timeout=timeout) as response:
+            return response.status, response.geturl(), response.read().decode()
+
+    def post(self, path, data):
+        body = urlencode(data).encode()
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=20) as response:
+                return response.status, response.geturl(), response.read().decode()
+        except HTTPError as exc:
+            return exc.code, path, exc.read().decode()
+
+
+@pytest.fixture
+def devstack(tmp_path):
+    port = free_port()
+    log = tmp_path / "devstack.log"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MAIL_", "DATABASE_URL", "REDIS_URL", "DEV_", "BASE_URL"))}
+    env.update(PORT=str(port), INSTANCE_PATH=str(tmp_path / "instance"), APP_ENV="development")
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "petition.devstack"], cwd=ROOT,
+                                   env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    stack = {"process": process, "port": port, "log": log, "seen": set(),
+             "instance": tmp_path / "instance"}
+    yield stack
+    # Whatever happened, leave nothing running.
+    leftovers = stack["seen"] | descendants(process.pid)
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+    for pid in leftovers:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def log_of(stack):
+    return stack["log"].read_text(errors="replace")[-6000:]
+
+
+def wait_until_serving(stack, browser):
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert stack["process"].poll() is None, f"devstack exited:\n{log_of(stack)}"
+        try:
+            status, _url, page = browser.get("/p/saint-etienne", timeout=5)
+            if status == 200:
+                return page
+        except (URLError, ConnectionError, TimeoutError, HTTPError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"the web server never answered:\n{log_of(stack)}")
+
+
+def wait_for_mail(stack, browser, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _status, _url, inbox = browser.get("/dev/mail/")
+        keys = re.findall(r'href="(/dev/mail/[^"/?]+)"', inbox)
+        if keys:
+            return keys
+        time.sleep(0.5)
+    pytest.fail(f"no email on the dev mail page:\n{log_of(stack)}")
+
+
+def test_newcomer_signs_confirms_and_sees_one(devstack):
+    base = f"http://127.0.0.1:{devstack['port']}"
+    browser = Browser(base)
+    form = wait_until_serving(devstack, browser)
+    devstack["seen"] = descendants(devstack["process"].pid)
+    assert "Signer la pétition" in form and 'data-live="count">0<' in form
+
+    data = sign_data(email="nouvelle.venue@example.org", first_name="Camille")
+    data["csrf_token"] = csrf_from(form)
+    status, url, page = browser.post("/p/saint-etienne", data)
+    assert status == 200 and url.endswith("/p/saint-etienne/merci"), page[:2000]
+
+    (message_path,) = wait_for_mail(devstack, browser)
+    _status, _url, message = browser.get(message_path)
+    assert "Saint-Étienne" in unescape(message)
+    match = re.search(re.escape(base) + r'(/confirm/[^"<\s]+)', message)
+    assert match, f"no confirmation link built from BASE_URL in:\n{message}"
+    confirm_path = unescape(match.group(1))
+
+    _status, _url, confirm = browser.get(confirm_path)
+    assert "Je confirme ma signature" in confirm
+    assert 'data-live="count">0<' in browser.get("/p/saint-etienne")[2], "opening is not confirming"
+    status, _url, done = browser.post(confirm_path, {"csrf_token": csrf_from(confirm)})
+    assert status == 200 and "votre signature est confirmée" in done
+
+    _status, _url, petition = browser.get("/p/saint-etienne")
+    assert re.search(r'data-live="count">1<', petition), "the counter says 1"
+    devstack["seen"] |= descendants(devstack["process"].pid)
+    assert (devstack["instance"] / "devmail").is_dir()
+
+    devstack["process"].send_signal(signal.SIGTERM)
+    assert devstack["process"].wait(60) == 0, log_of(devstack)
+    left = [pid for pid in devstack["seen"] if alive(pid)]
+    assert left == [], f"processes left behind: {left}\n{log_of(devstack)}"
+    with pytest.raises((URLError, ConnectionError)):
+        browser.get("/", timeout=2)
