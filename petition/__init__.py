@@ -31,6 +31,9 @@ def create_app(overrides=None):
     register_errorhandlers(app)
     register_commands(app)
     register_protection(app)
+    from . import fastpath
+
+    fastpath.init_app(app)  # outermost: replays unchanged count responses
     return app
 
 
@@ -43,8 +46,10 @@ def register_protection(app):
 
 def register_extensions(app):
     from . import auth, i18n, jobs, security
+    from . import sqlite
     from .extensions import babel, csrf, db, limiter, mail, migrate
 
+    sqlite.install()  # WAL + synchronous=NORMAL on every SQLite connection
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)

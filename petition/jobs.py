@@ -38,10 +38,16 @@ class AppJob(Job):
             return super().perform()
 
 
+#: Connections one process may open. A gevent SSE process holds one per open
+#: stream (its pub/sub subscription): redis-py's default ceiling (100) refused
+#: the 101st viewer in `make bench`. Redis itself accepts 10,000 by default.
+MAX_CONNECTIONS = 5000
+
+
 def make_redis(url):
     """A client for REDIS_URL (redis://, rediss:// or unix://). Connects lazily."""
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                          health_check_interval=30)
+                          health_check_interval=30, max_connections=MAX_CONNECTIONS)
 
 
 def redis():

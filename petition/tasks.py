@@ -11,7 +11,8 @@ from rq import get_current_job
 
 from . import jobs
 from . import mail as emails
-from .extensions import db, mail
+from . import mailer
+from .extensions import db
 from .models import Signature, SignatureState, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def _send(signature_id, expected_status, build):
         return "skipped"
     message = build(signature)
     try:
-        mail.send(message)
+        mailer.send(message)  # one SMTP connection reused across jobs
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         if codes and min(codes) >= 500:

@@ -1,0 +1,127 @@
+"""Test data for the benchmark: petitions, bulk signatures, sessions, tokens.
+
+Bulk rows go in the fastest way each database offers (PostgreSQL:
+INSERT … SELECT generate_series in the server; SQLite: one executemany in
+one transaction), so loading a million signatures takes seconds, not hours.
+"""
+import http.client
+import re
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, text, update
+
+from petition.extensions import db
+from petition.models import Petition, Signature, SignatureState
+from petition.services.petitions import parse_communes, save
+from petition.services.signing import confirm_token
+
+# A common provider, as most real signers use: the burst detector (services/abuse.py)
+# rightly flags many signatures from one rare domain.
+DOMAIN = "gmail.com"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+PG_BULK = text(f"""
+INSERT INTO signatures (petition_id, status, first_name, last_name, email, canonical_email,
+    postal_code, commune, category, organisation, public, locale, email_domain,
+    created_at, verified_at, flagged, email_count)
+SELECT :pid, :status, 'Prénom' || g, 'Nom' || g, :prefix || '-' || g || '@{DOMAIN}',
+    :prefix || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
+    CASE WHEN g % 100 = 0 THEN '=HYPERLINK("http://x.example")' ELSE 'Société ' || g END,
+    g % 2 = 0, 'fr', '{DOMAIN}', now(),
+    CASE WHEN :status = 'verified' THEN now() END, false, 1
+FROM generate_series(1, :n) AS g
+""")
+
+SQLITE_BULK = """
+INSERT INTO signatures (petition_id, status, first_name, last_name, email, canonical_email,
+    postal_code, commune, category, organisation, public, locale, email_domain,
+    created_at, verified_at, flagged, email_count)
+VALUES (?, ?, ?, ?, ?, ?, '42000', 'Saint-Étienne', 'developer', ?, ?, 'fr', ?, ?, ?, 0, 1)
+"""
+
+
+def create_petition(slug):
+    return save(
+        {"slug": slug, "title": f"Benchmark {slug}", "territory": "Saint-Étienne Métropole",
+         "goal": 2_000_000, "state": "open", "description": "Pétition de mesure.",
+         "controller_name": "Bench"},
+        parse_communes("Saint-Étienne:42000,42100"),
+    )
+
+
+def bulk_signatures(petition_id, n, status, prefix):
+    """Insert `n` signatures `<prefix>-<i>@petition-bench.fr`; verified ones are counted."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(PG_BULK, {"pid": petition_id, "status": status, "prefix": prefix, "n": n})
+    else:
+        _sqlite_bulk(petition_id, n, status, prefix)
+    if status == SignatureState.VERIFIED:
+        db.session.execute(update(Petition).where(Petition.id == petition_id)
+                           .values(signature_count=Petition.signature_count + n))
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE signatures"))
+
+
+def _sqlite_bulk(petition_id, n, status, prefix):
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    verified = now if status == SignatureState.VERIFIED else None
+
+    def rows():
+        for g in range(1, n + 1):
+            email = f"{prefix}-{g}@{DOMAIN}"
+            organisation = '=HYPERLINK("http://x.example")' if g % 100 == 0 else f"Société {g}"
+            yield (petition_id, status, f"Prénom{g}", f"Nom{g}", email, email, organisation,
+                   g % 2 == 0, DOMAIN, now, verified)
+
+    raw = db.session.connection().connection.dbapi_connection
+    raw.executemany(SQLITE_BULK, rows())
+
+
+def ids_with_prefix(petition_id, prefix):
+    return list(db.session.scalars(
+        select(Signature.id).where(Signature.petition_id == petition_id,
+                                   Signature.canonical_email.like(f"{prefix}-%"))
+        .order_by(Signature.id)))
+
+
+def tokens_for(ids):
+    return [confirm_token(i) for i in ids]
+
+
+def counts(petition_id, prefix):
+    """(rows, distinct canonical emails, verified rows) for one run's prefix."""
+    where = (Signature.petition_id == petition_id, Signature.canonical_email.like(f"{prefix}-%"))
+    rows, distinct = db.session.execute(
+        select(func.count(), func.count(Signature.canonical_email.distinct())).where(*where)).one()
+    verified = db.session.scalar(select(func.count()).where(
+        *where, Signature.status == SignatureState.VERIFIED))
+    return rows, distinct, verified
+
+
+def count_state(petition_id):
+    """(stored counter, verified rows) of a petition: they must be equal."""
+    db.session.expire_all()
+    stored = db.session.scalar(select(Petition.signature_count).where(Petition.id == petition_id))
+    verified = db.session.scalar(select(func.count()).where(
+        Signature.petition_id == petition_id, Signature.status == SignatureState.VERIFIED))
+    return stored, verified
+
+
+def fetch_sessions(port, slug, n, path):
+    """GET the form `n` times as `n` visitors; write "cookie<TAB>token" lines to `path`."""
+    lines = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in range(n):
+        conn.request("GET", f"/p/{slug}", headers={"X-Forwarded-For": f"10.250.{i // 256}.{i % 256}"})
+        response = conn.getresponse()
+        html = response.read().decode()
+        cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+        match = CSRF.search(html)
+        if response.status != 200 or not cookie or not match:
+            raise RuntimeError(f"GET /p/{slug}: {response.status}, no session or CSRF token")
+        lines.append(f"{cookie}\t{match.group(1) or match.group(2)}")
+    conn.close()
+    path.write_text("\n".join(lines) + "\n")
+    return path

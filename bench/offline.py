@@ -1,0 +1,143 @@
+"""Scenarios without HTTP load: confirmation emails by one worker, CSV export."""
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+from petition import jobs
+from petition.config import _database_url
+
+from . import data
+from .report import median, missing, ratio_row
+from .web import interleave
+
+HERE = Path(__file__).resolve().parent
+
+
+def _arrivals(sink, start, n, timeout):
+    """Wait for `n` messages after index `start`; (messages, first, last arrival)."""
+    deadline = time.monotonic() + timeout
+    while len(sink.handler.times) < start + n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with sink.handler.lock:
+        times = sink.handler.times[start:]
+        messages = sink.handler.messages[start:]
+        raw = sink.handler.raw[start:]
+    return messages, times, raw
+
+
+def _rate(times):
+    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+
+
+def worker_run(b, r):
+    """Queue n confirmations, start one worker.py, time first to last arrival."""
+    prefix = f"e{r}"
+    with b.app.app_context():
+        data.bulk_signatures(b.petition_id, b.emails, "pending", prefix)
+        ids = data.ids_with_prefix(b.petition_id, prefix)
+        for signature_id in ids:
+            jobs.enqueue_email("send_confirmation", signature_id)
+    start = len(b.stack.sink.handler.times)
+    worker = b.stack.worker("emails")
+    messages, times, raw = _arrivals(b.stack.sink, start, len(ids), timeout=60 + b.emails / 5)
+    b.stack.stop(worker)
+    recipients = [m["To"] for m in messages]
+    expected = {f"{prefix}-{i}@{data.DOMAIN}" for i in range(1, b.emails + 1)}
+    b.last_messages = raw
+    return {"rate": _rate(times), "check": len(recipients) == len(set(recipients)) == b.emails
+            and set(recipients) == expected,
+            "check_text": f"{prefix}: {b.emails} jobs, {len(recipients)} emails, "
+                          f"{len(set(recipients))} distinct recipients"}
+
+
+def smtplib_run(b, r):
+    """The same messages again, sent by smtplib over one connection from another process."""
+    messages = b.last_messages
+    path = b.workdir / "messages.pickle"
+    path.write_bytes(pickle.dumps(messages))
+    start = len(b.stack.sink.handler.times)
+    subprocess.run([sys.executable, str(HERE / "smtp_baseline.py"), str(path),
+                    str(b.stack.sink.port)], check=True, timeout=300)
+    _messages, times, _raw = _arrivals(b.stack.sink, start, len(messages), timeout=30)
+    return {"rate": _rate(times)}
+
+
+def emails(b):
+    got, base = [], []
+    for r in range(b.rounds):  # the baseline needs the worker's messages: worker first
+        got.append(worker_run(b, r))
+        base.append(smtplib_run(b, r))
+    rate, base_rate = median([g["rate"] for g in got]), median([g["rate"] for g in base])
+    row = ratio_row("confirmation emails, 1 worker process", f"{rate:,.0f} emails/s",
+                    f"{base_rate:,.0f} emails/s (smtplib, one connection)",
+                    rate / base_rate if base_rate else 0.0, at_least=0.5)
+    row.checks += [(g["check_text"], g["check"]) for g in got]
+    return row
+
+
+def _timed(argv, out_path, env=None):
+    """Run argv with stdout to a file; (seconds, peak RSS MiB, returncode)."""
+    with open(out_path, "wb") as out:
+        started = time.monotonic()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env,
+                                   cwd=HERE.parent)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    err = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    return seconds, usage.ru_maxrss / 1024, process.returncode, err
+
+
+# The same columns and order as petition/services/exports.py, raw.
+EXPORT_SQL = ("SELECT first_name, last_name, email, postal_code, commune, category, "
+              "organisation, siren, verified_at, public FROM signatures WHERE petition_id = {pid} "
+              "AND status = 'verified' ORDER BY verified_at, id")
+
+
+def _baseline_argv(b, petition_id):
+    sql = EXPORT_SQL.format(pid=petition_id)
+    if b.stack.database.kind == "postgresql":
+        url = make_url(_database_url(b.stack.database.url, None)).set(drivername="postgresql")
+        return ["psql", "-X", "-q", url.render_as_string(hide_password=False),
+                "-c", f"COPY ({sql}) TO STDOUT CSV HEADER"]
+    return ["sqlite3", "-csv", "-header", str(b.stack.database.path), sql]
+
+
+def export(b, slug, petition_id, stored):
+    cli = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "petition", "export",
+           slug, "--output", str(b.workdir / "export.csv")]
+    env = b.stack.env()
+    probe = subprocess.run(cli[:5] + ["--help"], env=env, cwd=HERE.parent, capture_output=True)
+    if probe.returncode != 0:
+        return missing("CSV export", "<= 2x, <= 64 MiB",
+                       "`flask petition export` is not there yet (issue 4); runs once it exists")
+    tool = _baseline_argv(b, petition_id)[0]
+    if not shutil.which(tool):
+        return missing("CSV export", "<= 2x, <= 64 MiB", f"{tool} is not installed")
+    got, base = interleave(
+        b.rounds,
+        lambda r: _timed(cli, b.workdir / "export.out", env),
+        lambda r: _timed(_baseline_argv(b, petition_id), b.workdir / "baseline.csv"))
+    seconds, rss = median([g[0] for g in got]), max(g[1] for g in got)
+    base_seconds = median([g[0] for g in base])
+    row = ratio_row(f"CSV export of {stored:,} verified", f"{seconds:.2f} s, peak RSS {rss:.0f} MiB",
+                    f"{base_seconds:.2f} s ({Path(tool).name})", seconds / base_seconds,
+                    at_most=2.0, goal="<= 2x, <= 64 MiB")
+    row.passed = row.passed and rss <= 64
+    lines = _count_lines(b.workdir / "export.csv")
+    ok = all(g[2] == 0 for g in got) and lines >= stored + 1
+    row.checks.append((f"exit codes {[g[2] for g in got]}, {lines:,} lines for {stored:,} signers"
+                       + (f"; stderr: {got[-1][3][-300:]}" if got[-1][2] else ""), ok))
+    return row
+
+
+def _count_lines(path):
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
