@@ -83,3 +83,14 @@ def test_production_server_will_not_start_without_secret(tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY is missing or is the development default" in result.stderr
     assert not (Path(tmp_path) / "petition.db").exists(), "nothing was created"
+
+
+@pytest.mark.parametrize("redis_url,storage", [
+    ("unix:///tmp/petition-redis-x/redis.sock", "redis+unix:///tmp/petition-redis-x/redis.sock"),
+    ("redis://127.0.0.1:6380/0", "redis://127.0.0.1:6380/0"),
+    ("rediss://cache.example:6380/1", "rediss://cache.example:6380/1"),
+])
+def test_rate_limit_storage_follows_redis_url(redis_url, storage):
+    """The embedded Redis is a unix socket; the limiter spells that redis+unix://."""
+    app = create_app({"REDIS_URL": redis_url})
+    assert app.config["RATELIMIT_STORAGE_URI"] == storage
