@@ -8,7 +8,7 @@ PROXY_COUNT (create_app), never from a header a client can send itself.
 """
 import time
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_limiter.errors import RateLimitExceeded
 
 from .addresses import canonical_email
@@ -80,6 +80,7 @@ def init_app(app):
         if endpoint in app.view_functions:
             limiter.exempt(app.view_functions[endpoint])
     app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.before_request(refuse_nul_bytes)
     app.before_request(capture_event_token)
     _register_panel(app)
 
@@ -96,6 +97,18 @@ def too_many_requests(exc):
         retry_after = max(1, int(current.reset_at - time.time()))
     response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def refuse_nul_bytes():
+    """No person types a NUL byte, and PostgreSQL refuses them in text: a 400,
+    not a database error, for any path, query or form carrying one."""
+    values = [request.path]
+    values += [v for _, vs in request.args.lists() for v in vs]
+    if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for _, vs in request.form.lists() for v in vs]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def capture_event_token():
