@@ -81,7 +81,6 @@ def _protection_settings(get):
         "RATELIMIT_SIGN_EVENT": get("RATELIMIT_SIGN_EVENT", "60 per minute;1000 per hour"),
         "RATELIMIT_EMAIL": get("RATELIMIT_EMAIL", "5 per hour;10 per day"),
         "RATELIMIT_TOKEN": get("RATELIMIT_TOKEN", "30 per minute;200 per hour"),
-        "RATELIMIT_LOGIN": get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         "EVENT_WINDOW_MAX_HOURS": _int(get("EVENT_WINDOW_MAX_HOURS"), 24),
         "ABUSE_WINDOW_MINUTES": _int(get("ABUSE_WINDOW_MINUTES"), 10),
         "ABUSE_IP_BURST": _int(get("ABUSE_IP_BURST"), 10),
