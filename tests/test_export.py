@@ -5,6 +5,7 @@ import codecs
 import csv
 import io
 import json
+import re
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from petition.services import exports
 from organizer_helpers import add_signature, login, make_organizer
 
 HEADER = ["prenom", "nom", "email", "code_postal", "commune", "categorie",
-          "organisation", "siren_siret", "verifie_le", "liste_publique"]
+          "organisation", "siren_siret", "verifie_le_utc", "liste_publique"]
 
 
 def parse(body, delimiter=";"):
@@ -54,7 +55,7 @@ def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
     eloise = next(r for r in body if r[2] == "eloise@example.fr")
     assert eloise[:2] == ["Éloïse", "Bérénice-Noël"]
     assert eloise[5:8] == ["company", "Ça Marche & Cie", "732829320"]
-    assert eloise[9] == "oui" and eloise[8].endswith("Z")
+    assert eloise[9] == "oui" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", eloise[8])
     hyper = next(r for r in body if r[2] == "hyper@example.fr")
     assert hyper[0] == "'=HYPERLINK(\"http://x\")"
     assert hyper[1] == "'+33 6 12"
@@ -191,3 +192,16 @@ def test_cli_export_to_stdout(runner, petition, tmp_path):
     assert rows[0] == HEADER and len(rows) == 3
     assert json.loads(manifest.read_text())["sha256"] == \
         __import__("hashlib").sha256(result.stdout_bytes).hexdigest()
+
+
+def test_every_formula_start_is_neutralised_in_the_export(client, petition):
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    for i, start in enumerate(starts):
+        add_signature(petition, first_name=f"{start}cmd{i}", organisation=f"{start}org{i}")
+    add_signature(petition, first_name="Zoé-Anne", organisation="Ordinaire")
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    rows = parse(client.get("/organizer/petitions/saint-etienne/export.csv").get_data())[1:]
+    firsts = {r[0] for r in rows}
+    assert firsts == {f"'{s}cmd{i}" for i, s in enumerate(starts)} | {"Zoé-Anne"}
+    assert {r[6] for r in rows} == {f"'{s}org{i}" for i, s in enumerate(starts)} | {"Ordinaire"}

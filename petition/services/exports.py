@@ -30,11 +30,12 @@ COLUMNS = (
     ("prenom", "first_name"), ("nom", "last_name"), ("email", "email"),
     ("code_postal", "postal_code"), ("commune", "commune"), ("categorie", "category"),
     ("organisation", "organisation"), ("siren_siret", "siren"),
-    ("verifie_le", "verified_at"), ("liste_publique", "public"),
+    ("verifie_le_utc", "verified_at"), ("liste_publique", "public"),
 )
 #: Free-text columns a signer typed: the formula guard applies to them.
 TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisation", "siren"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_START)  # for SQL's ascii()
 DELIMITERS = (";", ",")
 CHUNK = 64 * 1024
 MANIFEST_SALT = "petition.export.manifest.v1"
@@ -113,7 +114,7 @@ def stream(petition, filters, log_id):
     """Yield the CSV as bytes chunks; the ExportLog is completed at the end."""
     digest = hashlib.sha256()
     header = io.StringIO()
-    csv.writer(header, delimiter=filters.delimiter, lineterminator="\n").writerow(
+    csv.writer(header, delimiter=filters.delimiter, lineterminator=_newline()).writerow(
         [h for h, _c in COLUMNS])
     first = codecs.BOM_UTF8 + header.getvalue().encode()
     digest.update(first)
@@ -124,6 +125,12 @@ def stream(petition, filters, log_id):
         digest.update(chunk)
         yield chunk
     _finish(log_id, rows[0], digest.hexdigest())
+
+
+def _newline():
+    """COPY ends lines with LF. Python's csv quotes a cell holding CR only when
+    CR is in the line terminator, so SQLite files end lines with CRLF."""
+    return "\n" if db.engine.dialect.name == "postgresql" else "\r\n"
 
 
 def _finish(log_id, rows, sha256):
@@ -146,14 +153,14 @@ def _sqlite(petition, filters, rows):
         query = query.where(Signature.verified_at < upper)
     query = query.order_by(Signature.verified_at, Signature.id)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=filters.delimiter, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=filters.delimiter, lineterminator=_newline())
     text_idx = [i for i, (_h, c) in enumerate(COLUMNS) if c in TEXT]
     with db.engine.connect() as conn:
         for row in conn.execution_options(stream_results=True).execute(query):
             row = list(row)
             for i in text_idx:
                 row[i] = neutralise(row[i])
-            row[-2] = _iso(row[-2])
+            row[-2] = _utc(row[-2])
             row[-1] = "oui" if row[-1] else "non"
             writer.writerow(row)
             rows[0] += 1
@@ -172,21 +179,24 @@ def neutralise(value):
     return value
 
 
-def _iso(value):
+def _utc(value, fmt="%Y-%m-%d %H:%M:%S"):
+    """UTC to the second; spreadsheets read `YYYY-MM-DD HH:MM:SS` as a date."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(timezone.utc).strftime(fmt)
 
 
 def _pg_column(column):
+    # ascii() and date_trunc cost far less per row than left() IN (...), a regex
+    # and to_char (measured at 1M rows): the export stays near a plain COPY.
     if column == "verified_at":
-        return """to_char(s.verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+        return "date_trunc('second', s.verified_at AT TIME ZONE 'UTC')"
     if column == "public":
         return "CASE WHEN s.public THEN 'oui' ELSE 'non' END"
     if column in TEXT:
-        return (f"CASE WHEN left(s.{column}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
+        return (f"CASE WHEN ascii(s.{column}) IN ({FORMULA_CODES}) "
                 f"THEN '''' || s.{column} ELSE s.{column} END")
     return f"s.{column}"
 
@@ -257,7 +267,7 @@ def manifest(entry):
         "petition": entry.petition.slug,
         "export_id": entry.id, "filename": entry.filename,
         "filters": json.loads(entry.filters), "rows": entry.rows, "sha256": entry.sha256,
-        "generated_at": _iso(entry.finished_at), "exported_by": entry.actor,
+        "generated_at": _utc(entry.finished_at, "%Y-%m-%dT%H:%M:%SZ"), "exported_by": entry.actor,
     }
     body["signature"] = _signer().get_signature(_canonical(body)).decode()
     return body
