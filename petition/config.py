@@ -48,6 +48,8 @@ def load_settings(environ=None):
         ),
         "MAIL_SUPPRESS_SEND": False,
         "CONFIRM_TOKEN_MAX_AGE": _int(get("CONFIRM_TOKEN_MAX_AGE"), 30 * 86400),
+        "INVITE_TOKEN_MAX_AGE": _int(get("INVITE_TOKEN_MAX_AGE"), 7 * 86400),
+        "RESET_TOKEN_MAX_AGE": _int(get("RESET_TOKEN_MAX_AGE"), 3600),
         "MAX_EMAILS_PER_SIGNATURE": _int(get("MAX_EMAILS_PER_SIGNATURE"), 5),
         # Seconds between SMTP retries: temporary failures are retried for hours.
         "MAIL_RETRY_INTERVALS": _intervals(
