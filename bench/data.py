@@ -24,11 +24,11 @@ PG_BULK = text(f"""
 INSERT INTO signatures (petition_id, status, first_name, last_name, email, canonical_email,
     postal_code, commune, category, organisation, public, locale, email_domain,
     created_at, verified_at, flagged, email_count)
-SELECT :pid, :status, 'Prénom' || g, 'Nom' || g, :prefix || '-' || g || '@{DOMAIN}',
-    :prefix || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
+SELECT :pid, CAST(:status AS VARCHAR), 'Prénom' || g, 'Nom' || g,
+    CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
     CASE WHEN g % 100 = 0 THEN '=HYPERLINK("http://x.example")' ELSE 'Société ' || g END,
     g % 2 = 0, 'fr', '{DOMAIN}', now(),
-    CASE WHEN :status = 'verified' THEN now() END, false, 1
+    CASE WHEN CAST(:status AS VARCHAR) = 'verified' THEN now() END, false, 1
 FROM generate_series(1, :n) AS g
 """)
 

@@ -123,7 +123,8 @@ class Stack:
             [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket",
              "--bind", f"127.0.0.1:{port}", app_spec],
             self.env(WEB_CONCURRENCY=workers, WEB_THREADS=threads,
-                     GUNICORN_WORKER_CLASS=worker_class, GUNICORN_LOG_LEVEL="warning", **env),
+                     GUNICORN_WORKER_CLASS=worker_class, GUNICORN_LOG_LEVEL="warning",
+                     GUNICORN_GRACEFUL_TIMEOUT=3, **env),
             "gunicorn-" + app_spec.split(":")[0].replace(".", "_"),
         )
         wait_for_port(port, timeout=30)
