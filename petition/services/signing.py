@@ -59,7 +59,7 @@ def sign(petition, data, ip=None, locale="fr"):
     except IntegrityError:
         db.session.rollback()
         return _sign_again(petition.id, canonical)
-    from . import abuse  # soft signals: flag a burst for review, never refuse
+    from . import abuse  # here, not at the top: abuse imports hash_ip from this module
 
     abuse.flag_bursts(signature)
     _queue(signature.id, "send_confirmation", 1)
@@ -81,15 +81,17 @@ def _sign_again(petition_id, canonical):
     if task is None:  # invalidated: no email, and the page says nothing either
         return signature
     cap = current_app.config["MAX_EMAILS_PER_SIGNATURE"]
-    next_count = signature.email_count + 1  # read before the commit expires it
-    moved = db.session.execute(
+    # The count this request moved to, read back from its own UPDATE: racing
+    # requests each get a distinct number, hence a distinct job id.
+    email_count = db.session.execute(
         update(Signature)
         .where(Signature.id == signature.id, Signature.email_count < cap)
         .values(email_count=Signature.email_count + 1, email_queued_at=utcnow())
-    ).rowcount
+        .returning(Signature.email_count)
+    ).scalar()
     db.session.commit()
-    if moved:
-        _queue(signature.id, task, next_count)
+    if email_count:
+        _queue(signature.id, task, email_count)
     else:
         log.info("Email cap reached for signature %s", signature.id)
     return signature
