@@ -16,7 +16,10 @@ LUA = Path(__file__).resolve().parent / "lua"
 
 
 def generator():
-    return "wrk" if shutil.which("wrk") else "python"
+    """wrk when installed (BENCH_LOAD=python forces the fallback)."""
+    if os.environ.get("BENCH_LOAD") == "python" or not shutil.which("wrk"):
+        return "python"
+    return "wrk"
 
 
 def run(url, script, duration, connections, threads=1, **params):
