@@ -82,8 +82,7 @@ class DevStack:
 
     def prepare_database(self):
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-        # Several migration branches may be open at once: upgrade them all.
-        for args in (["db", "upgrade", "heads"], ["petition", "demo"]):
+        for args in (["db", "upgrade"], ["petition", "demo"]):
             subprocess.run(flask + args, cwd=ROOT, env=self.env(), check=True)
 
     def spawn(self, name, args):
@@ -95,6 +94,8 @@ class DevStack:
 
     def start_processes(self):
         self.spawn("worker", [sys.executable, "worker.py"])
+        # The chores (email sweeper, retention purges) run here too, as in production.
+        self.spawn("scheduler", [sys.executable, "scheduler.py"])
         self.spawn("web", [
             sys.executable, "-m", "gunicorn", "wsgi:app",
             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
