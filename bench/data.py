@@ -6,7 +6,7 @@ one transaction), so loading a million signatures takes seconds, not hours.
 """
 import http.client
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, text, update
 
@@ -18,6 +18,9 @@ from petition.services.signing import confirm_token
 # A common provider, as most real signers use: the burst detector (services/abuse.py)
 # rightly flags many signatures from one rare domain.
 DOMAIN = "gmail.com"
+#: Bulk rows are spread over the last 30 days, as a petition's signatures are:
+#: queries on recent rows (burst detection) must not see a million "just now".
+SPREAD = 30 * 86400
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 PG_BULK = text(f"""
@@ -27,8 +30,9 @@ INSERT INTO signatures (petition_id, status, first_name, last_name, email, canon
 SELECT :pid, CAST(:status AS VARCHAR), 'Prénom' || g, 'Nom' || g,
     CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
     CASE WHEN g % 100 = 0 THEN '=HYPERLINK("http://x.example")' ELSE 'Société ' || g END,
-    g % 2 = 0, 'fr', '{DOMAIN}', now(),
-    CASE WHEN CAST(:status AS VARCHAR) = 'verified' THEN now() END, false, 1
+    g % 2 = 0, 'fr', '{DOMAIN}', now() - (g % {SPREAD}) * interval '1 second',
+    CASE WHEN CAST(:status AS VARCHAR) = 'verified'
+         THEN now() - (g % {SPREAD}) * interval '1 second' + interval '5 minutes' END, false, 1
 FROM generate_series(1, :n) AS g
 """)
 
@@ -59,21 +63,26 @@ def bulk_signatures(petition_id, n, status, prefix):
         db.session.execute(update(Petition).where(Petition.id == petition_id)
                            .values(signature_count=Petition.signature_count + n))
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE signatures"))
+    # Fresh statistics, as after any large import: without them SQLite's planner
+    # picks a (petition, created_at) index over the selective (ip_hash, created_at).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE signatures" if db.engine.dialect.name == "postgresql"
+                          else "ANALYZE"))
 
 
 def _sqlite_bulk(petition_id, n, status, prefix):
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-    verified = now if status == SignatureState.VERIFIED else None
+    now = datetime.now(timezone.utc)
+    fmt = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+    verified = status == SignatureState.VERIFIED
 
     def rows():
         for g in range(1, n + 1):
             email = f"{prefix}-{g}@{DOMAIN}"
             organisation = '=HYPERLINK("http://x.example")' if g % 100 == 0 else f"Société {g}"
+            created = now - timedelta(seconds=g % SPREAD)
             yield (petition_id, status, f"Prénom{g}", f"Nom{g}", email, email, organisation,
-                   g % 2 == 0, DOMAIN, now, verified)
+                   g % 2 == 0, DOMAIN, created.strftime(fmt),
+                   (created + timedelta(minutes=5)).strftime(fmt) if verified else None)
 
     raw = db.session.connection().connection.dbapi_connection
     raw.executemany(SQLITE_BULK, rows())

@@ -44,6 +44,7 @@ class Bench:
         self.emails = 100 if args.quick else 1500
         self.stored = 20_000 if args.quick else args.rows
         self.sse_clients = 100 if args.quick else 1000
+        self.workers, self.threads = args.workers, args.threads
         self.stack = Stack()
         self.workdir = self.stack.workdir
         self.app = create_app(self.stack.settings())
@@ -63,9 +64,9 @@ class Bench:
             create_table(db.engine)
             self.slug = "bench"
             self.petition_id = data.create_petition(self.slug).id
-        self.app_proc, self.app_port = self.stack.gunicorn("wsgi:app", WEB_WORKERS, WEB_THREADS)
+        self.app_proc, self.app_port = self.stack.gunicorn("wsgi:app", self.workers, self.threads)
         self.base_proc, self.base_port = self.stack.gunicorn(
-            "bench.baseline_app:create_app()", WEB_WORKERS, WEB_THREADS)
+            "bench.baseline_app:create_app()", self.workers, self.threads)
         self.sessions = data.fetch_sessions(self.app_port, self.slug, 64,
                                             self.workdir / "sessions.txt")
 
@@ -98,7 +99,7 @@ def versions(b):
 
 
 def configuration(b):
-    return (f"web: gunicorn gthread, {WEB_WORKERS} workers x {WEB_THREADS} threads, keep-alive "
+    return (f"web: gunicorn gthread, {b.workers} workers x {b.threads} threads, keep-alive "
             f"(baseline app: same); SSE: 1 gevent worker; worker: 1 worker.py (SimpleWorker, "
             f"one reused SMTP connection); load: {web.READ_CONNECTIONS} connections for reads, "
             f"{web.WRITE_CONNECTIONS} for writes, {b.duration} s per run, {b.rounds} interleaved "
@@ -136,6 +137,8 @@ def main(argv=None):
     parser.add_argument("--duration", type=int, default=12, help="seconds per load run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for export and growth")
+    parser.add_argument("--workers", type=int, default=WEB_WORKERS, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=WEB_THREADS, help="threads per process")
     parser.add_argument("--only", default=",".join(SCENARIOS),
                         help=f"comma-separated subset of: {', '.join(SCENARIOS)}")
     args = parser.parse_args(argv)
