@@ -140,36 +140,56 @@ def _finish(log_id, rows, sha256):
 
 
 def _sqlite(petition, filters, rows):
-    lower, upper = _bounds(filters)
-    query = select(*(getattr(Signature, c) for _h, c in COLUMNS)).where(
-        Signature.petition_id == petition.id, Signature.status == SignatureState.VERIFIED)
-    if filters.category:
-        query = query.where(Signature.category == filters.category)
-    if filters.commune:
-        query = query.where(Signature.commune == filters.commune)
-    if lower:
-        query = query.where(Signature.verified_at >= lower)
-    if upper:
-        query = query.where(Signature.verified_at < upper)
-    query = query.order_by(Signature.verified_at, Signature.id)
+    """SQLite computes the cells (guard, date, oui/non) and a plain cursor feeds
+    csv.writerows: no ORM, no Row objects, no per-cell Python. The same bytes
+    as a per-row loop, at a fraction of its time (measured with `make bench`)."""
+    sql, params = _sqlite_query(petition, filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=filters.delimiter, lineterminator=_newline())
-    text_idx = [i for i, (_h, c) in enumerate(COLUMNS) if c in TEXT]
     with db.engine.connect() as conn:
-        for row in conn.execution_options(stream_results=True).execute(query):
-            row = list(row)
-            for i in text_idx:
-                row[i] = neutralise(row[i])
-            row[-2] = _utc(row[-2])
-            row[-1] = "oui" if row[-1] else "non"
-            writer.writerow(row)
-            rows[0] += 1
-            if buffer.tell() >= CHUNK:
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(2000):
+                writer.writerows(batch)
+                rows[0] += len(batch)
+                if buffer.tell() >= CHUNK:
+                    yield buffer.getvalue().encode()
+                    buffer.seek(0)
+                    buffer.truncate()
+        finally:
+            cursor.close()
     if buffer.tell():
         yield buffer.getvalue().encode()
+
+
+#: How SQLAlchemy stores DateTime on SQLite (UTC wall time): bounds compare as text.
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _sqlite_column(column):
+    if column == "verified_at":  # stored UTC "YYYY-MM-DD HH:MM:SS.ffffff": keep the second
+        return "COALESCE(substr(verified_at, 1, 19), '')"
+    if column == "public":
+        return "CASE WHEN public THEN 'oui' ELSE 'non' END"
+    if column in TEXT:
+        return (f"CASE WHEN unicode({column}) IN ({FORMULA_CODES}) "
+                f"THEN '''' || {column} ELSE {column} END")
+    return column
+
+
+def _sqlite_query(petition, filters):
+    lower, upper = _bounds(filters)
+    where, params = ["petition_id = ?", "status = ?"], [petition.id, SignatureState.VERIFIED]
+    for clause, value in (("category = ?", filters.category), ("commune = ?", filters.commune),
+                          ("verified_at >= ?", lower), ("verified_at < ?", upper)):
+        if value:
+            where.append(clause)
+            params.append(value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
+                          if isinstance(value, datetime) else value)
+    columns = ", ".join(_sqlite_column(c) for _h, c in COLUMNS)
+    return (f"SELECT {columns} FROM signatures WHERE {' AND '.join(where)} "
+            "ORDER BY verified_at, id", params)
 
 
 def neutralise(value):
