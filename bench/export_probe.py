@@ -1,21 +1,36 @@
 """Time one CSV export inside an app that is already up, as in a web or CLI
 process: `python export_probe.py SLUG OUT.csv` prints one BENCH_JSON line.
 
-Peak RSS is read before and after (ru_maxrss is a high-water mark), so the
-figure that matters, the memory the export itself needed, is the difference:
-the interpreter and the app's imports weigh the same with or without it.
+Memory: a thread samples this process's resident size every 10 ms while the
+export runs; the figure that matters, the memory the export itself needed,
+is the highest sample minus the size before (the interpreter and the app's
+imports weigh the same with or without an export). ru_maxrss would not do:
+Linux carries it over from the parent across fork and exec.
 """
 import json
-import resource
+import re
 import sys
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def peak_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mib(field="VmRSS"):
+    status = open("/proc/self/status").read()
+    return int(re.search(rf"{field}:\s+(\d+)", status).group(1)) / 1024
+
+
+class Sampler(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak, self.running = rss_mib(), True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_mib())
+            time.sleep(0.01)
 
 
 def main(slug, out_path):
@@ -31,14 +46,17 @@ def main(slug, out_path):
         petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
         filters = exports.parse_filters(petition, {})
         db.session.execute(select(1))  # connect before the clock starts
-        before = peak_mib()
+        before, sampler = rss_mib(), Sampler()
+        sampler.start()
         started = time.monotonic()
         with open(out_path, "wb") as out:
             entry = exports.export_to_file(petition, filters, "bench", out)
         seconds = time.monotonic() - started
+        sampler.running = False
+        sampler.join()
         print("BENCH_JSON " + json.dumps({
             "seconds": seconds, "rows": entry.rows, "rss_before_mib": before,
-            "rss_peak_mib": peak_mib()}), flush=True)
+            "rss_peak_mib": max(sampler.peak, rss_mib())}), flush=True)
         db.engine.dispose()
 
 
