@@ -205,3 +205,28 @@ def test_every_formula_start_is_neutralised_in_the_export(client, petition):
     firsts = {r[0] for r in rows}
     assert firsts == {f"'{s}cmd{i}" for i, s in enumerate(starts)} | {"Zoé-Anne"}
     assert {r[6] for r in rows} == {f"'{s}org{i}" for i, s in enumerate(starts)} | {"Ordinaire"}
+
+
+def test_web_export_streams_rows_after_the_request_context_is_torn_down(app, client, petition):
+    """A real server (gunicorn) tears the app context down when the view returns,
+    before the body is iterated: the stream must not lean on ORM objects then.
+    The fixture's pushed app context hides that, so the request runs in a thread."""
+    import threading
+
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    result = {}
+
+    def request_like_a_server():
+        response = client.get("/organizer/petitions/saint-etienne/export.csv")
+        result["body"] = response.get_data()
+
+    thread = threading.Thread(target=request_like_a_server)
+    thread.start()
+    thread.join(30)
+    rows = parse(result["body"])
+    assert rows[0] == HEADER
+    assert {r[2] for r in rows[1:]} == {"eloise@example.fr", "hyper@example.fr"}
+    db.session.expire_all()
+    assert db.session.scalars(select(ExportLog)).one().rows == 2
