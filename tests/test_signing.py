@@ -119,3 +119,15 @@ def test_job_does_nothing_when_signature_moved_on(app, client, petition, smtp_si
     assert tasks.send_confirmation(signature.id) == "skipped"
     assert tasks.send_confirmation(987654) == "skipped"
     assert smtp_sink.messages == []
+
+
+def test_communes_listed_in_french_alphabetical_order(app):
+    from petition.services.petitions import parse_communes, save
+
+    petition = save(
+        {"slug": "se", "title": "T", "territory": "X", "goal": 10, "state": "open"},
+        parse_communes("Villars:42390;Saint-Priest-en-Jarez:42270;Saint-Étienne:42000;"
+                       "écully:69130;Firminy:42700"),
+    )
+    assert petition.commune_names == [
+        "écully", "Firminy", "Saint-Étienne", "Saint-Priest-en-Jarez", "Villars"]

@@ -1,4 +1,5 @@
 """Petitions, their communes and their signatures. Constraints live here; no I/O."""
+import unicodedata
 from datetime import datetime, timezone
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
@@ -91,7 +92,8 @@ class Petition(db.Model):
 
     @property
     def commune_names(self):
-        return sorted({c.name for c in self.communes})
+        """Alphabetical as a French reader expects: « Saint-Étienne » before « Saint-Priest »."""
+        return sorted({c.name for c in self.communes}, key=_alphabetical)
 
     def commune_for(self, postal_code):
         """The one commune of this territory with that postal code, if exactly one."""
@@ -173,6 +175,12 @@ class Signature(db.Model):
 
     def __repr__(self):
         return f"<Signature {self.id} {self.status}>"
+
+
+def _alphabetical(name):
+    """Sort key ignoring accents and case (no locale needed on the machine)."""
+    letters = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in letters if not unicodedata.combining(c)), name
 
 
 def _aware(value):
