@@ -162,3 +162,16 @@ def test_a_newer_count_is_never_overwritten_by_an_older_rebuild(app, petition, r
     redis_client.set(f"counts:doc:{petition.id}:0", stale.to_json())
     counters.clear_local()
     assert counters.read("saint-etienne").signature_count == 1
+
+
+def test_editing_a_petition_shows_at_once_in_the_count_and_closing_it_too(app, petition):
+    from petition.services.petitions import save
+
+    assert counters.read(petition.slug).goal == 1000  # now cached in Redis and in-process
+    save({"title": petition.title, "territory": petition.territory, "goal": 2500,
+          "state": "closed"}, petition=petition)
+    doc = counters.read(petition.slug)
+    assert (doc.goal, doc.state) == (2500, "closed")
+    save({"title": petition.title, "territory": petition.territory, "goal": 2500,
+          "state": "draft"}, petition=petition)
+    assert counters.read(petition.slug) is None, "a draft is no longer public"

@@ -45,12 +45,6 @@ def adjust(petition_id, delta):
     )
 
 
-def stored_count(petition_id):
-    return db.session.scalar(
-        select(Petition.signature_count).where(Petition.id == petition_id)
-    )
-
-
 @dataclass(frozen=True)
 class CountDoc:
     """What the count endpoint, the embed, the badge and the stream show."""

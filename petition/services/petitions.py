@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import POSTAL_CODE
 from ..models import Commune, Petition, PetitionState
+from . import counters
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -61,7 +62,8 @@ def validate(fields, petition=None):
 def save(fields, communes=(), petition=None):
     """Create (petition=None) or update a petition; commits. Raises PetitionError."""
     validate(fields, petition)
-    if petition is None:
+    editing = petition is not None
+    if not editing:
         petition = Petition()
         db.session.add(petition)
     for key in ("slug", "title", "description", "territory", "goal", "state",
@@ -77,6 +79,8 @@ def save(fields, communes=(), petition=None):
     petition.communes = [kept.get((n, c)) or Commune(name=n, postal_code=c)
                          for n, c in dict.fromkeys(communes)]
     db.session.commit()
+    if editing:  # goal, title, state or slug shown by the API, embed and badge
+        counters.changed(petition.id)
     return petition
 
 
