@@ -2,8 +2,9 @@
 browser's Accept-Language; French by default."""
 from urllib.parse import urlencode
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
+from werkzeug.routing import BuildError
 
 COOKIE = "lang"
 
@@ -28,10 +29,25 @@ def current_language():
 
 
 def switch_url(lang):
-    """The current page in another language (same path, `lang` replaced)."""
+    """The current page in another language, built from the matched route.
+
+    Never from the raw path: `/%5Cevil.example/x` would give a link
+    `/\\evil.example/x?lang=en`, which browsers open on another host. A page
+    with no route behind it (404, 405) links to the home page instead.
+    """
+    home = url_for("public.index", lang=lang)
+    rule = request.url_rule
+    if rule is None or "GET" not in rule.methods:
+        return home
+    try:
+        path = url_for(rule.endpoint, **(request.view_args or {}))
+    except BuildError:
+        return home
+    if not path.startswith("/") or path.startswith(("//", "/\\")):
+        return home
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
-    return f"{request.path}?{urlencode(args, doseq=True)}"
+    return f"{path}?{urlencode(args, doseq=True)}"
 
 
 def init_app(app):
