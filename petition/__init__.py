@@ -4,7 +4,8 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ROOT, check_production, limiter_storage_uri, load_settings
+from .config import (ROOT, check_environment, check_production, limiter_storage_uri,
+                     load_settings)
 
 
 def create_app(overrides=None):
@@ -21,6 +22,7 @@ def create_app(overrides=None):
     if overrides:
         app.config.update(overrides)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
+    check_environment(app.config)
     check_production(app.config)
     if app.config.get("PROXY_COUNT"):
         n = app.config["PROXY_COUNT"]

@@ -29,7 +29,7 @@ def load_settings(environ=None):
         _load_dotenv()
         environ = os.environ
     get = environ.get
-    env = get("APP_ENV", "development")
+    env = app_env(get("APP_ENV", "development"))
     instance = Path(get("INSTANCE_PATH", ROOT / "instance"))
     settings = {
         "APP_ENV": env,
@@ -124,6 +124,32 @@ def _load_dotenv():
     except ImportError:  # pragma: no cover - listed in requirements
         return
     load_dotenv(ROOT / ".env", override=False)
+
+
+#: The environments the app knows. Only `production` changes behaviour (Secure
+#: cookies, HSTS, a real SECRET_KEY required, no development mail page); `test`
+#: is the suite's, `bench` the benchmarks'.
+ENVIRONMENTS = ("development", "test", "bench", "production")
+
+
+def app_env(value):
+    """APP_ENV with spaces and case ignored; an unknown value stops the start.
+
+    A typo must not fail open: `Production` or ` production` used to run as
+    development (placeholder key accepted, /dev/mail/ served, no HSTS).
+    """
+    env = str(value).strip().lower()
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(
+            f"APP_ENV={value!r} is not a known environment. "
+            f"Set APP_ENV to one of: {', '.join(ENVIRONMENTS)}."
+        )
+    return env
+
+
+def check_environment(settings):
+    """Normalise APP_ENV in the final settings (create_app overrides included)."""
+    settings["APP_ENV"] = app_env(settings.get("APP_ENV", "development"))
 
 
 def check_production(settings):

@@ -94,3 +94,56 @@ def test_rate_limit_storage_follows_redis_url(redis_url, storage):
     """The embedded Redis is a unix socket; the limiter spells that redis+unix://."""
     app = create_app({"REDIS_URL": redis_url})
     assert app.config["RATELIMIT_STORAGE_URI"] == storage
+
+
+# --- APP_ENV: normalised, and an unknown value stops the start ---------------
+
+@pytest.mark.parametrize("spelling", ["Production", " production", "PRODUCTION\n", "\tproduction "])
+def test_app_env_typos_of_production_still_mean_production(spelling, tmp_path, monkeypatch):
+    """`Production` used to run as development: placeholder key accepted,
+    /dev/mail/ served, no HSTS, cookies without Secure."""
+    settings = load_settings({"APP_ENV": spelling})
+    assert settings["APP_ENV"] == "production"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    with pytest.raises(RuntimeError, match="SECRET_KEY is missing"):
+        check_production(settings)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is missing"):
+        create_app({"APP_ENV": spelling, "SECRET_KEY": DEV_SECRET_KEY})
+
+    monkeypatch.setenv("APP_ENV", spelling)
+    monkeypatch.setenv("DEV_MAIL_DIR", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", PROD_KEY)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["APP_ENV"] == "production"
+    assert not any(r.rule.startswith("/dev/mail") for r in app.url_map.iter_rules())
+    response = app.test_client().get("/dev/mail/")
+    assert response.status_code == 404
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+@pytest.mark.parametrize("value", ["prod", "staging", "", " ", "développement", "production!"])
+def test_an_unknown_app_env_refuses_to_start(value, monkeypatch):
+    with pytest.raises(RuntimeError, match="is not a known environment") as refused:
+        load_settings({"APP_ENV": value})
+    assert "development, test, bench, production" in str(refused.value)
+    with pytest.raises(RuntimeError, match="is not a known environment"):
+        create_app({"APP_ENV": value, "SECRET_KEY": PROD_KEY})
+    monkeypatch.setenv("APP_ENV", value)
+    with pytest.raises(RuntimeError, match="is not a known environment"):
+        create_app({"SECRET_KEY": PROD_KEY})
+
+
+@pytest.mark.parametrize("value", ["development", "test", "bench", "production", " Test "])
+def test_known_app_envs_start(value):
+    app = create_app({"APP_ENV": value, "SECRET_KEY": PROD_KEY})
+    assert app.config["APP_ENV"] == value.strip().lower()
+
+
+def test_server_with_a_misspelt_app_env_will_not_start(tmp_path):
+    """What an operator sees: the WSGI module fails to import, with the reason."""
+    env = dict(os.environ, APP_ENV="prod", SECRET_KEY=PROD_KEY, INSTANCE_PATH=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "APP_ENV='prod' is not a known environment" in result.stderr
