@@ -65,8 +65,10 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from . import routing
     from .views import blueprints
 
+    routing.init_app(app)  # bounded <int:...> before the first rule is added
     for blueprint in blueprints(app):
         app.register_blueprint(blueprint)
 

@@ -1,6 +1,7 @@
 """The data model, one module per area; import names from here."""
 from .core import (  # noqa: F401
     CATEGORIES,
+    MAX_ID,
     Commune,
     Petition,
     PetitionState,

@@ -7,6 +7,13 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from ..extensions import db
 
 
+#: The largest id our INTEGER primary keys hold on both databases (32 bits on
+#: PostgreSQL, 64 on SQLite): an id from a URL or a search box beyond it is no
+#: row, never a driver error ("integer out of range", OverflowError). Raise it
+#: with a migration to BIGINT.
+MAX_ID = 2**31 - 1
+
+
 def utcnow():
     """Timezone-aware now, evaluated at each insert (never at import)."""
     return datetime.now(timezone.utc)

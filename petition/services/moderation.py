@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
 
 from ..extensions import db
-from ..models import ModerationAction, ModerationItem, Signature, SignatureState, utcnow
+from ..models import MAX_ID, ModerationAction, ModerationItem, Signature, SignatureState, utcnow
 from . import counters
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
@@ -204,12 +204,26 @@ def history(petition, limit=50):
     ).all()
 
 
+def _as_id(text):
+    """A signature number typed in the search box, or None.
+
+    ASCII digits only (`str.isdigit` also accepts `²` and `①`, which int()
+    refuses) and within MAX_ID (23 digits overflowed the driver); anything
+    else is searched as text.
+    """
+    if (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))
+            and int(text) <= MAX_ID):
+        return int(text)
+    return None
+
+
 def search(petition, text="", limit=50):
     """Signatures to moderate one by one: by name, e-mail or id."""
     query = select(Signature).where(Signature.petition_id == petition.id)
     text = (text or "").strip()
-    if text.isdigit():
-        query = query.where(Signature.id == int(text))
+    number = _as_id(text)
+    if number is not None:
+        query = query.where(Signature.id == number)
     elif text:
         like = "%" + _like(text) + "%"
         query = query.where(or_(
