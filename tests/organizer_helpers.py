@@ -54,3 +54,10 @@ def add_signature(petition, status="verified", days_ago=0, **fields):
         petition.signature_count += 1
     db.session.commit()
     return signature
+
+
+def export(client, slug="saint-etienne", **filters):
+    """Download the CSV as the dashboard's export form does: a POST with its CSRF token."""
+    token = csrf(client, f"/organizer/petitions/{slug}/")
+    return client.post(f"/organizer/petitions/{slug}/export.csv",
+                       data={"csrf_token": token, **filters})

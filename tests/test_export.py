@@ -6,14 +6,13 @@ import csv
 import io
 import json
 import re
-
 from sqlalchemy import select
 
 from petition.extensions import db
 from petition.models import ExportLog
 from petition.services import exports
 
-from organizer_helpers import add_signature, login, make_organizer
+from organizer_helpers import add_signature, export, login, make_organizer
 
 HEADER = ["prenom", "nom", "email", "code_postal", "commune", "categorie",
           "organisation", "siren_siret", "verifie_le_utc", "liste_publique"]
@@ -42,7 +41,7 @@ def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
     signers(petition)
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    response = client.get("/organizer/petitions/saint-etienne/export.csv")
+    response = export(client)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     disposition = response.headers["Content-Disposition"]
@@ -75,19 +74,18 @@ def test_comma_delimiter_and_filters(client, petition):
                   email="old@example.fr")
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    url = "/organizer/petitions/saint-etienne/export.csv"
-    rows = parse(client.get(url + "?delimiter=,").get_data(), ",")
+    rows = parse(export(client, delimiter=",").get_data(), ",")
     assert rows[0] == HEADER and len(rows) == 4
-    firminy = parse(client.get(url + "?commune=Firminy").get_data())
+    firminy = parse(export(client, commune="Firminy").get_data())
     assert sorted(r[2] for r in firminy[1:]) == ["hyper@example.fr", "old@example.fr"]
-    students = parse(client.get(url + "?category=student").get_data())
+    students = parse(export(client, category="student").get_data())
     assert [r[2] for r in students[1:]] == ["old@example.fr"]
     from datetime import date, timedelta
     today = date.today().isoformat()
-    recent = parse(client.get(url + f"?since={today}").get_data())
+    recent = parse(export(client, since=today).get_data())
     assert "old@example.fr" not in {r[2] for r in recent[1:]} and len(recent) == 3
     old_day = (date.today() - timedelta(days=10)).isoformat()
-    old = parse(client.get(url + f"?since={old_day}&until={old_day}").get_data())
+    old = parse(export(client, since=old_day, until=old_day).get_data())
     assert [r[2] for r in old[1:]] == ["old@example.fr"]
     filters = [json.loads(e.filters) for e in db.session.scalars(
         select(ExportLog).order_by(ExportLog.id))]
@@ -97,14 +95,19 @@ def test_comma_delimiter_and_filters(client, petition):
 def test_bad_filters_get_a_clear_message_and_log_nothing(client, petition):
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    url = "/organizer/petitions/saint-etienne/export.csv"
-    for query, words in [("?delimiter=|", "Séparateur"), ("?category=pirate", "Catégorie"),
-                         ("?commune=Paris", "Commune"), ("?since=2026-13-01", "Date invalide"),
-                         ("?since=2026-05-02&until=2026-05-01", "période")]:
-        response = client.get(url + query)
-        assert response.status_code == 400, query
-        assert words in response.get_data(as_text=True), query
-    english = client.get(url + "?delimiter=|&lang=en")
+    for filters, words in [({"delimiter": "|"}, "Séparateur"),
+                           ({"category": "pirate"}, "Catégorie"),
+                           ({"commune": "Paris"}, "Commune"),
+                           ({"since": "2026-13-01"}, "Date invalide"),
+                           ({"since": "2026-05-02", "until": "2026-05-01"}, "période")]:
+        response = export(client, **filters)
+        assert response.status_code == 400, filters
+        page = response.get_data(as_text=True)
+        assert words in page, filters
+        assert 'method="post"' in page, "the form comes back"
+    assert db.session.scalars(select(ExportLog)).all() == []
+    client.get("/?lang=en")  # the language cookie
+    english = export(client, delimiter="|")
     assert "Unknown separator" in english.get_data(as_text=True)
     assert db.session.scalars(select(ExportLog)).all() == []
 
@@ -114,7 +117,7 @@ def test_manifest_verifies_the_untouched_file_and_rejects_a_changed_byte(
     signers(petition)
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    response = client.get("/organizer/petitions/saint-etienne/export.csv")
+    response = export(client)
     manifest_url = response.headers["Link"].split(">")[0].lstrip("<")
     csv_bytes = response.get_data()
     manifest = client.get(manifest_url)
@@ -201,7 +204,7 @@ def test_every_formula_start_is_neutralised_in_the_export(client, petition):
     add_signature(petition, first_name="Zoé-Anne", organisation="Ordinaire")
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    rows = parse(client.get("/organizer/petitions/saint-etienne/export.csv").get_data())[1:]
+    rows = parse(export(client).get_data())[1:]
     firsts = {r[0] for r in rows}
     assert firsts == {f"'{s}cmd{i}" for i, s in enumerate(starts)} | {"Zoé-Anne"}
     assert {r[6] for r in rows} == {f"'{s}org{i}" for i, s in enumerate(starts)} | {"Ordinaire"}
@@ -219,7 +222,7 @@ def test_web_export_streams_rows_after_the_request_context_is_torn_down(app, cli
     result = {}
 
     def request_like_a_server():
-        response = client.get("/organizer/petitions/saint-etienne/export.csv")
+        response = export(client)
         result["body"] = response.get_data()
 
     thread = threading.Thread(target=request_like_a_server)
@@ -230,3 +233,49 @@ def test_web_export_streams_rows_after_the_request_context_is_torn_down(app, cli
     assert {r[2] for r in rows[1:]} == {"eloise@example.fr", "hyper@example.fr"}
     db.session.expire_all()
     assert db.session.scalars(select(ExportLog)).one().rows == 2
+
+
+def test_a_get_of_the_export_url_shows_the_form_and_exports_nothing(client, petition):
+    """The export writes a log entry: it is a POST from the dashboard's form.
+    A GET (an old link, a prefetch, an <img src>) only shows the form, filled in."""
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    response = client.get("/organizer/petitions/saint-etienne/export.csv"
+                          "?commune=Firminy&since=2026-01-02&delimiter=,")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.get_data(as_text=True)
+    assert "hyper@example.fr" not in page
+    assert 'method="post" action="/organizer/petitions/saint-etienne/export.csv"' in page
+    assert "<option selected>Firminy</option>" in page
+    assert 'name="since" value="2026-01-02"' in page
+    assert 'value="," checked' in page
+    assert db.session.scalars(select(ExportLog)).all() == []
+    dashboard = client.get("/organizer/petitions/saint-etienne/").get_data(as_text=True)
+    assert 'method="post" action="/organizer/petitions/saint-etienne/export.csv"' in dashboard
+
+
+def test_an_export_without_its_csrf_token_is_refused(client, petition):
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    response = client.post("/organizer/petitions/saint-etienne/export.csv",
+                           data={"delimiter": ";"})
+    assert response.status_code == 400
+    assert "hyper@example.fr" not in response.get_data(as_text=True)
+    assert db.session.scalars(select(ExportLog)).all() == []
+
+
+def test_a_refused_export_keeps_its_filters(client, petition):
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    response = export(client, commune="Firminy", category="student", since="2026-05-02",
+                      until="2026-05-01", delimiter=",")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "La fin de la période doit suivre son début." in page
+    assert "<option selected>Firminy</option>" in page
+    assert '<option value="student" selected>' in page
+    assert 'value="2026-05-02"' in page and 'value="2026-05-01"' in page
+    assert 'value="," checked' in page

@@ -7,7 +7,7 @@ import pytest
 
 from petition.views.organizer import PUBLIC_ENDPOINTS
 
-from organizer_helpers import add_signature, csrf, login, make_lyon, make_organizer
+from organizer_helpers import add_signature, csrf, export, login, make_lyon, make_organizer
 
 SAMPLE = {"slug": "saint-etienne", "token": "x", "action_id": 1, "signature_id": 1,
           "export_id": 1, "window_id": 1}
@@ -64,8 +64,9 @@ def test_lyon_organizer_gets_404_on_every_saint_etienne_url(app, client, petitio
         assert response.status_code == 404, (rule.rule, response.status_code)
         checked += 1
     assert checked >= 10
-    export = client.get("/organizer/petitions/saint-etienne/export.csv")
-    assert export.status_code == 404 and "Prénom" not in export.get_data(as_text=True)
+    response = client.post("/organizer/petitions/saint-etienne/export.csv",
+                           data={"csrf_token": token})
+    assert response.status_code == 404 and "Prénom" not in response.get_data(as_text=True)
 
 
 def test_organizer_list_shows_only_assigned_petitions(client, petition):
@@ -85,7 +86,7 @@ def test_admin_sees_and_manages_every_petition(client, petition):
     page = client.get("/organizer/").get_data(as_text=True)
     assert "Lyon French Tech" in page and "Saint-Étienne French Tech" in page
     assert client.get("/organizer/petitions/saint-etienne/").status_code == 200
-    assert client.get("/organizer/petitions/lyon/export.csv").status_code == 200
+    assert export(client, "lyon").status_code == 200
     assert client.get("/organizer/admin/organizers").status_code == 200
 
 

@@ -9,14 +9,14 @@ from petition.extensions import db
 from petition.models import Signature, SignatureState
 
 from conftest import csrf_from, link_in, post_signature
-from organizer_helpers import login, make_organizer
+from organizer_helpers import export, login, make_organizer
 
 
 def views(client, organizer):
     count = client.get("/api/v1/petitions/saint-etienne/count").get_json()["signature_count"]
     supporters = client.get("/p/saint-etienne/soutiens").get_data(as_text=True)
-    export = organizer.get("/organizer/petitions/saint-etienne/export.csv").get_data(as_text=True)
-    return count, supporters, export
+    csv_text = export(organizer).get_data(as_text=True)
+    return count, supporters, csv_text
 
 
 def test_withdrawal_leaves_count_export_and_public_list_within_two_seconds(

@@ -3,11 +3,10 @@ failed emails, exports and moderation log."""
 from flask import render_template
 from flask_login import login_required
 
-from ...categories import LABELS
 from ...forms_organizer import EmailForm
-from ...models import CATEGORIES
 from ...services import access, dashboard as stats
 from . import bp
+from .exports import export_form
 
 
 @bp.get("/petitions/<slug>/")
@@ -16,5 +15,5 @@ def dashboard(slug):
     petition = access.organizer_petition_or_404(slug)
     return render_template(
         "organizer/dashboard.html", petition=petition, data=stats.summary(petition),
-        labels=LABELS, categories=CATEGORIES, invite_form=EmailForm(),
+        invite_form=EmailForm(), **export_form(),
     )

@@ -5,19 +5,45 @@ from flask import (Response, abort, render_template, request, stream_with_contex
                    url_for)
 from flask_login import current_user, login_required
 
+from ...categories import LABELS
+from ...models import CATEGORIES
 from ...services import access, exports
 from . import bp
+
+FIELDS = ("category", "commune", "since", "until", "delimiter")
+
+
+def _values(args):
+    return {name: args.get(name, "") for name in FIELDS}
+
+
+def export_form(values=None):
+    """What the export form needs (dashboard and export page alike)."""
+    return {"categories": CATEGORIES, "labels": LABELS, "values": values or {}}
+
+
+def _export_page(petition, values, message=None, status=200):
+    return render_template("organizer/export.html", petition=petition, message=message,
+                           **export_form(values)), status
 
 
 @bp.get("/petitions/<slug>/export.csv")
 @login_required
+def export_form_page(slug):
+    """An export writes a log entry, so it is a POST; this GET only shows the
+    form, filled from the query string (old links and bookmarks)."""
+    petition = access.organizer_petition_or_404(slug)
+    return _export_page(petition, _values(request.args))
+
+
+@bp.post("/petitions/<slug>/export.csv")
+@login_required
 def export_csv(slug):
     petition = access.organizer_petition_or_404(slug)
     try:
-        filters = exports.parse_filters(petition, request.args)
+        filters = exports.parse_filters(petition, request.form)
     except exports.ExportError as exc:
-        return render_template("organizer/export_error.html", petition=petition,
-                               message=str(exc)), 400
+        return _export_page(petition, _values(request.form), str(exc), 400)
     entry = exports.start(petition, filters, current_user)
     response = Response(stream_with_context(exports.stream(petition, filters, entry.id)),
                         mimetype="text/csv")
