@@ -6,6 +6,9 @@ import csv
 import io
 import json
 import re
+import threading
+
+import pytest
 from sqlalchemy import select
 
 from petition.extensions import db
@@ -214,7 +217,6 @@ def test_web_export_streams_rows_after_the_request_context_is_torn_down(app, cli
     """A real server (gunicorn) tears the app context down when the view returns,
     before the body is iterated: the stream must not lean on ORM objects then.
     The fixture's pushed app context hides that, so the request runs in a thread."""
-    import threading
 
     signers(petition)
     make_organizer("se@example.org", [petition])
@@ -249,7 +251,7 @@ def test_a_get_of_the_export_url_shows_the_form_and_exports_nothing(client, peti
     assert "hyper@example.fr" not in page
     assert 'method="post" action="/organizer/petitions/saint-etienne/export.csv"' in page
     assert "<option selected>Firminy</option>" in page
-    assert 'name="since" value="2026-01-02"' in page
+    assert 'name="since" min="2000-01-01" max="2100-12-31" value="2026-01-02"' in page
     assert 'value="," checked' in page
     assert db.session.scalars(select(ExportLog)).all() == []
     dashboard = client.get("/organizer/petitions/saint-etienne/").get_data(as_text=True)
@@ -279,3 +281,54 @@ def test_a_refused_export_keeps_its_filters(client, petition):
     assert '<option value="student" selected>' in page
     assert 'value="2026-05-02"' in page and 'value="2026-05-01"' in page
     assert 'value="," checked' in page
+
+
+@pytest.mark.parametrize("filters", [
+    {"until": "9999-12-31"}, {"since": "9999-12-31"}, {"since": "0001-01-01"},
+    {"since": "1999-12-31", "until": "2026-01-01"}, {"until": "2101-01-01"},
+])
+def test_an_out_of_range_date_is_a_400_before_any_byte_goes_out(client, petition, filters):
+    """`until=9999-12-31` used to answer 200, then the end bound (the next
+    midnight) overflowed inside the streamed body: a cut file and an export log
+    left unfinished. The body is iterated in another thread, as a server would."""
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    result = {}
+
+    def request_like_a_server():
+        try:
+            response = export(client, **filters)
+            result["status"], result["body"] = response.status_code, response.get_data()
+        except Exception as exc:  # the stream broke after the 200 was sent
+            result["error"] = exc
+
+    thread = threading.Thread(target=request_like_a_server)
+    thread.start()
+    thread.join(30)
+    assert "error" not in result, result.get("error")
+    assert result["status"] == 400
+    page = result["body"].decode()
+    assert "Date hors limites" in page and "2000-01-01" in page and "2100-12-31" in page
+    db.session.expire_all()
+    assert db.session.scalars(select(ExportLog)).all() == [], "no unfinished export log"
+
+
+def test_the_last_allowed_day_exports(client, petition):
+    signers(petition)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    response = export(client, since="2000-01-01", until="2100-12-31")
+    assert response.status_code == 200
+    assert len(parse(response.get_data())) == 3
+    with pytest.raises(exports.ExportError, match="Date hors limites"):
+        exports.parse_filters(petition, {"until": "9999-12-31"})
+
+
+def test_cli_export_refuses_an_out_of_range_date(runner, petition, tmp_path):
+    out = tmp_path / "x.csv"
+    result = runner.invoke(args=["petition", "export", "saint-etienne", "--until", "9999-12-31",
+                                 "--output", str(out)])
+    assert result.exit_code != 0 and "9999-12-31" in result.output
+    assert not out.exists() or out.read_bytes() == b""
+    assert db.session.scalars(select(ExportLog)).all() == []

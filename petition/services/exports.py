@@ -60,17 +60,31 @@ class Filters:
         return self.as_dict()
 
 
+#: Verification dates a filter may name. Beyond them a date is a typo, and at
+#: 9999-12-31 the end bound (the next midnight) overflowed in the middle of the
+#: streamed response: a 200 cut short and an export log left unfinished.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def _day(text):
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ExportError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ExportError(_("Date hors limites : %(d)s (entre le %(first)s et le %(last)s).",
+                            d=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day
 
 
 def parse_filters(petition, args):
-    """Filters from a query string or CLI options; raises ExportError."""
+    """Filters from the export form or CLI options; raises ExportError.
+
+    Everything the stream needs is checked here: once the response has
+    started, an error can only cut the file short.
+    """
     f = Filters(**{k: (args.get(k) or "").strip() for k in
                    ("category", "commune", "since", "until")})
     f.delimiter = args.get("delimiter") or ";"
@@ -83,6 +97,7 @@ def parse_filters(petition, args):
     since, until = _day(f.since), _day(f.until)
     if since and until and until < since:
         raise ExportError(_("La fin de la période doit suivre son début."))
+    _bounds(f)  # whatever the stream will compute is computed now, before a byte goes out
     return f
 
 

@@ -19,7 +19,8 @@ def _values(args):
 
 def export_form(values=None):
     """What the export form needs (dashboard and export page alike)."""
-    return {"categories": CATEGORIES, "labels": LABELS, "values": values or {}}
+    return {"categories": CATEGORIES, "labels": LABELS, "values": values or {},
+            "date_range": (exports.FIRST_DAY.isoformat(), exports.LAST_DAY.isoformat())}
 
 
 def _export_page(petition, values, message=None, status=200):
