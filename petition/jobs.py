@@ -9,7 +9,7 @@ from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job, get_current_job
 
 log = logging.getLogger(__name__)
 
@@ -88,3 +88,11 @@ def enqueue_email(task, signature_id, job_id=None):
 def enqueue(task, *args, queue_name=DEFAULT_QUEUE):
     """Queue a chore (no retry policy beyond RQ's defaults); raises on Redis errors."""
     return queue(queue_name).enqueue_call(f"petition.tasks.{task}", args=args)
+
+
+def fail_without_retry():
+    """Make the failure of the running job final: RQ moves it to the failed
+    registry instead of retrying (for errors no retry can mend)."""
+    job = get_current_job()
+    if job is not None:
+        job.retries_left = 0

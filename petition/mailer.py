@@ -11,16 +11,30 @@ SMTP error semantics are unchanged: a refusal (4xx or 5xx) raises the same
 smtplib exception as `mail.send`, so tasks still tell temporary from
 permanent. A connection that breaks mid-send is dropped and the error raised:
 RQ retries the job on a fresh connection.
+
+A message that can never be sent as built (a template that fails, a line
+break in the subject that Flask-Mail refuses with BadHeaderError, a header
+it cannot serialise) raises `Unsendable` instead, whether it failed while
+being built (`build`) or in Flask-Mail's checks before any SMTP command
+(`send`): retrying cannot mend it, so tasks record it and stop.
 """
 import os
 import smtplib
 import threading
 import time
+from contextlib import contextmanager
 
 from flask import current_app
-from flask_mail import Connection
+from flask_mail import BadHeaderError, Connection
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import mail
+
+#: Errors of the services a message is built from (database, Redis, files):
+#: they pass, and a retry may succeed.
+TRANSIENT = (DBAPIError, PoolTimeout, RedisError, OSError)
 
 #: Seconds a connection may sit idle before a NOOP checks it is still there.
 IDLE_CHECK = 10.0
@@ -73,19 +87,56 @@ def _connection():
     return connection
 
 
+class Unsendable(Exception):
+    """This message can never be sent as built; the text says why (for logs and
+    the organisers' dashboard)."""
+
+
+def build(make, *args, **kwargs):
+    """`make(*args, **kwargs)`, a flask_mail.Message; raises Unsendable when it fails
+    for any reason but an unavailable service (TRANSIENT)."""
+    try:
+        return make(*args, **kwargs)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        raise Unsendable(f"message not built: {_describe(exc)}") from exc
+
+
+def _describe(exc):
+    if isinstance(exc, BadHeaderError):  # raised without a message
+        return "BadHeaderError: a line break in the subject or an address"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+@contextmanager
+def _refused_before_smtp():
+    """Flask-Mail's own refusals (BadHeaderError, assertions, serialisation
+    errors) become Unsendable; SMTP and socket errors pass unchanged."""
+    try:
+        yield
+    except (smtplib.SMTPException, OSError):
+        raise
+    except Exception as exc:
+        raise Unsendable(f"message refused before SMTP: {_describe(exc)}") from exc
+
+
 def send(message):
     """Send one flask_mail.Message on the reused connection.
 
     Raises what smtplib raises; a broken connection is dropped first so the
-    retry opens a new one.
+    retry opens a new one. Raises Unsendable when Flask-Mail refuses the
+    message before talking SMTP.
     """
     state = current_app.extensions["mail"]
     if state.suppress:
-        mail.send(message)  # Flask-Mail records it (tests with suppression on)
+        with _refused_before_smtp():
+            mail.send(message)  # Flask-Mail records it (tests with suppression on)
         return
     connection = _connection()
     try:
-        connection.send(message)  # Flask-Mail's checks, serialisation and signal
+        with _refused_before_smtp():
+            connection.send(message)  # Flask-Mail's checks, serialisation and signal
     except smtplib.SMTPServerDisconnected:
         close()
         raise

@@ -1,8 +1,9 @@
 """What the worker runs: one function per email or chore, given ids.
 
 Jobs reload their row and do nothing if its state has moved on. SMTP errors
-raise, so RQ retries with backoff; a permanent refusal (5xx) is recorded on
-the signature and shown to organisers instead of being retried.
+raise, so RQ retries with backoff; a permanent refusal (5xx), or a message
+that cannot be built (mailer.Unsendable: a line break in an old title…), is
+recorded on the signature and shown to organisers instead of being retried.
 """
 import logging
 import smtplib
@@ -34,9 +35,10 @@ def _send(signature_id, expected_status, build):
     if _job_already_sent():  # the same job id queued twice (sweeper, race): once is enough
         log.info("Signature %s: %s already sent", signature_id, build.__name__)
         return "skipped"
-    message = build(signature)
     try:
-        mailer.send(message)  # one SMTP connection reused across jobs
+        mailer.send(mailer.build(build, signature))  # one SMTP connection reused across jobs
+    except mailer.Unsendable as exc:  # no retry can mend it
+        return _record_failure(signature, str(exc))
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         if codes and min(codes) >= 500:

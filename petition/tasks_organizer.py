@@ -2,7 +2,10 @@
 
 Each job reloads the account and makes its link at send time; an invitation
 already accepted (a password is set) is not sent again. SMTP errors raise so
-RQ retries with backoff.
+RQ retries with backoff. A message that cannot be built (mailer.Unsendable: a
+line break in an old petition title…) is logged as an error and the job fails
+at once, kept in RQ's failed registry for a person to look at: no retry could
+mend it.
 """
 import logging
 
@@ -11,7 +14,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from .extensions import db, mail
+from . import jobs, mailer
+from .extensions import db
 from .models import Organizer, Petition
 from .services.organizers import link_token
 from .urls import external_url
@@ -45,12 +49,21 @@ def send_password_reset(organizer_id):
 
 
 def _send(organizer, name, subject, **context):
+    try:
+        mailer.send(mailer.build(_message, organizer, name, subject, context))
+    except mailer.Unsendable:
+        log.exception("%s to organizer %s cannot be sent; the job fails without retry",
+                      name, organizer.id)
+        jobs.fail_without_retry()
+        raise
+    log.info("Sent %s to organizer %s", name, organizer.id)
+
+
+def _message(organizer, name, subject, context):
     context["organizer"] = organizer
     with force_locale("fr"):
-        message = Message(
+        return Message(
             subject=subject(), recipients=[organizer.email],
             body=render_template(f"email/{name}.txt", **context),
             html=render_template(f"email/{name}.html", **context),
         )
-    mail.send(message)
-    log.info("Sent %s to organizer %s", name, organizer.id)

@@ -1,14 +1,23 @@
 """Temporary SMTP refusals are retried by RQ until the email goes out, once;
-permanent ones are recorded on the signature and not retried."""
+permanent ones, and messages that cannot be built, are recorded on the
+signature and not retried."""
+import logging
+from datetime import timedelta
+
+import pytest
 from rq import Queue
+from rq.job import Job
 from rq.registry import FailedJobRegistry
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from petition.extensions import db
 from petition.jobs import EMAIL_QUEUE
-from petition.models import Signature
+from petition.models import Petition, Signature, utcnow
+from petition.services import organizers
+from petition.services.sweeper import sweep
 
 from conftest import link_in, post_signature
+from organizer_helpers import login, make_organizer
 
 
 def drain(run_jobs, rounds=10):
@@ -99,3 +108,53 @@ def test_a_later_success_clears_the_recorded_failure(app, client, petition, smtp
     signature = the_signature()
     assert signature.email_sent_at is not None
     assert signature.email_failed_at is None and signature.email_error is None
+
+
+def write_directly(table=Petition, **values):
+    """Change rows behind the services' back, as an old row could be."""
+    db.session.execute(update(table).values(**values))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("table,values,error", [
+    (Petition, {"title": "Saint-Étienne\r\nBcc: tous@example.org"}, "BadHeaderError"),
+    (Petition, {"title": "Saint-Étienne\nFrench Tech"}, "BadHeaderError"),
+    (Signature, {"locale": "zz"}, "UnknownLocaleError"),  # fails while rendering
+], ids=["crlf-title", "lf-title", "unknown-locale"])
+def test_a_message_that_cannot_be_built_is_recorded_once_not_retried(
+        app, client, petition, smtp_sink, run_jobs, table, values, error):
+    assert post_signature(client).status_code == 302
+    write_directly(table, **values)
+
+    assert drain(run_jobs) == 1, "one run: no retry can mend the message"
+    assert smtp_sink.messages == []
+    signature = the_signature()
+    assert signature.email_failed_at is not None and signature.email_sent_at is None
+    assert error in signature.email_error
+    assert failed_jobs(app) == [], "recorded on the signature, the job itself ended"
+    assert sweep(now=utcnow() + timedelta(days=1)) == 0, "the sweeper leaves it alone"
+    assert drain(run_jobs) == 0
+
+
+def test_a_message_that_cannot_be_built_is_shown_to_organisers(client, petition, run_jobs):
+    post_signature(client)
+    write_directly(title="Saint-Étienne\r\nFrench Tech")
+    drain(run_jobs)
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    page = client.get("/organizer/petitions/saint-etienne/").get_data(as_text=True)
+    assert "jeandupont@gmail.com" in page and "BadHeaderError" in page
+
+
+def test_an_organiser_email_that_cannot_be_built_fails_once_loudly(app, petition, run_jobs,
+                                                                  smtp_sink, caplog):
+    write_directly(title="Saint-Étienne\r\nFrench Tech")
+    admin = make_organizer("admin@example.org", admin=True)
+    assert organizers.invite(admin, "colleague@example.org", petition) == "invited"
+
+    with caplog.at_level(logging.ERROR, logger="petition.tasks_organizer"):
+        assert drain(run_jobs) == 1, "failed at once, not retried"
+    assert smtp_sink.messages == []
+    (job_id,) = failed_jobs(app)
+    assert "send_invitation" in Job.fetch(job_id, connection=app.extensions["redis"]).description
+    assert any("cannot be sent" in r.getMessage() and r.exc_info for r in caplog.records)
