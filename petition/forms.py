@@ -7,18 +7,36 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, EmailField, PasswordField, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from . import text
 from .categories import LABELS
 from .models import CATEGORIES
 
 POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
-URL_IN_TEXT = re.compile(r"(https?://|www\.|\w\.(?:com|fr|net|org|io|ru|xyz)\b)", re.I)
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Every form of the site. Each single-line text field (a StringField that is
+    not a text area nor a password) is normalised (NFC, stripped) and refuses
+    line breaks and control characters (text.SingleLine), so a field added later
+    cannot forget it. Names add their stricter rules (text.PersonName)."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, StringField) and not isinstance(
+                    field, (TextAreaField, PasswordField)):
+                field.filters = (*field.filters, text.line)
+                if not any(isinstance(v, text.SingleLine) for v in field.validators):
+                    field.validators = [*field.validators, text.SingleLine()]
+            return field
 
 
 class ValidEmail:
@@ -49,12 +67,6 @@ class NotDisposable:
                 "utilisez une adresse que vous consultez."))
 
 
-class NoUrl:
-    def __call__(self, form, field):
-        if field.data and URL_IN_TEXT.search(field.data):
-            raise ValidationError(_l("Un nom ne peut pas contenir d'adresse web."))
-
-
 def valid_siren_or_siret(form, field):
     digits = re.sub(r"\s+", "", field.data or "")
     if not digits:
@@ -75,17 +87,21 @@ def valid_postal_code(form, field):
         raise ValidationError(_l("Le code postal doit comporter 5 chiffres (ex. 42000)."))
 
 
-class SignForm(FlaskForm):
+class SignForm(BaseForm):
+    # Names and organisation are shown on the public list and put in emails sent
+    # to any typed address: NFKC, no invisible or stacked characters, no links.
     first_name = StringField(
         _l("Prénom"),
-        filters=[_strip],
-        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100), NoUrl()],
+        filters=[text.name],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100),
+                    text.PersonName()],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         _l("Nom"),
-        filters=[_strip],
-        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100), NoUrl()],
+        filters=[text.name],
+        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100),
+                    text.PersonName()],
         render_kw={"autocomplete": "family-name"},
     )
     email = EmailField(
@@ -114,8 +130,8 @@ class SignForm(FlaskForm):
     )
     organisation = StringField(
         _l("Organisation (facultatif)"),
-        filters=[_strip],
-        validators=[Optional(), Length(max=200)],
+        filters=[text.name],
+        validators=[Optional(), Length(max=200), text.PersonName()],
         render_kw={"autocomplete": "organization"},
     )
     siren = StringField(

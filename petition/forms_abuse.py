@@ -1,12 +1,13 @@
 """Organiser forms of abuse resistance: event windows and bulk invalidation."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from .forms import BaseForm
 
-class EventWindowForm(FlaskForm):
+
+class EventWindowForm(BaseForm):
     label = StringField(_l("Nom de l’événement"), validators=[Optional(), Length(max=120)])
     hours = IntegerField(
         _l("Durée (heures)"), default=4,
@@ -24,13 +25,13 @@ class EventWindowForm(FlaskForm):
     submit = SubmitField(_l("Ouvrir la fenêtre"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button: only the CSRF token is needed."""
 
     submit = SubmitField(_l("Confirmer"))
 
 
-class BulkInvalidateForm(FlaskForm):
+class BulkInvalidateForm(BaseForm):
     kind = HiddenField(validators=[AnyOf(["ip_hash", "domain"])])
     value = HiddenField(validators=[DataRequired(), Length(max=254)])
     reason = StringField(_l("Raison"), default="Rafale suspecte",

@@ -2,7 +2,6 @@
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import (DataRequired, EqualTo, InputRequired, Length, NumberRange,
@@ -10,11 +9,11 @@ from wtforms.validators import (DataRequired, EqualTo, InputRequired, Length, Nu
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .forms import ValidEmail, _strip
+from .forms import BaseForm, ValidEmail, _strip
 from .models import PetitionState
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Adresse e-mail"), filters=[_strip],
                        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
                                    Length(max=254)],
@@ -26,7 +25,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Se connecter"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(BaseForm):
     email = EmailField(_l("Adresse e-mail"), filters=[_strip],
                        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
                                    Length(max=254), ValidEmail()],
@@ -34,7 +33,7 @@ class EmailForm(FlaskForm):
     submit = SubmitField(_l("Envoyer"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[DataRequired(_l("Choisissez un mot de passe.")),
@@ -67,7 +66,7 @@ class DateTimeText(StringField):
         self.value = _local_datetime((self.data or "").strip())
 
 
-class PetitionForm(FlaskForm):
+class PetitionForm(BaseForm):
     slug = StringField(_l("Adresse courte"), filters=[_strip],
                        validators=[DataRequired(_l("Indiquez l'adresse courte.")), Length(max=80)])
     title = StringField(_l("Titre"), filters=[_strip],
@@ -98,7 +97,7 @@ class PetitionForm(FlaskForm):
     submit = SubmitField(_l("Enregistrer"))
 
 
-class RuleForm(FlaskForm):
+class RuleForm(BaseForm):
     domain = StringField(_l("Domaine de l'e-mail"), filters=[_strip],
                          validators=[Length(max=254)])
     ip_hash = StringField(_l("Empreinte d'adresse IP"), filters=[_strip],
@@ -112,7 +111,7 @@ class RuleForm(FlaskForm):
     submit = SubmitField(_l("Prévisualiser"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = StringField(_l("Raison"), filters=[_strip],
                          validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
     submit = SubmitField(_l("Valider"))
@@ -123,7 +122,7 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class OrganizerForm(FlaskForm):
+class OrganizerForm(BaseForm):
     email = EmailField(_l("Adresse e-mail"), filters=[_strip],
                        validators=[DataRequired(_l("Indiquez l'adresse e-mail.")),
                                    Length(max=254), ValidEmail()])
@@ -136,7 +135,7 @@ class OrganizerForm(FlaskForm):
             raise ValidationError(_l("Choisissez au moins une pétition."))
 
 
-class SearchForm(FlaskForm):
+class SearchForm(BaseForm):
     class Meta:
         csrf = False
 

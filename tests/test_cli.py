@@ -67,6 +67,17 @@ def replace_flag(flag, value):
     ("--title", "", "Le titre est obligatoire"),
     ("--title", "T" * 201, "Le titre est obligatoire (200 caractères au plus)."),
     ("--territory", "  ", "Le territoire est obligatoire."),
+    # One line each: a line break in a title broke every confirmation email.
+    ("--title", "Côte d'Azur\r\nBcc: tous@example.org",
+     "Titre : Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle."),
+    ("--title", "Côte\u2028d'Azur", "Titre : Ce champ ne peut contenir ni retour"),
+    ("--territory", "Nice\x00", "Territoire : Ce champ ne peut contenir ni retour"),
+    ("--territory", "T" * 121, "Territoire : 120 caractères au plus."),
+    ("--controller-name", "Ville\u202e", "Responsable du traitement : Ce champ ne peut"),
+    ("--controller-email", "rgpd@example.org\nBcc: x@example.org",
+     "E-mail du responsable : Ce champ ne peut contenir ni retour"),
+    ("--communes", "Ni\rce:06000", "Commune : Ce champ ne peut contenir ni retour"),
+    ("--slug", "cote\nazur", "Adresse courte invalide"),
 ])
 def test_create_refuses_bad_flags_with_a_clear_message(app, runner, flag, value, message):
     result = runner.invoke(args=replace_flag(flag, value))

@@ -3,14 +3,22 @@ import re
 from datetime import datetime, timezone
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import text as textrules
 from ..extensions import db
 from ..forms import POSTAL_CODE
 from ..models import Commune, Petition, PetitionState
 from . import counters
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Fields kept on one line (they go into pages, email subjects and bodies):
+#: the label an error names, and the length of the column.
+LINES = {"title": (_l("Titre"), 200), "territory": (_l("Territoire"), 120),
+         "controller_name": (_l("Responsable du traitement"), 200),
+         "controller_email": (_l("E-mail du responsable"), 254),
+         "controller_address": (_l("Adresse du responsable"), 300)}
 
 
 class PetitionError(ValueError):
@@ -22,9 +30,16 @@ def parse_communes(text):
     pairs = []
     for chunk in filter(None, (c.strip() for c in re.split(r"[;\n]", text or ""))):
         name, _sep, codes = chunk.partition(":")
-        name = name.strip()
+        name = textrules.line(name)
         if not name or not codes.strip():
             raise PetitionError(_("Commune « %(c)s » : écrivez Nom:code postal.", c=chunk))
+        problem = textrules.line_problem(name)
+        if problem:
+            raise PetitionError(_("%(field)s : %(problem)s", field=_("Commune"),
+                                  problem=problem))
+        if len(name) > 120:
+            raise PetitionError(_("%(field)s : %(n)s caractères au plus.", field=_("Commune"),
+                                  n=120))
         for code in filter(None, (c.strip() for c in codes.split(","))):
             if not POSTAL_CODE.match(code):
                 raise PetitionError(_("Code postal invalide : %(c)s", c=code))
@@ -38,9 +53,16 @@ def _aware(value):
     return value.replace(tzinfo=timezone.utc)
 
 
+def normalised(fields):
+    """`fields` with its single-line texts in NFC and stripped (text.line)."""
+    return {key: textrules.line(value) if key in LINES or key == "slug" else value
+            for key, value in fields.items()}
+
+
 def validate(fields, petition=None):
+    """Raise PetitionError for the first rule `fields` (normalised) breaks."""
     slug = fields.get("slug", petition.slug if petition else "")
-    if not SLUG.match(slug or "") or len(slug) > 80:
+    if not SLUG.fullmatch(slug or "") or len(slug) > 80:
         raise PetitionError(_("Adresse courte invalide : lettres minuscules, chiffres et tirets."))
     taken = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
     if taken and (petition is None or taken != petition.id):
@@ -49,6 +71,13 @@ def validate(fields, petition=None):
         raise PetitionError(_("Le titre est obligatoire (200 caractères au plus)."))
     if not (fields.get("territory") or "").strip():
         raise PetitionError(_("Le territoire est obligatoire."))
+    for key, (label, longest) in LINES.items():
+        problem = textrules.line_problem(fields.get(key))
+        if problem:
+            raise PetitionError(_("%(field)s : %(problem)s", field=label, problem=problem))
+        if len(fields.get(key) or "") > longest:
+            raise PetitionError(_("%(field)s : %(n)s caractères au plus.", field=label,
+                                  n=longest))
     goal = fields.get("goal")
     if not isinstance(goal, int) or goal <= 0:
         raise PetitionError(_("L'objectif doit être un nombre entier positif."))
@@ -61,6 +90,7 @@ def validate(fields, petition=None):
 
 def save(fields, communes=(), petition=None):
     """Create (petition=None) or update a petition; commits. Raises PetitionError."""
+    fields = normalised(fields)
     validate(fields, petition)
     editing = petition is not None
     if not editing:
