@@ -1,17 +1,25 @@
 """Rate limits (Flask-Limiter on Redis) put on the views by endpoint, the 429
 page, and the capture of event QR tokens.
 
+The per-address signing budget (RATELIMIT_EMAIL) is not a Flask-Limiter
+limit: a check before the view and a count after it let simultaneous requests
+all pass. It is reserved atomically before the signature is stored and given
+back when the request did not end in one (`address_budget`, petition/throttle.py).
+
 Limits are read from config at each request (RATELIMIT_* in config.py), so
 tests and deployments tune them without code. The client address is
 `request.remote_addr`: behind proxies it is right only through ProxyFix with
 PROXY_COUNT (create_app), never from a header a client can send itself.
 """
+import functools
 import time
 
 from flask import abort, current_app, request
 from flask_limiter.errors import RateLimitExceeded
 
+from . import throttle
 from .addresses import canonical_email
+from .errors import render_error
 from .extensions import limiter
 
 
@@ -51,6 +59,30 @@ def _signed(response):
     return response.status_code == 302
 
 
+def address_budget(view):
+    """RATELIMIT_EMAIL per submitted address: one unit reserved (check and
+    count in one step) before the view stores anything, refunded unless the
+    view answered with the redirect of a stored signature."""
+
+    @functools.wraps(view)
+    def reserved(*args, **kwargs):
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        try:
+            reservation = throttle.reserve("email", email_limit(), submitted_address())
+        except throttle.Exhausted as exc:
+            return _too_many(exc.retry_after)
+        response = None
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+            return response
+        finally:
+            if response is None or not _signed(response):
+                throttle.refund(reservation)
+
+    return reserved
+
+
 TOKEN_ATTEMPTS = limiter.shared_limit(token_limit, scope="token", key_func=remote_ip)
 
 #: endpoint -> the limits put on it (shared limit objects: registering them
@@ -58,8 +90,7 @@ TOKEN_ATTEMPTS = limiter.shared_limit(token_limit, scope="token", key_func=remot
 LIMITS = {
     "public.petition": [
         limiter.limit(sign_ip_limit, key_func=ip_and_petition, methods=["POST"]),
-        limiter.limit(email_limit, key_func=submitted_address, methods=["POST"],
-                      deduct_when=_signed),
+        address_budget,
     ],
     # One budget for every token page: guessing tokens costs the same everywhere.
     **{endpoint: [TOKEN_ATTEMPTS] for endpoint in (
@@ -87,14 +118,16 @@ def init_app(app):
 
 def too_many_requests(exc):
     """The 429 page in the user's language, with Retry-After in seconds."""
-    from .errors import render_error
-
-    body, code = render_error(429)
-    response = current_app.make_response((body, code))
     retry_after = 60
     current = limiter.current_limit
     if current is not None:
         retry_after = max(1, int(current.reset_at - time.time()))
+    return _too_many(retry_after)
+
+
+def _too_many(retry_after):
+    body, code = render_error(429)
+    response = current_app.make_response((body, code))
     response.headers["Retry-After"] = str(retry_after)
     return response
 

@@ -1,15 +1,21 @@
 """Rate limits on real Redis: 429 pages in French and English with Retry-After,
 per address across petitions, on token pages; event windows (venue IP or QR
 link) let a meetup of 100 people sign from one IP; Redis down lets people sign."""
+import http.client
+import threading
+from urllib.parse import urlencode
+
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
+from petition.devservices import free_port
 from petition.extensions import db
 from petition.models import Signature
 from petition.services import abuse
 from petition.services.petitions import parse_communes, save
 
-from conftest import csrf_from, post_signature
+from conftest import csrf_from, post_signature, sign_data
 
 
 @pytest.fixture
@@ -170,3 +176,76 @@ def test_signing_works_when_the_limit_store_is_down(app, client, petition, redis
 
 def test_health_probes_are_not_limited(client):
     assert all(client.get("/healthz").status_code == 200 for _ in range(10))
+
+
+# --- the per-address budget under a race (issue 9, item 8) ------------------
+
+
+class Browser:
+    """One visitor over real HTTP: its own session cookie and client address."""
+
+    def __init__(self, port, address):
+        self.port, self.address, self.cookie = port, address, ""
+
+    def request(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"X-Forwarded-For": self.address, "Cookie": self.cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body and urlencode(body), headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode()
+        finally:
+            conn.close()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, text
+
+
+@pytest.fixture
+def threaded_server(app):
+    """The test's app behind werkzeug's threaded server: each request in its own thread."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield port
+    server.shutdown()
+    server.server_close()
+
+
+class TestAddressBudgetUnderRace:
+    @pytest.fixture
+    def app_overrides(self):
+        # One proxy in front: each browser below is its own client address.
+        return {"RATELIMIT_EMAIL": "5 per hour", "PROXY_COUNT": 1}
+
+    def test_twenty_simultaneous_signs_of_one_address_pass_the_limit_five_times(
+            self, app, petition, threaded_server):
+        browsers = [Browser(threaded_server, f"198.51.100.{i + 1}") for i in range(20)]
+        forms = []
+        for browser in browsers:
+            status, page = browser.request("GET", "/p/saint-etienne")
+            assert status == 200
+            forms.append(sign_data(email="jeandupont@gmail.com", csrf_token=csrf_from(page)))
+        barrier = threading.Barrier(len(browsers))
+        statuses, errors = [], []
+
+        def post(browser, form):
+            try:
+                barrier.wait(30)
+                statuses.append(browser.request("POST", "/p/saint-etienne", form)[0])
+            except Exception as exc:  # reported below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=post, args=pair) for pair in zip(browsers, forms)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        assert sorted(statuses) == [302] * 5 + [429] * 15, \
+            "the check and the count are one step: at most the limit get through"
+        assert rows() == 1
