@@ -50,6 +50,8 @@ def load_settings(environ=None):
         "CONFIRM_TOKEN_MAX_AGE": _int(get("CONFIRM_TOKEN_MAX_AGE"), 30 * 86400),
         "INVITE_TOKEN_MAX_AGE": _int(get("INVITE_TOKEN_MAX_AGE"), 7 * 86400),
         "RESET_TOKEN_MAX_AGE": _int(get("RESET_TOKEN_MAX_AGE"), 3600),
+        # The emailed one-time sign-in link of an account under attack (README: Organisers).
+        "SIGNIN_TOKEN_MAX_AGE": _int(get("SIGNIN_TOKEN_MAX_AGE"), 900),
         "MAX_EMAILS_PER_SIGNATURE": _int(get("MAX_EMAILS_PER_SIGNATURE"), 5),
         # Seconds between SMTP retries: temporary failures are retried for hours.
         "MAIL_RETRY_INTERVALS": _intervals(
@@ -83,6 +85,11 @@ def _protection_settings(get):
         "RATELIMIT_SIGN_EVENT": get("RATELIMIT_SIGN_EVENT", "60 per minute;1000 per hour"),
         "RATELIMIT_EMAIL": get("RATELIMIT_EMAIL", "5 per hour;10 per day"),
         "RATELIMIT_TOKEN": get("RATELIMIT_TOKEN", "30 per minute;200 per hour"),
+        # Per account, whatever the client address: failed passwords before login
+        # goes through an emailed link, reset emails, seconds between sign-in emails.
+        "RATELIMIT_LOGIN_ACCOUNT": get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
+        "RATELIMIT_RESET_ACCOUNT": get("RATELIMIT_RESET_ACCOUNT", "3 per hour"),
+        "SIGNIN_EMAIL_INTERVAL": _int(get("SIGNIN_EMAIL_INTERVAL"), 300),
         "EVENT_WINDOW_MAX_HOURS": _int(get("EVENT_WINDOW_MAX_HOURS"), 24),
         "ABUSE_WINDOW_MINUTES": _int(get("ABUSE_WINDOW_MINUTES"), 10),
         "ABUSE_IP_BURST": _int(get("ABUSE_IP_BURST"), 10),

@@ -110,6 +110,7 @@ def init_app(app):
     for endpoint in ("health.healthz", "health.readyz"):
         if endpoint in app.view_functions:
             limiter.exempt(app.view_functions[endpoint])
+    throttle.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.before_request(refuse_nul_bytes)
     app.before_request(capture_event_token)

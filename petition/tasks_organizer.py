@@ -1,4 +1,5 @@
-"""Worker jobs for organiser accounts: the invitation and the reset emails.
+"""Worker jobs for organiser accounts: the invitation, reset and sign-in link
+emails.
 
 Each job reloads the account and makes its link at send time; an invitation
 already accepted (a password is set) is not sent again. SMTP errors raise so
@@ -9,7 +10,7 @@ mend it.
 """
 import logging
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
@@ -17,6 +18,7 @@ from flask_mail import Message
 from . import jobs, mailer
 from .extensions import db
 from .models import Organizer, Petition
+from .services import signin
 from .services.organizers import link_token
 from .urls import external_url
 
@@ -45,6 +47,18 @@ def send_password_reset(organizer_id):
     url = external_url("organizer.reset_password", token=link_token("reset", organizer))
     _send(organizer, "organizer_reset",
           lambda: _("Choisissez un nouveau mot de passe"), url=url)
+    return "sent"
+
+
+def send_signin_link(organizer_id):
+    """The one-time sign-in link of an account whose login is under attack."""
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None or not organizer.active or not organizer.password_hash:
+        return "skipped"
+    url = external_url("organizer.signin_link", token=signin.link_token(organizer))
+    minutes = max(1, current_app.config["SIGNIN_TOKEN_MAX_AGE"] // 60)
+    _send(organizer, "organizer_signin", lambda: _("Votre lien de connexion"), url=url,
+          minutes=minutes)
     return "sent"
 
 

@@ -6,14 +6,22 @@
   it back when the work did not happen. Twenty simultaneous requests cannot
   all pass a check made before any of them is counted. Redis unreachable: no
   reservation at all (signing stays open; README: Security and privacy).
+- `hit` / `exhausted`: per-account counters (failed logins, reset emails) on
+  the limiter's Redis storage, in the fixed windows of the `limits` library.
+  While Redis is unreachable an in-process copy (limits' MemoryStorage) keeps
+  counting, so these limits hold in each process instead of vanishing.
 """
 import logging
 from dataclasses import dataclass
 
 from flask import current_app
 from limits import parse_many
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
+from .extensions import limiter
 from .jobs import redis
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,8 @@ end
 return 0
 """
 
+_STORE_ERRORS = (RedisError, StorageError)
+
 
 class Exhausted(Exception):
     """A window of the limit is full; `retry_after` is in seconds."""
@@ -59,6 +69,10 @@ class Exhausted(Exception):
 @dataclass(frozen=True)
 class Reservation:
     keys: tuple
+
+
+def init_app(app):
+    app.extensions["throttle.memory"] = FixedWindowRateLimiter(MemoryStorage())
 
 
 def _enabled():
@@ -92,3 +106,27 @@ def refund(reservation):
         redis().register_script(_REFUND)(keys=list(reservation.keys))
     except RedisError:
         log.warning("Rate limit store unreachable: reservation not refunded", exc_info=True)
+
+
+def _run(method, name, limit, identity):
+    """`method` of each window on Redis, or on this process's memory when Redis
+    cannot answer; True when every window said yes."""
+    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], name, identity)
+    windows = parse_many(limit)
+    try:
+        strategy = FixedWindowRateLimiter(limiter.storage)
+        return all([getattr(strategy, method)(w, *identifiers) for w in windows])
+    except _STORE_ERRORS:
+        log.warning("Rate limit store unreachable: %s counted in memory", name)
+    strategy = current_app.extensions["throttle.memory"]
+    return all([getattr(strategy, method)(w, *identifiers) for w in windows])
+
+
+def hit(name, limit, identity):
+    """Count one for `identity`; False when that went past a window of `limit`."""
+    return _run("hit", name, limit, identity) if _enabled() else True
+
+
+def exhausted(name, limit, identity):
+    """True when a window of `limit` is already full for `identity`."""
+    return not _run("test", name, limit, identity) if _enabled() else False

@@ -9,6 +9,7 @@ SALTS = {
     "withdraw": "petition.signature.withdraw.v1",
     "invite": "petition.organizer.invite.v1",
     "reset": "petition.organizer.reset.v1",
+    "signin": "petition.organizer.signin.v1",
     "event": "petition.event.window.v1",
 }
 
@@ -18,6 +19,7 @@ MAX_AGE_KEYS = {
     "withdraw": "WITHDRAW_TOKEN_MAX_AGE",
     "invite": "INVITE_TOKEN_MAX_AGE",
     "reset": "RESET_TOKEN_MAX_AGE",
+    "signin": "SIGNIN_TOKEN_MAX_AGE",
     "event": "EVENT_TOKEN_MAX_AGE",
 }
 DEFAULT_MAX_AGE = {
@@ -25,6 +27,7 @@ DEFAULT_MAX_AGE = {
     "withdraw": 400 * 86400,
     "invite": 7 * 86400,
     "reset": 3600,
+    "signin": 900,
     "event": 7 * 86400,  # the window's own end bounds it too
 }
 

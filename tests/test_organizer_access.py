@@ -130,7 +130,7 @@ def test_login_is_throttled_per_ip(client, petition):
         "email": "se@example.org", "password": "x", "csrf_token": token}).get_data(as_text=True)
 
 
-def test_login_is_throttled_per_account_across_addresses(app, petition):
+def test_login_failures_count_per_account_across_addresses(app, petition):
     make_organizer("se@example.org", [petition])
     codes = []
     for i in range(12):  # a new client address each time: only the account key holds
@@ -140,7 +140,9 @@ def test_login_is_throttled_per_account_across_addresses(app, petition):
         codes.append(client.post("/organizer/login", environ_base=env, data={
             "email": "SE@example.org", "password": "nope", "csrf_token": token}).status_code)
     assert codes[:10] == [400] * 10
-    assert codes[10:] == [429, 429]
+    # Never a 429 for the account (it would lock its owner out): the page that
+    # sends a sign-in link if the password was right (tests/test_login_guard.py).
+    assert codes[10:] == [200, 200]
 
 
 def csrf_from_env(client, env):

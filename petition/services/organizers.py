@@ -3,19 +3,22 @@
 Invitation and reset links are itsdangerous tokens with their own salt
 ("invite", "reset") carrying the account id and a fingerprint of its password
 hash: setting a password changes the fingerprint, so each link works once.
+Reset emails are limited per account (RATELIMIT_RESET_ACCOUNT) behind the same
+neutral page.
 """
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import jobs, tokens
+from .. import jobs, throttle, tokens
 from ..extensions import db
-from ..models import Organizer, Petition, utcnow
+from ..models import Organizer, Petition
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,9 @@ def assign(organizer, petition):
     db.session.commit()
 
 
-def authenticate(email, password):
-    """The active organiser with this address and password, else None."""
+def check_password(email, password):
+    """The active organiser with this address and password, else None. Logs
+    nobody in (services/signin.py decides)."""
     global _DUMMY_HASH
     organizer = find(email)
     if organizer is None or not organizer.password_hash:
@@ -80,8 +84,6 @@ def authenticate(email, password):
         return None
     if not check_password_hash(organizer.password_hash, password or "") or not organizer.active:
         return None
-    organizer.last_login_at = utcnow()
-    db.session.commit()
     return organizer
 
 
@@ -100,11 +102,19 @@ def invite(inviter, email, petition):
 
 
 def request_reset(email):
-    """Queue a reset link if the address has an account; says nothing either way."""
-    organizer = find(email)
+    """Queue a reset link if the address has an account, at most
+    RATELIMIT_RESET_ACCOUNT times per address; says nothing either way."""
+    address = normalise(email)
+    if not throttle.hit("reset-account", current_app.config["RATELIMIT_RESET_ACCOUNT"], address):
+        log.info("Reset emails for this address used up; none queued")
+        return
+    organizer = find(address)
     if organizer is None or not organizer.active:
         return
-    _enqueue("send_password_reset", organizer.id)
+    try:
+        _enqueue("send_password_reset", organizer.id)
+    except OrganizerError:
+        pass  # logged; an error here only for real accounts would tell which exist
 
 
 def _enqueue(task, *args):

@@ -8,7 +8,7 @@ bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 
 PUBLIC_ENDPOINTS = {
     "organizer.login", "organizer.forgot_password", "organizer.reset_password",
-    "organizer.accept_invite",
+    "organizer.accept_invite", "organizer.signin_link",
 }
 
 

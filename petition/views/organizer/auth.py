@@ -1,13 +1,14 @@
-"""Login (throttled per IP and per account), logout, password reset, invitation."""
+"""Login (limited per client address, guarded per account: services/signin.py),
+the emailed sign-in link, logout, password reset, invitation."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
 from ...forms_organizer import EmailForm, LoginForm, PasswordForm
-from ...services import organizers
+from ...services import organizers, signin
 from . import bp
 
 
@@ -21,26 +22,40 @@ def safe_next(target):
     return target
 
 
-def _account_key():
-    return "organizer-login:" + organizers.normalise(request.form.get("email"))
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", methods=["POST"])
-@limiter.limit("10/hour", methods=["POST"], key_func=_account_key,
-               deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(".index"))
     form = LoginForm()
     if form.validate_on_submit():
-        organizer = organizers.authenticate(form.email.data, form.password.data)
-        if organizer is not None:
-            login_user(organizer, remember=form.remember.data)
+        result = signin.attempt(form.email.data, form.password.data)
+        if result.organizer is not None:
+            login_user(result.organizer, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for(".index"))
+        if result.guarded:  # the same page whether the password was right or not
+            return render_template("organizer/signin_sent.html", minutes=_link_minutes())
         form.password.errors.append(_("Adresse ou mot de passe incorrect."))
     status = 400 if request.method == "POST" else 200
     return render_template("organizer/login.html", form=form), status
+
+
+def _link_minutes():
+    return max(1, current_app.config["SIGNIN_TOKEN_MAX_AGE"] // 60)
+
+
+@bp.route("/signin/<token>", methods=["GET", "POST"])
+def signin_link(token):
+    """A page with a button, so that a mail scanner opening the link logs nobody in."""
+    found = (signin.sign_in if request.method == "POST" else signin.inspect_link)(token)
+    if found.outcome != "ready":
+        return render_template("organizer/link_error.html", outcome=found.outcome,
+                               purpose="signin"), 400
+    if request.method == "GET":
+        return render_template("organizer/signin.html", organizer=found.organizer)
+    logout_user()
+    login_user(found.organizer)
+    return redirect(url_for(".index"))
 
 
 @bp.post("/logout")

@@ -1,0 +1,117 @@
+"""Organiser login, guarded per account, and the emailed one-time sign-in link.
+
+Failed passwords are counted per submitted address (an account or not),
+whatever the client address (RATELIMIT_LOGIN_ACCOUNT). Below the limit, login
+answers as usual. From the limit on, the address is under attack and every
+attempt on it gets the same answer, right password or wrong: "if the password
+was right, we emailed you a sign-in link". Guessing learns nothing, and the
+owner is never refused for what strangers did. Only the right password queues
+the email, at most one per SIGNIN_EMAIL_INTERVAL.
+
+The link is a "signin" token bound to the account's password fingerprint and
+last login time: any login (this link, another, or a password) spends it, and
+one guarded UPDATE lets a single click through.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import timezone
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import update
+
+from .. import jobs, throttle, tokens
+from ..extensions import db
+from ..models import Organizer, utcnow
+from . import organizers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Attempt:
+    organizer: Organizer = None  # logged in
+    guarded: bool = False  # the one answer given to every attempt on this address
+
+
+def attempt(email, password):
+    """Check a password under the per-account guard; logs in only when the
+    address is not under attack."""
+    address = organizers.normalise(email)
+    limit = current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+    guarded = throttle.exhausted("login-failures", limit, address)
+    organizer = organizers.check_password(address, password)
+    if organizer is None:
+        throttle.hit("login-failures", limit, address)
+        return Attempt(guarded=guarded)
+    if guarded:
+        _email_link_once(organizer)
+        return Attempt(guarded=True)
+    _record_login(organizer)
+    return Attempt(organizer=organizer)
+
+
+def _email_link_once(organizer):
+    """Queue the sign-in email unless one went out in the last few minutes.
+    Failures are logged only: the answer must not depend on them."""
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    interval = current_app.config["SIGNIN_EMAIL_INTERVAL"]
+    try:
+        if not jobs.redis().set(f"{prefix}:signin-email:{organizer.id}", 1, nx=True, ex=interval):
+            return
+        organizers._enqueue("send_signin_link", organizer.id)
+    except (RedisError, organizers.OrganizerError):
+        log.warning("Sign-in link for organizer %s not queued", organizer.id, exc_info=True)
+
+
+def _stamp(when):
+    """The last login time as the token carries it (SQLite gives it back naive)."""
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).isoformat()
+
+
+def link_token(organizer):
+    return tokens.make("signin", {"o": organizer.id, "f": organizer.fingerprint(),
+                                  "l": _stamp(organizer.last_login_at)})
+
+
+def inspect_link(token):
+    """Whom a sign-in link is for, if it is still good."""
+    try:
+        payload = tokens.read("signin", token)
+        organizer_id, fingerprint, stamp = int(payload["o"]), payload["f"], payload["l"]
+    except tokens.TokenError as exc:
+        return organizers.LinkCheck(exc.reason)
+    except (KeyError, TypeError, ValueError):
+        return organizers.LinkCheck("invalid")
+    organizer = db.session.get(Organizer, organizer_id)
+    if organizer is None or not organizer.active or not organizer.password_hash:
+        return organizers.LinkCheck("invalid")
+    if organizer.fingerprint() != fingerprint or _stamp(organizer.last_login_at) != stamp:
+        return organizers.LinkCheck("used")
+    return organizers.LinkCheck("ready", organizer)
+
+
+def sign_in(token):
+    """Spend a good link: the organiser to log in, or why not."""
+    found = inspect_link(token)
+    if found.outcome != "ready":
+        return found
+    last = found.organizer.last_login_at
+    spent = (Organizer.last_login_at.is_(None) if last is None
+             else Organizer.last_login_at == last)
+    if not _record_login(found.organizer, spent):
+        return organizers.LinkCheck("used")  # another click got there first
+    return found
+
+
+def _record_login(organizer, *guards):
+    """Set the last login time (only while `guards` hold); True if it was set."""
+    done = db.session.execute(
+        update(Organizer).where(Organizer.id == organizer.id, *guards)
+        .values(last_login_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return done.rowcount == 1
