@@ -78,7 +78,10 @@ def _protection_settings(get):
     return {
         "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_KEY_PREFIX": get("RATELIMIT_KEY_PREFIX", "petition-limits"),
-        # Redis down must not stop anyone from signing: the limiter lets requests through.
+        # Redis down: the limits go on in each process's memory (login and reset
+        # stay limited), and an error the fallback cannot absorb lets the request
+        # through (nobody is stopped from signing).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_SIGN": get("RATELIMIT_SIGN", "10 per minute;40 per hour"),

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from petition.devservices import free_port
-from petition.extensions import db
+from petition.extensions import db, limiter
 from petition.models import Signature
 from petition.services import abuse
 from petition.services.petitions import parse_communes, save
 
 from conftest import csrf_from, post_signature, sign_data
+from organizer_helpers import PASSWORD, csrf, make_organizer
 
 
 @pytest.fixture
@@ -160,16 +161,13 @@ def test_event_window_duration_is_bounded(app, petition):
             abuse.open_window(petition, hours=2, ip="not-an-ip")
 
 
-def test_signing_works_when_the_limit_store_is_down(app, client, petition, redis_server):
+def test_signing_works_when_the_limit_store_is_down(app, client, petition, redis_down):
     page = client.get("/p/saint-etienne")
     data = {"first_name": "A", "last_name": "B", "email": "down@example.org",
             "postal_code": "42000", "category": "developer", "consent": "y",
             "csrf_token": csrf_from(page.get_data(as_text=True))}
-    redis_server.stop()
-    try:
-        response = client.post("/p/saint-etienne", data=data)
-    finally:
-        redis_server.start()
+    redis_down()
+    response = client.post("/p/saint-etienne", data=data)
     assert response.status_code == 302
     assert rows() == 1
 
@@ -249,3 +247,57 @@ class TestAddressBudgetUnderRace:
         assert sorted(statuses) == [302] * 5 + [429] * 15, \
             "the check and the count are one step: at most the limit get through"
         assert rows() == 1
+
+
+# --- Redis down (issue 9, item 9) ---------------------------------------------
+
+
+@pytest.fixture
+def redis_down(redis_server):
+    """Stop the test's redis-server; bring it back (and the limiter with it) after."""
+    yield redis_server.stop
+    redis_server.start()
+    # Flask-Limiter rechecks a dead store with a growing back-off: the next
+    # test should start on Redis again, not on this process's memory.
+    limiter._storage_dead = False
+
+
+def test_login_and_reset_limits_hold_and_signing_works_while_redis_is_down(
+        app, petition, redis_down):
+    make_organizer("se@example.org", [petition])
+    signer = app.test_client()
+    sign_page = signer.get("/p/saint-etienne")
+    visitor = app.test_client()
+    login_token = csrf(visitor)
+    reset_token = csrf(visitor, "/organizer/password/forgot")
+    redis_down()
+    logins = [visitor.post("/organizer/login", data={
+        "email": "se@example.org", "password": "wrong password!", "csrf_token": login_token,
+    }).status_code for _ in range(6)]
+    assert logins == [400] * 5 + [429], "login stays limited per client address"
+    resets = [visitor.post("/organizer/password/forgot", data={
+        "email": "se@example.org", "csrf_token": reset_token}).status_code for _ in range(6)]
+    assert resets == [200] * 5 + [429], "so does the password reset"
+    signed = signer.post("/p/saint-etienne", data=sign_data(
+        email="down@example.org", csrf_token=csrf_from(sign_page.get_data(as_text=True))))
+    assert signed.status_code == 302, "signing stays open (the sweeper sends its email later)"
+
+
+def test_per_account_login_guard_counts_in_memory_while_redis_is_down(app, petition,
+                                                                     redis_down):
+    make_organizer("se@example.org", [petition])
+    browsers = []
+    for n in range(11):
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
+        browsers.append((browser, csrf(browser)))
+    redis_down()
+    codes = [browser.post("/organizer/login", data={
+        "email": "se@example.org", "password": "wrong password!", "csrf_token": token,
+    }).status_code for browser, token in browsers[:10]]
+    assert codes == [400] * 10
+    owner, token = browsers[10]
+    answer = owner.post("/organizer/login", data={
+        "email": "se@example.org", "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 200 and "Si le mot de passe était juste" in \
+        answer.get_data(as_text=True), "the account stays guarded without Redis"
