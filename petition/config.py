@@ -50,8 +50,10 @@ def load_settings(environ=None):
         "CONFIRM_TOKEN_MAX_AGE": _int(get("CONFIRM_TOKEN_MAX_AGE"), 30 * 86400),
         "INVITE_TOKEN_MAX_AGE": _int(get("INVITE_TOKEN_MAX_AGE"), 7 * 86400),
         "RESET_TOKEN_MAX_AGE": _int(get("RESET_TOKEN_MAX_AGE"), 3600),
-        # The emailed one-time sign-in link of an account under attack (README: Organisers).
+        # The emailed one-time sign-in link of an account under attack, and the
+        # invitation an existing account accepts (README: Organisers).
         "SIGNIN_TOKEN_MAX_AGE": _int(get("SIGNIN_TOKEN_MAX_AGE"), 900),
+        "GRANT_TOKEN_MAX_AGE": _int(get("GRANT_TOKEN_MAX_AGE"), 7 * 86400),
         "MAX_EMAILS_PER_SIGNATURE": _int(get("MAX_EMAILS_PER_SIGNATURE"), 5),
         # Seconds between SMTP retries: temporary failures are retried for hours.
         "MAIL_RETRY_INTERVALS": _intervals(

@@ -1,12 +1,12 @@
-"""Worker jobs for organiser accounts: the invitation, reset and sign-in link
-emails.
+"""Worker jobs for organiser accounts: the invitation, reset, sign-in link and
+petition-offer emails.
 
 Each job reloads the account and makes its link at send time; an invitation
-already accepted (a password is set) is not sent again. SMTP errors raise so
-RQ retries with backoff. A message that cannot be built (mailer.Unsendable: a
-line break in an old petition title…) is logged as an error and the job fails
-at once, kept in RQ's failed registry for a person to look at: no retry could
-mend it.
+already accepted (a password is set) or an offer already answered is not sent
+again. SMTP errors raise so RQ retries with backoff. A message that cannot be
+built (mailer.Unsendable: a line break in an old petition title…) is logged as
+an error and the job fails at once, kept in RQ's failed registry for a person
+to look at: no retry could mend it.
 """
 import logging
 
@@ -17,8 +17,8 @@ from flask_mail import Message
 
 from . import jobs, mailer
 from .extensions import db
-from .models import Organizer, Petition
-from .services import signin
+from .models import Organizer, PendingGrant, Petition
+from .services import grants, signin
 from .services.organizers import link_token
 from .urls import external_url
 
@@ -59,6 +59,19 @@ def send_signin_link(organizer_id):
     minutes = max(1, current_app.config["SIGNIN_TOKEN_MAX_AGE"] // 60)
     _send(organizer, "organizer_signin", lambda: _("Votre lien de connexion"), url=url,
           minutes=minutes)
+    return "sent"
+
+
+def send_access_invitation(grant_id):
+    """A petition offered to an existing account: accept or decline by the link."""
+    grant = db.session.get(PendingGrant, grant_id)
+    if grant is None or not grant.organizer.active:
+        log.info("Offer %s answered or withdrawn; not sent", grant_id)
+        return "skipped"
+    url = external_url("organizer.answer_grant", token=grants.link_token(grant))
+    _send(grant.organizer, "organizer_access",
+          lambda: _("Invitation à co-organiser : %(title)s", title=grant.petition.title),
+          url=url, inviter=grant.inviter, petition=grant.petition)
     return "sent"
 
 

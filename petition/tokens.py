@@ -10,6 +10,7 @@ SALTS = {
     "invite": "petition.organizer.invite.v1",
     "reset": "petition.organizer.reset.v1",
     "signin": "petition.organizer.signin.v1",
+    "grant": "petition.organizer.grant.v1",
     "event": "petition.event.window.v1",
 }
 
@@ -20,6 +21,7 @@ MAX_AGE_KEYS = {
     "invite": "INVITE_TOKEN_MAX_AGE",
     "reset": "RESET_TOKEN_MAX_AGE",
     "signin": "SIGNIN_TOKEN_MAX_AGE",
+    "grant": "GRANT_TOKEN_MAX_AGE",
     "event": "EVENT_TOKEN_MAX_AGE",
 }
 DEFAULT_MAX_AGE = {
@@ -28,6 +30,7 @@ DEFAULT_MAX_AGE = {
     "invite": 7 * 86400,
     "reset": 3600,
     "signin": 900,
+    "grant": 7 * 86400,
     "event": 7 * 86400,  # the window's own end bounds it too
 }
 

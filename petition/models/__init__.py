@@ -14,6 +14,7 @@ from .organizer import (  # noqa: F401
     ModerationAction,
     ModerationItem,
     Organizer,
+    PendingGrant,
     organizer_petitions,
 )
 from .abuse import EventWindow  # noqa: F401

@@ -3,7 +3,7 @@ exports). Constraints live here; no I/O."""
 import hashlib
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 
 from ..extensions import db
 from .core import Signature, utcnow
@@ -53,6 +53,33 @@ class Organizer(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<Organizer {self.id} {self.email}>"
+
+
+class PendingGrant(db.Model):
+    """A petition offered to an existing account, until it accepts or declines.
+
+    The emailed link carries `nonce`: a newer invitation replaces it, and the
+    row is deleted once answered, so each link works once.
+    """
+
+    __tablename__ = "pending_grants"
+
+    id = db.Column(db.Integer, primary_key=True)
+    organizer_id = db.Column(
+        db.Integer, db.ForeignKey("organizers.id", ondelete="CASCADE"), nullable=False
+    )
+    petition_id = db.Column(
+        db.Integer, db.ForeignKey("petitions.id", ondelete="CASCADE"), nullable=False
+    )
+    inviter_id = db.Column(db.Integer, db.ForeignKey("organizers.id", ondelete="SET NULL"))
+    nonce = db.Column(db.String(32), nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    organizer = db.relationship("Organizer", foreign_keys=[organizer_id])
+    inviter = db.relationship("Organizer", foreign_keys=[inviter_id])
+    petition = db.relationship("Petition")
+
+    __table_args__ = (UniqueConstraint("organizer_id", "petition_id"),)
 
 
 class ModerationAction(db.Model):

@@ -4,7 +4,8 @@ Invitation and reset links are itsdangerous tokens with their own salt
 ("invite", "reset") carrying the account id and a fingerprint of its password
 hash: setting a password changes the fingerprint, so each link works once.
 Reset emails are limited per account (RATELIMIT_RESET_ACCOUNT) behind the same
-neutral page.
+neutral page. An account that already exists is not given a petition by an
+invitation: it is offered one, which it accepts or declines (services/grants.py).
 """
 import logging
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import jobs, throttle, tokens
 from ..extensions import db
 from ..models import Organizer, Petition
+from . import access, grants
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +90,26 @@ def check_password(email, password):
 
 
 def invite(inviter, email, petition):
-    """Give `email` access to `petition`; a new address gets an invitation link.
+    """Invite `email` to organise `petition`.
 
-    Returns "invited" or "added" (the account existed and now sees the petition).
+    A new address gets an account and an invitation link ("invited"); so does
+    an account whose invitation is still unanswered (setting its password is
+    its owner's yes). An account in use is only offered the petition: it sees
+    it once it accepts through the emailed link ("offered"). "already": it
+    could see the petition before.
     """
     existing = find(email)
-    if existing is not None:
-        assign(existing, petition)
-        return "added"
-    organizer = create(email, petitions=[petition])
+    if existing is None:
+        organizer = create(email, petitions=[petition])
+    elif access.can_manage(existing, petition.id):
+        return "already"
+    elif existing.password_hash:
+        grant = grants.offer(inviter, existing, petition)
+        _enqueue("send_access_invitation", grant.id)
+        return "offered"
+    else:
+        organizer = existing
+        assign(organizer, petition)
     _enqueue("send_invitation", organizer.id, inviter.id if inviter else None, petition.id)
     return "invited"
 

@@ -1,11 +1,12 @@
 """The organiser's petitions: list, create (administrators), edit, invite a
-colleague. Create and edit follow the same rules as `flask petition create`."""
-from flask import flash, redirect, render_template, request, url_for
+colleague, answer an invitation. Create and edit follow the same rules as
+`flask petition create`."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...forms_organizer import EmailForm, PetitionForm
-from ...services import access, organizers, petitions
+from ...services import access, grants, organizers, petitions
 from . import bp
 
 FIELDS = ("slug", "title", "description", "territory", "goal", "state",
@@ -84,6 +85,30 @@ def invite(slug):
     except organizers.OrganizerError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("Invitation envoyée à %(e)s.", e=form.email.data) if outcome == "invited"
-              else _("%(e)s a maintenant accès à cette pétition.", e=form.email.data), "info")
+        flash(_("%(e)s a déjà accès à cette pétition.", e=form.email.data) if outcome == "already"
+              else _("Invitation envoyée à %(e)s.", e=form.email.data), "info")
     return redirect(url_for(".dashboard", slug=slug), 303)
+
+
+@bp.route("/access/<token>", methods=["GET", "POST"])
+@login_required
+def answer_grant(token):
+    """The emailed offer of a petition: only the invited account may answer it."""
+    if request.method == "GET":
+        found = grants.inspect(token, current_user)
+    elif request.form.get("action") in ("accept", "decline"):
+        found = grants.answer(token, current_user, request.form["action"] == "accept")
+    else:
+        abort(400)
+    if found.outcome != "ready":
+        return render_template("organizer/link_error.html", outcome=found.outcome,
+                               purpose="grant"), (
+            403 if found.outcome == "other-account" else 400)
+    if request.method == "GET":
+        return render_template("organizer/grant.html", petition=found.petition,
+                               inviter=found.grant.inviter)
+    if request.form["action"] == "accept":
+        flash(_("Vous co-organisez maintenant « %(t)s ».", t=found.petition.title), "info")
+        return redirect(url_for(".dashboard", slug=found.petition.slug), 303)
+    flash(_("Invitation refusée."), "info")
+    return redirect(url_for(".index"), 303)

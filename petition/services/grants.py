@@ -1,0 +1,88 @@
+"""Petitions offered to existing organiser accounts, which accept or decline.
+
+An invitation must not hand a petition to an account that never asked for it.
+`offer` stores a PendingGrant; the worker emails its link (a "grant" token: the
+grant's id and nonce). Logged in as the invited account, the link's page
+accepts or declines; until then the petition stays a 404 for it. The link does
+nothing for another account, works once (the row goes when answered, and a
+newer invitation changes the nonce) and expires (GRANT_TOKEN_MAX_AGE).
+"""
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import tokens
+from ..extensions import db
+from ..models import Organizer, PendingGrant, Petition, utcnow
+
+
+@dataclass
+class GrantCheck:
+    outcome: str  # "ready", "expired", "invalid", "used", "other-account"
+    grant: PendingGrant = None
+    petition: Petition = None
+
+
+def offer(inviter, organizer, petition, retry=True):
+    """Offer `petition` to `organizer` (a newer offer replaces an older one's
+    link). Commits; the caller queues the email with the grant's id."""
+    grant = db.session.scalar(select(PendingGrant).where(
+        PendingGrant.organizer_id == organizer.id, PendingGrant.petition_id == petition.id))
+    if grant is None:
+        grant = PendingGrant(organizer_id=organizer.id, petition_id=petition.id)
+        db.session.add(grant)
+    grant.inviter_id = inviter.id if inviter else None
+    grant.nonce = secrets.token_urlsafe(16)
+    grant.created_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same offer made at the same moment: update that one
+        db.session.rollback()
+        if not retry:
+            raise
+        return offer(inviter, organizer, petition, retry=False)
+    return grant
+
+
+def link_token(grant):
+    return tokens.make("grant", {"g": grant.id, "n": grant.nonce})
+
+
+def inspect(token, organizer):
+    """What the link offers, if it is still good and meant for `organizer`."""
+    try:
+        payload = tokens.read("grant", token)
+        grant_id, nonce = int(payload["g"]), str(payload["n"])
+    except tokens.TokenError as exc:
+        return GrantCheck(exc.reason)
+    except (KeyError, TypeError, ValueError):
+        return GrantCheck("invalid")
+    grant = db.session.get(PendingGrant, grant_id)
+    if grant is None or grant.nonce != nonce:
+        return GrantCheck("used")
+    if grant.organizer_id != organizer.id:
+        return GrantCheck("other-account")
+    return GrantCheck("ready", grant, grant.petition)
+
+
+def answer(token, organizer, accept):
+    """Accept or decline once: the guarded delete lets one answer through."""
+    found = inspect(token, organizer)
+    if found.outcome != "ready":
+        return found
+    grant, petition = found.grant, found.petition
+    gone = db.session.execute(delete(PendingGrant).where(
+        PendingGrant.id == grant.id, PendingGrant.nonce == grant.nonce,
+        PendingGrant.organizer_id == organizer.id,
+    ).execution_options(synchronize_session=False))
+    if gone.rowcount != 1:
+        db.session.rollback()
+        return GrantCheck("used")
+    if accept:
+        account = db.session.get(Organizer, organizer.id)
+        if petition not in account.petitions:
+            account.petitions.append(petition)
+    db.session.commit()
+    return GrantCheck("ready", petition=petition)  # the grant row is gone
