@@ -20,7 +20,10 @@ def stream(b):
         import gevent  # noqa: F401
     except ImportError:
         return missing("live stream (SSE)", GOAL, "gevent is not installed")
-    proc, port = b.stack.gunicorn("wsgi:app", 1, 1, worker_class="gevent")
+    # Every bench viewer comes from 127.0.0.1: lift the per-address cap (10) for them.
+    proc, port = b.stack.gunicorn("wsgi:app", 1, 1, worker_class="gevent",
+                                  SSE_MAX_PER_CLIENT=b.sse_clients,
+                                  SSE_MAX_STREAMS=max(b.sse_clients, 1000))
     try:
         if b.status(port, f"/api/v1/petitions/{b.slug}/count") == 404:
             return missing("live stream (SSE)", GOAL,

@@ -22,6 +22,9 @@ def _int(value, default):
     return int(value) if value not in (None, "") else default
 
 
+def _float(value, default):
+    return float(value) if value not in (None, "") else default
+
 
 def load_settings(environ=None):
     """Return a dict of Flask settings built from environment variables."""
@@ -72,7 +75,23 @@ def load_settings(environ=None):
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     settings.update(_protection_settings(get))
+    settings.update(_stream_and_body_settings(get))
     return settings
+
+
+def _stream_and_body_settings(get):
+    """Live streams (README: Live counters): what one client, or all of them, may hold."""
+    return {
+        "SSE_HEARTBEAT": _float(get("SSE_HEARTBEAT"), 15.0),
+        "SSE_MAX_AGE": _float(get("SSE_MAX_AGE"), 300.0),
+        "SSE_RETRY_MS": _int(get("SSE_RETRY_MS"), 3000),
+        # Streams per process; None: 1000 under gevent, half of WEB_THREADS under
+        # threads (services/live.py, max_streams).
+        "SSE_MAX_STREAMS": _int(get("SSE_MAX_STREAMS"), None),
+        "SSE_MAX_PER_CLIENT": _int(get("SSE_MAX_PER_CLIENT"), 10),
+        "SSE_RETRY_AFTER": _int(get("SSE_RETRY_AFTER"), 30),
+        "WEB_THREADS": _int(get("WEB_THREADS"), 8),  # gunicorn.conf.py's threads
+    }
 
 
 def _protection_settings(get):

@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
-from .. import jobs
+from .. import errors, jobs
 from ..extensions import limiter
 from ..services import counters, live, petitions
 
@@ -111,17 +112,44 @@ def events(slug):
     doc = counters.read(slug)
     if doc is None:
         abort(404)
+    environ = request.environ
     try:
-        pubsub = live.subscribe(jobs.redis(), counters.channel(doc.petition_id))
-    except RedisError:
-        abort(503)  # EventSource gives up; the page falls back to polling /count
-    doc = counters.read(slug, fresh=True) or doc
+        stream = live.open_stream(
+            current_app, request.remote_addr or "", jobs.redis(),
+            counters.channel(doc.petition_id),
+            environ.get("gunicorn.socket") or environ.get("werkzeug.socket"))
+    except live.Refused as refused:
+        return _stream_refused(refused.code, _refused_message(refused.code))
+    except RedisError:  # the page falls back to polling /count
+        return _stream_refused(503)
+    try:
+        doc = counters.read(slug, fresh=True) or doc
+    except Exception:
+        stream.close()  # its slot and subscription are not left behind
+        raise
     config = current_app.config
-    body = live.stream(pubsub, doc.body, heartbeat=config.get("SSE_HEARTBEAT", 15.0),
-                       retry_ms=config.get("SSE_RETRY_MS", 3000),
-                       max_age=config.get("SSE_MAX_AGE", 300.0))
-    return Response(body, mimetype="text/event-stream", headers={
+    body = stream.body(doc.body, heartbeat=config["SSE_HEARTBEAT"],
+                       retry_ms=config["SSE_RETRY_MS"], max_age=config["SSE_MAX_AGE"])
+    response = Response(body, mimetype="text/event-stream", headers={
         "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"})
+    response.call_on_close(stream.close)  # also when the body never started
+    return response
+
+
+def _refused_message(code):
+    if code == 429:
+        return _("Trop de flux en direct sont ouverts depuis votre adresse. Réessayez "
+                 "plus tard ; le compteur reste disponible sur /count.")
+    return _("Ce serveur a atteint son nombre maximal de flux en direct. Réessayez "
+             "plus tard ; le compteur reste disponible sur /count.")
+
+
+def _stream_refused(code, message=None):
+    """A JSON 429 or 503 with Retry-After. EventSource gives up on it, and the
+    petition page, the embed and widget.js poll /count instead."""
+    response = current_app.make_response(errors.render_error(code, message))
+    response.headers["Retry-After"] = str(current_app.config["SSE_RETRY_AFTER"])
+    return response
 
 
 @bp.get("/openapi.json")

@@ -1,5 +1,6 @@
 """A city's static page on another origin embeds the iframe and the script; a
 signature is confirmed meanwhile; both show the new number without reload."""
+import pytest
 from playwright.sync_api import expect
 
 from conftest import post_signature
@@ -49,3 +50,28 @@ def test_petition_page_counter_moves_live(page, live_server, petition, client, c
     post_signature(client)
     confirm_via_email()
     expect(count).to_have_text("1", timeout=5000)
+
+
+@pytest.mark.parametrize("live_server_overrides", [
+    {"SSE_HEARTBEAT": 1.0, "SSE_MAX_AGE": 60.0, "SSE_RETRY_MS": 500, "SSE_MAX_PER_CLIENT": 0}])
+def test_counters_poll_the_count_when_the_stream_is_refused(
+    page, live_server, other_origin, petition, client, confirm_via_email
+):
+    """Every stream is refused (429, as when an address holds its share):
+    the iframe (live.js) and widget.js still show the new number, by
+    polling /count every 15 s."""
+    refused = []
+    page.on("response", lambda r: r.url.endswith("/events") and refused.append(r.status))
+    url = other_origin.page("ville.html", HOST_PAGE.format(app=live_server.url))
+    page.goto(url)
+    frame_count = page.frame_locator("#frame").locator("[data-live=count]")
+    widget_count = page.locator("div[data-petition] [data-live=count]")
+    expect(frame_count).to_have_text("0")
+    expect(widget_count).to_have_text("0")
+
+    post_signature(client)
+    confirm_via_email()
+
+    expect(frame_count).to_have_text("1", timeout=25000)
+    expect(widget_count).to_have_text("1", timeout=25000)
+    assert refused and set(refused) == {429}, refused

@@ -1,0 +1,163 @@
+"""Real servers and raw clients for tests that need what a browser or an
+attacker does to a server: gunicorn started with the project's
+gunicorn.conf.py, live streams held open, requests that stall, bodies sent
+as a client sends them.
+
+Clients can come from any address of 127.0.0.0/8 (`source`): on Linux the
+whole block is the loopback, so one machine plays many visitors.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from petition.devservices import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-secret-key-0123456789"
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+EVENTS = "/api/v1/petitions/saint-etienne/events"
+
+
+def server_env(database_url, redis_server, smtp_sink, instance, **settings):
+    """The environment of a web process on the tests' database, Redis and sink."""
+    env = dict(os.environ, APP_ENV="test", SECRET_KEY=SECRET, DATABASE_URL=database_url,
+               REDIS_URL=redis_server.url, MAIL_SERVER="127.0.0.1",
+               MAIL_PORT=str(smtp_sink.port), BASE_URL="http://localhost",
+               MAIL_DEFAULT_SENDER="Pétitions <petition@test.example>",
+               INSTANCE_PATH=str(instance), WEB_CONCURRENCY="1", GUNICORN_LOG_LEVEL="warning",
+               GUNICORN_GRACEFUL_TIMEOUT="2", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    for name in ("DEV_MAIL_DIR", "PROXY_COUNT", "SSE_MAX_STREAMS", "SSE_MAX_PER_CLIENT",
+                 "WEB_THREADS", "MAX_CONTENT_LENGTH"):
+        env.pop(name, None)
+    env.update({key: str(value) for key, value in settings.items()})
+    return env
+
+
+class Gunicorn:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` on a free port, in its own session."""
+
+    def __init__(self, env, log_dir, name="gunicorn"):
+        self.port = free_port()
+        self.log = Path(log_dir) / f"{name}-{self.port}.log"
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [GUNICORN, "-c", "gunicorn.conf.py", "--no-control-socket",
+                 "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        try:
+            wait_for_port(self.port, timeout=60)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"gunicorn never listened:\n{self.output()}") from None
+
+    def output(self):
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def worker_pids(self):
+        """The worker processes under the master, from /proc."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def get(port, path, headers=None, source="127.0.0.1", timeout=15):
+    """One GET on its own connection: (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+class RawStream:
+    """A live stream held open on its own socket, as EventSource holds it.
+
+    After construction `status` and `headers` are known; an accepted stream
+    has also delivered its first count event (`first`), a refused one its
+    JSON body (`body`).
+    """
+
+    def __init__(self, port, path=EVENTS, source="127.0.0.1", headers="", timeout=15):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0))
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n"
+                          f"Accept: text/event-stream\r\n{headers}\r\n".encode())
+        self.buffer = b""
+        head = self._until(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {k.strip().lower(): v.strip()
+                        for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+        if self.status == 200:
+            self.first = self._until(b"\n\n", after=b"event: count")
+        else:
+            length = int(self.headers.get("content-length", 0))
+            while len(self.buffer) < length:
+                self._recv()
+            self.body = json.loads(self.buffer[:length])
+
+    def _recv(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed by the server after {self.buffer!r}")
+        self.buffer += chunk
+
+    def _until(self, marker, after=b""):
+        while True:
+            start = self.buffer.find(after) if after else 0
+            end = self.buffer.find(marker, start) if start >= 0 else -1
+            if end >= 0:
+                found, self.buffer = self.buffer[:end], self.buffer[end + len(marker):]
+                return found
+            self._recv()
+
+    def read_until(self, text):
+        """Read the stream until `text` arrives; returns what came before."""
+        return self._until(text.encode()).decode(errors="replace")
+
+    def close(self):
+        self.sock.close()
+
+
+def stall(port, source="127.0.0.1", request=b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n"):
+    """A client that sends part of its request, then nothing: a socket to close later."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15, source_address=(source, 0))
+    sock.sendall(request)
+    return sock
+
+
+def until(predicate, timeout=20.0):
+    """Wait for `predicate()` to be true; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return predicate()
