@@ -1,7 +1,8 @@
 """The newcomer's path through `make run`: start the development stack, sign the
 Saint-Étienne petition over real HTTP, find the confirmation email on the dev
 mail page, follow its link, press the button, see the counter at 1; then stop
-the stack and find no process left behind."""
+the stack and find no process left behind. And its web server keeps answering
+pages while live streams and slow clients hold it."""
 import os
 import re
 import signal
@@ -16,11 +17,13 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
+from redis import Redis
 
 from petition.config import ROOT
 from petition.devservices import free_port
 
 from conftest import csrf_from, sign_data
+from servers import RawStream, get, stall, until
 
 START_TIMEOUT = 180  # migrations and the first imports on a busy 2-core machine
 
@@ -72,12 +75,19 @@ class Browser:
 
 
 @pytest.fixture
-def devstack(tmp_path):
+def devstack_env():
+    """Extra environment for the stack (a test may parametrize it)."""
+    return {}
+
+
+@pytest.fixture
+def devstack(tmp_path, devstack_env):
     port = free_port()
     log = tmp_path / "devstack.log"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MAIL_", "DATABASE_URL", "REDIS_URL", "DEV_", "BASE_URL"))}
     env.update(PORT=str(port), INSTANCE_PATH=str(tmp_path / "instance"), APP_ENV="development")
+    env.update(devstack_env)
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "petition.devstack"], cwd=ROOT,
                                    env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -160,3 +170,39 @@ def test_newcomer_signs_confirms_and_sees_one(devstack):
     assert left == [], f"processes left behind: {left}\n{log_of(devstack)}"
     with pytest.raises((URLError, ConnectionError)):
         browser.get("/", timeout=2)
+
+
+def test_make_run_answers_pages_while_streams_and_slow_clients_hold_it(devstack):
+    """Twenty streams froze the gthread server `make run` used to start (16
+    threads), and it stayed frozen after they closed. Now: 10 streams per
+    address (the 11th gets 429), 50 streams and 50 clients stalled in their
+    headers at once, and /healthz and the petition page still answer; once
+    the viewers leave, every Redis subscription is released."""
+    port = devstack["port"]
+    browser = Browser(f"http://127.0.0.1:{port}")
+    wait_until_serving(devstack, browser)
+    redis = Redis.from_url(re.search(r"Redis\s+(\S+)", log_of(devstack)).group(1))
+    opened = []
+    try:
+        for _ in range(11):
+            opened.append(RawStream(port, source="127.0.0.1"))
+        assert [s.status for s in opened] == [200] * 10 + [429], "SSE_MAX_PER_CLIENT=10"
+        assert int(opened[-1].headers["retry-after"]) > 0
+        for n in range(2, 6):
+            opened.extend(RawStream(port, source=f"127.0.0.{n}") for _ in range(10))
+        assert sum(s.status == 200 for s in opened) == 50
+        opened.extend(stall(port, source="127.0.0.9") for _ in range(50))
+
+        status, _headers, _body = get(port, "/healthz", source="127.0.0.20")
+        assert status == 200
+        status, _headers, body = get(port, "/p/saint-etienne", source="127.0.0.21")
+        assert status == 200 and "Signer la pétition" in body.decode()
+        assert len(redis.pubsub_channels("counts:events:*")) == 1
+    finally:
+        for held in opened:
+            held.close()
+    assert until(lambda: not redis.pubsub_channels("counts:events:*"), timeout=10), \
+        "the streams' subscriptions are released once their viewers left"
+    redis.close()
+    status, _headers, _body = get(port, "/healthz")
+    assert status == 200
