@@ -48,13 +48,14 @@ def register_protection(app):
 
 def register_extensions(app):
     from . import auth, i18n, jobs, security
-    from . import sqlite
+    from . import sqlite, uploads
     from .extensions import babel, csrf, db, limiter, mail, migrate
 
     sqlite.install()  # WAL + synchronous=NORMAL on every SQLite connection
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
+    uploads.init_app(app)  # before the CSRF check, which reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

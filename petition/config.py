@@ -80,7 +80,8 @@ def load_settings(environ=None):
 
 
 def _stream_and_body_settings(get):
-    """Live streams (README: Live counters): what one client, or all of them, may hold."""
+    """Live streams (README: Live counters) and request body limits (README:
+    Security and privacy): what one client, or all of them, may hold."""
     return {
         "SSE_HEARTBEAT": _float(get("SSE_HEARTBEAT"), 15.0),
         "SSE_MAX_AGE": _float(get("SSE_MAX_AGE"), 300.0),
@@ -91,6 +92,8 @@ def _stream_and_body_settings(get):
         "SSE_MAX_PER_CLIENT": _int(get("SSE_MAX_PER_CLIENT"), 10),
         "SSE_RETRY_AFTER": _int(get("SSE_RETRY_AFTER"), 30),
         "WEB_THREADS": _int(get("WEB_THREADS"), 8),  # gunicorn.conf.py's threads
+        # Every form is a few KiB: a larger body is refused (413) before it is read.
+        "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
     }
 
 

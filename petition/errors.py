@@ -29,6 +29,8 @@ def _titles():
 def _messages():
     return {
         404: _("Cette page n'existe pas, ou plus. Vérifiez l'adresse."),
+        413: _("Ce que vous avez envoyé dépasse la taille autorisée ; rien n'a été "
+               "enregistré. Raccourcissez les textes et envoyez de nouveau le formulaire."),
         429: _("Vous avez fait trop de tentatives. Réessayez dans quelques minutes."),
         503: _("Le service est momentanément indisponible. Réessayez dans un instant ; "
                "rien n'a été enregistré."),
