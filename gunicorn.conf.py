@@ -11,6 +11,14 @@ Everything comes from the environment so one file serves every role:
   Route the events path to those processes at the reverse proxy (README,
   section Production).
 
+Slow clients: a gthread worker reads a request's headers in one of its
+threads with no time limit, so a client that sends them slowly holds that
+thread (a few such clients stopped /healthz). In production nginx reads
+whole requests before passing them on and drops stalled clients
+(docs/nginx/petition.conf, tests/test_nginx.py); never expose a gthread pool
+directly. The live streams each process accepts are capped by the app
+(SSE_MAX_STREAMS, SSE_MAX_PER_CLIENT; README, Live counters).
+
 The control socket of gunicorn 27 (`~/.gunicorn/gunicorn.ctl`) is shared by
 every gunicorn of the user: it is off, so several instances run side by side.
 """
@@ -30,6 +38,8 @@ workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count())
 threads = _int("WEB_THREADS", 8)
 # gevent: concurrent connections (SSE viewers) per process.
 worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 4000)
+# Seconds an idle kept-alive connection waits for its next request (nginx's
+# upstream keepalive reuses them); a worker silent for `timeout` is restarted.
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
