@@ -3,8 +3,11 @@
 - Unconfirmed (pending) signatures are deleted after UNCONFIRMED_RETENTION_DAYS
   (default 30): nobody confirmed them, they never counted.
 - Once a petition is closed and its `retention_days` have passed, the personal
-  data of its signatures are erased (the same fields as a withdrawal); the rows
-  and their status stay, so every count stays exactly what it was.
+  data of its signatures are erased (erasure.ERASED, the same columns as a
+  withdrawal); the rows and their status stay, so every count stays exactly
+  what it was.
+- A withdrawn row still holding a personal column (erased under an older,
+  shorter list) is emptied by the same chore.
 - Ended event windows (they hold an IP hash) go after the unconfirmed delay.
 Each function is idempotent: running it twice deletes or erases nothing more.
 """
@@ -17,10 +20,7 @@ from ..extensions import db
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
 from ..models.core import _aware
 from . import abuse
-from .withdrawal import PERSONAL_FIELDS
-
-#: Erased with the personal fields: an SMTP error may quote the address.
-ERASED_TOO = dict(email_error=None)
+from .erasure import ERASED, not_erased
 
 
 def purge_unconfirmed(now=None):
@@ -56,17 +56,23 @@ def expired_petitions(now=None):
 
 
 def erase_expired(now=None):
-    """Erase personal data of petitions past retention; returns rows erased."""
+    """Erase personal data of petitions past retention, and what withdrawn rows
+    still hold; returns rows erased."""
     erased = 0
     for petition in expired_petitions(now):
-        erased += db.session.execute(
-            update(Signature)
-            .where(Signature.petition_id == petition.id,
-                   or_(Signature.email.is_not(None), Signature.first_name.is_not(None),
-                       Signature.last_name.is_not(None), Signature.ip_hash.is_not(None),
-                       Signature.email_error.is_not(None)))
-            .values(**PERSONAL_FIELDS, **ERASED_TOO)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.commit()
+        erased += _erase(Signature.petition_id == petition.id)
+    return erased + erase_withdrawn()
+
+
+def erase_withdrawn():
+    """Withdrawn rows keep no personal column, whatever list erased them."""
+    return _erase(Signature.status == SignatureState.WITHDRAWN)
+
+
+def _erase(where):
+    erased = db.session.execute(
+        update(Signature).where(where, not_erased()).values(**ERASED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
     return erased

@@ -1,5 +1,6 @@
 """Withdrawing a signature (RGPD): it leaves the count, the export and the
-public list at once, and its personal data are erased. The row stays, emptied,
+public list at once, and its personal data are erased (erasure.ERASED, the
+same columns as at the end of retention). The row stays, emptied,
 so a replayed token is refused; the person may sign again later."""
 from dataclasses import dataclass
 
@@ -10,12 +11,7 @@ from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
 from ..urls import external_url
 from . import counters
-
-#: Columns emptied on withdrawal and at the end of retention.
-PERSONAL_FIELDS = dict(
-    first_name=None, last_name=None, email=None, canonical_email=None,
-    organisation=None, siren=None, ip_hash=None, public=False,
-)
+from .erasure import ERASED
 
 
 def withdraw_token(signature_id):
@@ -57,7 +53,7 @@ def withdraw(token):
     moved = db.session.execute(
         update(Signature)
         .where(Signature.id == signature.id, Signature.status == signature.status)
-        .values(status=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **PERSONAL_FIELDS)
+        .values(status=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:
         counters.adjust(signature.petition_id, -1)

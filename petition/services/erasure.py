@@ -1,0 +1,68 @@
+"""What erasing a signer's personal data means, in one place.
+
+Every column of every table holding signer data is listed here: either
+ERASED (with the value it gets) or KEPT (with the reason). Withdrawal and
+retention both erase through `ERASED`; tests/test_erasure.py walks the models
+and fails on a column listed nowhere, so a new personal column cannot be
+forgotten by one of them.
+"""
+from sqlalchemy import or_
+
+from ..models import Signature
+
+#: Signature columns emptied on withdrawal and at the end of retention.
+ERASED = {
+    "first_name": None,
+    "last_name": None,
+    "email": None,
+    "canonical_email": None,  # also the dedup key: the person may sign again
+    "organisation": None,
+    "siren": None,  # a sole trader's SIREN names a person
+    "public": False,  # nothing left to show on the public list
+    "ip_hash": None,
+    "email_domain": None,  # a personal domain names its owner
+    "email_error": None,  # an SMTP refusal often quotes the address
+    "email_failed_at": None,  # else the row stays listed among refused emails
+    "invalidation_reason": None,  # free text an organiser wrote about this signer
+    "flagged": False,  # a flag points at this signer's IP or domain
+}
+
+#: "table.column" -> why it stays once the personal data are erased.
+KEPT = {
+    "signatures.id": "the row's key: moderation items and links point to it",
+    "signatures.petition_id": "which petition the row counted for",
+    "signatures.status": "counts stay exactly what they were; a replayed link reads it",
+    "signatures.postal_code": "the count by commune; without a name it identifies nobody",
+    "signatures.commune": "the count by commune; without a name it identifies nobody",
+    "signatures.category": "the count by category; not identifying",
+    "signatures.locale": "a language code; not identifying",
+    "signatures.created_at": "the chart per day and the retention delays; a date alone",
+    "signatures.verified_at": "the chart per day; a date alone",
+    "signatures.withdrawn_at": "when the withdrawal happened; a date alone",
+    "signatures.invalidated_at": "the moderation history; a date alone",
+    "signatures.email_count": "the cap on emails per signature; a number",
+    "signatures.email_queued_at": "the sweeper's bookkeeping; a date alone",
+    "signatures.email_sent_at": "the sweeper's bookkeeping; a date alone",
+    "moderation_items.action_id": "the moderation log, so an action can be undone",
+    "moderation_items.signature_id": "the moderation log, so an action can be undone",
+    "moderation_items.previous_status": "the state to restore; not personal",
+}
+
+
+def not_erased():
+    """SQL: rows still holding any personal data."""
+    return or_(*(
+        getattr(Signature, name).is_not(None) if value is None
+        else getattr(Signature, name) != value
+        for name, value in ERASED.items()
+    ))
+
+
+def is_erased(signature):
+    """Whether the row's personal data were erased (withdrawal or retention).
+
+    Every signature is made with an address and only erasure removes it; a
+    leftover of an older erasure rule is cleaned by the retention chore
+    (retention.erase_withdrawn, and erase_expired uses `not_erased`).
+    """
+    return signature.email is None
