@@ -35,6 +35,12 @@ DEFAULT_MAX_AGE = {
 }
 
 
+#: Row ids are `Integer` primary keys: 32 bits on PostgreSQL. A payload naming
+#: anything else is refused before any query (a bigger number made SQLite raise
+#: OverflowError and PostgreSQL DataError: a 500).
+MAX_ROW_ID = 2**31 - 1
+
+
 class TokenError(Exception):
     """The token is tampered with, expired, or made for another purpose."""
 
@@ -69,3 +75,24 @@ def read(purpose, token):
         raise TokenError("expired", payload) from None
     except BadData:
         raise TokenError("invalid") from None
+
+
+def row_id(payload, key):
+    """The row id `payload[key]` names, or TokenError("invalid").
+
+    Only a positive int in the column's range: not a bool, a float, a string
+    of digits or a number the database cannot hold. Every token reader takes
+    its ids through here.
+    """
+    value = payload.get(key) if isinstance(payload, dict) else None
+    if type(value) is not int or not 0 < value <= MAX_ROW_ID:
+        raise TokenError("invalid")
+    return value
+
+
+def text(payload, key, max_length=64):
+    """The short string `payload[key]`, or TokenError("invalid")."""
+    value = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        raise TokenError("invalid")
+    return value

@@ -92,8 +92,8 @@ def remember_event_token(slug, token):
 
 def _window_from_token(slug, token, now=None):
     try:
-        window_id = int(tokens.read("event", token)["w"])
-    except (tokens.TokenError, KeyError, TypeError, ValueError):
+        window_id = tokens.row_id(tokens.read("event", token), "w")
+    except tokens.TokenError:
         return None
     window = db.session.get(EventWindow, window_id)
     if window is None or window.petition.slug != slug or not window.is_active(now):

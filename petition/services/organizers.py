@@ -155,11 +155,9 @@ def inspect_link(purpose, token):
     """Who an invitation or reset link is for, if it is still good."""
     try:
         payload = tokens.read(purpose, token)
-        organizer_id, fingerprint = int(payload["o"]), payload["f"]
+        organizer_id, fingerprint = tokens.row_id(payload, "o"), tokens.text(payload, "f")
     except tokens.TokenError as exc:
         return LinkCheck(exc.reason)
-    except (KeyError, TypeError, ValueError):
-        return LinkCheck("invalid")
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active:
         return LinkCheck("invalid")

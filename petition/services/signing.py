@@ -124,12 +124,9 @@ def confirm_token(signature_id):
 def inspect(token):
     """Read a confirmation token without changing anything (the GET page)."""
     try:
-        payload = tokens.read("confirm", token)
-        signature_id = int(payload["s"])
+        signature_id = tokens.row_id(tokens.read("confirm", token), "s")
     except tokens.TokenError as exc:
         return Confirmation(exc.reason, petition=_petition_of(exc.payload))
-    except (KeyError, TypeError, ValueError):
-        return Confirmation("invalid")
     signature = db.session.get(Signature, signature_id)
     if signature is None or signature.status in (
         SignatureState.WITHDRAWN, SignatureState.INVALIDATED
@@ -146,8 +143,8 @@ def inspect(token):
 def _petition_of(payload):
     """The petition an expired token was for, so its page can offer to sign again."""
     try:
-        signature = db.session.get(Signature, int(payload["s"]))
-    except (KeyError, TypeError, ValueError):
+        signature = db.session.get(Signature, tokens.row_id(payload, "s"))
+    except tokens.TokenError:
         return None
     return signature.petition if signature is not None else None
 

@@ -31,11 +31,9 @@ class Withdrawal:
 
 def inspect(token):
     try:
-        signature_id = int(tokens.read("withdraw", token)["s"])
+        signature_id = tokens.row_id(tokens.read("withdraw", token), "s")
     except tokens.TokenError as exc:
         return Withdrawal(exc.reason)
-    except (KeyError, TypeError, ValueError):
-        return Withdrawal("invalid")
     signature = db.session.get(Signature, signature_id)
     if signature is None:
         return Withdrawal("invalid")
