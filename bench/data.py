@@ -6,6 +6,7 @@ one transaction), so loading a million signatures takes seconds, not hours.
 """
 import http.client
 import re
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, text, update
@@ -26,21 +27,22 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_t
 PG_BULK = text(f"""
 INSERT INTO signatures (petition_id, status, first_name, last_name, email, canonical_email,
     postal_code, commune, category, organisation, public, locale, email_domain,
-    created_at, verified_at, flagged, email_count)
+    created_at, verified_at, flagged, email_count, token_nonce)
 SELECT :pid, CAST(:status AS VARCHAR), 'Prénom' || g, 'Nom' || g,
     CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
     CASE WHEN g % 100 = 0 THEN '=HYPERLINK("http://x.example")' ELSE 'Société ' || g END,
     g % 2 = 0, 'fr', '{DOMAIN}', now() - (g % {SPREAD}) * interval '1 second',
     CASE WHEN CAST(:status AS VARCHAR) = 'verified'
-         THEN now() - (g % {SPREAD}) * interval '1 second' + interval '5 minutes' END, false, 1
+         THEN now() - (g % {SPREAD}) * interval '1 second' + interval '5 minutes' END, false, 1,
+    md5(random()::text || g)
 FROM generate_series(1, :n) AS g
 """)
 
 SQLITE_BULK = """
 INSERT INTO signatures (petition_id, status, first_name, last_name, email, canonical_email,
     postal_code, commune, category, organisation, public, locale, email_domain,
-    created_at, verified_at, flagged, email_count)
-VALUES (?, ?, ?, ?, ?, ?, '42000', 'Saint-Étienne', 'developer', ?, ?, 'fr', ?, ?, ?, 0, 1)
+    created_at, verified_at, flagged, email_count, token_nonce)
+VALUES (?, ?, ?, ?, ?, ?, '42000', 'Saint-Étienne', 'developer', ?, ?, 'fr', ?, ?, ?, 0, 1, ?)
 """
 
 
@@ -82,21 +84,24 @@ def _sqlite_bulk(petition_id, n, status, prefix):
             created = now - timedelta(seconds=g % SPREAD)
             yield (petition_id, status, f"Prénom{g}", f"Nom{g}", email, email, organisation,
                    g % 2 == 0, DOMAIN, created.strftime(fmt),
-                   (created + timedelta(minutes=5)).strftime(fmt) if verified else None)
+                   (created + timedelta(minutes=5)).strftime(fmt) if verified else None,
+                   secrets.token_urlsafe(16))
 
     raw = db.session.connection().connection.dbapi_connection
     raw.executemany(SQLITE_BULK, rows())
 
 
-def ids_with_prefix(petition_id, prefix):
-    return list(db.session.scalars(
-        select(Signature.id).where(Signature.petition_id == petition_id,
-                                   Signature.canonical_email.like(f"{prefix}-%"))
-        .order_by(Signature.id)))
+def rows_with_prefix(petition_id, prefix):
+    """(id, token_nonce) of one run's rows: what links and email jobs carry."""
+    return db.session.execute(
+        select(Signature.id, Signature.token_nonce)
+        .where(Signature.petition_id == petition_id,
+               Signature.canonical_email.like(f"{prefix}-%"))
+        .order_by(Signature.id)).all()
 
 
-def tokens_for(ids):
-    return [confirm_token(i) for i in ids]
+def tokens_for(rows):
+    return [confirm_token(row) for row in rows]
 
 
 def counts(petition_id, prefix):

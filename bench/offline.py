@@ -41,9 +41,9 @@ def worker_run(b, r):
     prefix = f"e{r}"
     with b.app.app_context():
         data.bulk_signatures(b.petition_id, b.emails, "pending", prefix)
-        ids = data.ids_with_prefix(b.petition_id, prefix)
-        for signature_id in ids:
-            jobs.enqueue_email("send_confirmation", signature_id)
+        ids = data.rows_with_prefix(b.petition_id, prefix)
+        for row in ids:
+            jobs.enqueue_email("send_confirmation", row.id, row.token_nonce, 1)
     start = len(b.stack.sink.handler.times)
     worker = b.stack.worker("emails")
     messages, times, raw = _arrivals(b.stack.sink, start, len(ids), timeout=60 + b.emails / 5)

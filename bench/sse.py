@@ -36,7 +36,7 @@ def stream(b):
 def _measure(b, proc, port, path):
     with b.app.app_context():
         data.bulk_signatures(b.petition_id, CONFIRMATIONS, "pending", "sse")
-        tokens = data.tokens_for(data.ids_with_prefix(b.petition_id, "sse"))
+        tokens = data.tokens_for(data.rows_with_prefix(b.petition_id, "sse"))
     cookie, csrf = b.sessions.read_text().splitlines()[0].split("\t")
     config = b.workdir / "sse.json"
     config.write_text(json.dumps({

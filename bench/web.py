@@ -108,7 +108,7 @@ def confirm(b):
         for r in range(b.rounds):
             data.bulk_signatures(b.petition_id, tokens, "pending", f"c{r}")
             path = b.workdir / f"tokens-{r}.txt"
-            path.write_text("\n".join(data.tokens_for(data.ids_with_prefix(b.petition_id, f"c{r}"))))
+            path.write_text("\n".join(data.tokens_for(data.rows_with_prefix(b.petition_id, f"c{r}"))))
             b.token_files.append(path)
     got, base = interleave(b.rounds, lambda r: confirm_run(b, r), lambda r: _insert(b, f"bc{r}"))
     row = ratio_row("confirm", _rate(got, "confirms/s"), _rate(base, "inserts/s"),

@@ -64,18 +64,29 @@ def email_retry():
     return Retry(max=len(intervals), interval=intervals)
 
 
-def enqueue_email(task, signature_id, job_id=None):
+def email_job_id(signature_id, nonce, email_count):
+    """The id of a signature's n-th email job, and the only place it is built.
+
+    The row's nonce is in it: SQLite reuses a deleted row's id, and a new row
+    must not find the old row's job, or its "already sent" marker (tasks.py),
+    and lose its email. The sweeper uses it to tell a lost job from a queued one.
+    """
+    return f"email-{signature_id}-{nonce}-{email_count}"
+
+
+def enqueue_email(task, signature_id, nonce, email_count):
     """Queue one email job; False when Redis is unreachable (the sweeper retries).
 
-    `task` is the dotted path of a function in petition.tasks. `job_id`
-    (`email-<signature>-<email_count>`) lets the sweeper tell a lost job
-    from a queued one. The retry policy also covers a job abandoned by a
-    killed worker (RQ retries it on cleanup while retries are left).
+    `task` is the dotted path of a function in petition.tasks; it gets the id
+    and the nonce, and sends nothing if the row with that id is another one.
+    The retry policy also covers a job abandoned by a killed worker (RQ
+    retries it on cleanup while retries are left).
     """
     try:
         queue(EMAIL_QUEUE).enqueue_call(
-            f"petition.tasks.{task}", args=(signature_id,),
-            retry=email_retry(), failure_ttl=30 * 86400, job_id=job_id,
+            f"petition.tasks.{task}", args=(signature_id, nonce),
+            retry=email_retry(), failure_ttl=30 * 86400,
+            job_id=email_job_id(signature_id, nonce, email_count),
             timeout=current_app.config.get("EMAIL_JOB_TIMEOUT", 120),
             description=f"{task}({signature_id})",
         )

@@ -28,7 +28,7 @@ def confirmation(signature):
     return _message(
         signature, "confirmation",
         lambda: _("Confirmez votre signature : %(title)s", title=signature.petition.title),
-        confirm_url=external_url("public.confirm", token=confirm_token(signature.id)),
+        confirm_url=external_url("public.confirm", token=confirm_token(signature)),
     )
 
 

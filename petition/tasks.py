@@ -19,17 +19,19 @@ from .models import Signature, SignatureState, utcnow
 log = logging.getLogger(__name__)
 
 
-def send_confirmation(signature_id):
-    return _send(signature_id, SignatureState.PENDING, emails.confirmation)
+def send_confirmation(signature_id, nonce=None):
+    return _send(signature_id, nonce, SignatureState.PENDING, emails.confirmation)
 
 
-def send_already_signed(signature_id):
-    return _send(signature_id, SignatureState.VERIFIED, emails.already_signed)
+def send_already_signed(signature_id, nonce=None):
+    return _send(signature_id, nonce, SignatureState.VERIFIED, emails.already_signed)
 
 
-def _send(signature_id, expected_status, build):
+def _send(signature_id, nonce, expected_status, build):
+    """`nonce` None: a job queued before jobs carried it; the row is its own."""
     signature = db.session.get(Signature, signature_id)
-    if signature is None or signature.status != expected_status or not signature.email:
+    if (signature is None or (nonce is not None and signature.token_nonce != nonce)
+            or signature.status != expected_status or not signature.email):
         log.info("Signature %s moved on; %s not sent", signature_id, build.__name__)
         return "skipped"
     if _job_already_sent():  # the same job id queued twice (sweeper, race): once is enough

@@ -46,7 +46,7 @@ class TokenError(Exception):
 
     def __init__(self, reason, payload=None):
         super().__init__(reason)
-        self.reason = reason  # "expired" or "invalid"
+        self.reason = reason  # "expired", "invalid", or "outdated" (services decide)
         # Only for "expired": the signature was good, so the payload is ours
         # and the page can point back to the right petition. Never acted upon.
         self.payload = payload

@@ -79,7 +79,7 @@ def assert_erased(signature_id):
 
 def test_withdrawal_empties_every_personal_column(app, petition):
     signature_id = signature_with_every_personal_column(petition)
-    token = withdrawal.withdraw_token(signature_id)
+    token = withdrawal.withdraw_token(db.session.get(Signature, signature_id))
     assert withdrawal.withdraw(token).outcome == "withdrawn"
     assert_erased(signature_id)
 

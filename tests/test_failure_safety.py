@@ -67,8 +67,7 @@ def test_same_job_queued_twice_sends_once(app, client, petition, smtp_sink, run_
 
     post_signature(client)
     signature = only_signature()
-    jobs.enqueue_email("send_confirmation", signature.id,
-                       job_id=sweeper.email_job_id(signature.id, 1))
+    jobs.enqueue_email("send_confirmation", signature.id, signature.token_nonce, 1)
     run_jobs()
     assert len(smtp_sink.messages) == 1
 

@@ -143,7 +143,7 @@ def test_confirm_token_is_refused_as_withdraw_token_and_back(client, petition, s
                                                              run_jobs):
     post_signature(client)
     signature = db.session.scalars(select(Signature)).one()
-    confirm, withdraw = confirm_token(signature.id), withdraw_token(signature.id)
+    confirm, withdraw = confirm_token(signature), withdraw_token(signature)
     page = client.get(f"/withdraw/{confirm}")
     assert page.status_code == 400
     csrf = csrf_from(client.get(f"/confirm/{confirm}").get_data(as_text=True))

@@ -14,6 +14,7 @@ from petition.extensions import db
 from petition.jobs import EMAIL_QUEUE
 from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services.petitions import save
+from petition.services.signing import link_payload
 from petition.services.withdrawal import withdraw_token
 
 from conftest import csrf_from, link_in, sign_data
@@ -253,12 +254,14 @@ def bad_confirm_tokens(app, signature, path):
         "truncated": path.rsplit("/", 1)[1][:-6],
         "garbage": "pas-un-jeton",
         "long garbage": "x" * 3000,
-        "unknown signature": tokens.make("confirm", {"s": signature.id + 1000}),
+        "unknown signature": tokens.make("confirm", {"s": signature.id + 1000,
+                                                     "n": signature.token_nonce}),
+        "another row's nonce": tokens.make("confirm", {"s": signature.id, "n": "autre"}),
         "payload without id": tokens.make("confirm", {"x": 1}),
-        "payload not a number": tokens.make("confirm", {"s": "un"}),
-        "other key": URLSafeTimedSerializer("another-secret-key-xyz",
-                                            salt=tokens.SALTS["confirm"]).dumps({"s": signature.id}),
-        "withdraw token": withdraw_token(signature.id),
+        "payload not a number": tokens.make("confirm", {"s": "un", "n": signature.token_nonce}),
+        "other key": URLSafeTimedSerializer("another-secret-key-xyz", salt=tokens.SALTS["confirm"])
+        .dumps(link_payload(signature)),
+        "withdraw token": withdraw_token(signature),
     }
 
 
@@ -291,7 +294,7 @@ def test_bad_confirmation_tokens_get_a_helpful_page(app, client, petition, pendi
 def test_expired_confirmation_token_says_so(app, client, petition, pending, lang):
     signature, path = pending
     csrf = csrf_from(client.get(path).get_data(as_text=True))
-    token = old_token(app, "confirm", {"s": signature.id}, timedelta(days=31))
+    token = old_token(app, "confirm", link_payload(signature), timedelta(days=31))
     for response in (client.get(f"/confirm/{token}{query(lang)}"),
                      client.post(f"/confirm/{token}{query(lang)}", data={"csrf_token": csrf})):
         assert response.status_code == 400
@@ -305,7 +308,7 @@ def test_expired_confirmation_token_says_so(app, client, petition, pending, lang
 def test_token_younger_than_max_age_still_confirms(app, client, petition, pending):
     """The control case: 29 days old is within the default 30."""
     signature, _path = pending
-    token = old_token(app, "confirm", {"s": signature.id}, timedelta(days=29))
+    token = old_token(app, "confirm", link_payload(signature), timedelta(days=29))
     page = client.get(f"/confirm/{token}")
     assert page.status_code == 200
     done = client.post(f"/confirm/{token}", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
@@ -320,7 +323,7 @@ class TestTinyMaxAge:
 
     def test_link_expires_after_configured_max_age(self, app, client, petition, pending):
         signature, path = pending
-        token = old_token(app, "confirm", {"s": signature.id}, timedelta(seconds=5))
+        token = old_token(app, "confirm", link_payload(signature), timedelta(seconds=5))
         response = client.get(f"/confirm/{token}")
         assert response.status_code == 400
         assert "Ce lien a expiré" in text_of(response)
@@ -347,7 +350,7 @@ def test_confirm_token_does_not_withdraw(app, client, petition, pending, lang):
 
 def test_expired_withdraw_token_says_so(app, client, petition, pending):
     signature, _path = pending
-    token = old_token(app, "withdraw", {"s": signature.id}, timedelta(days=401))
+    token = old_token(app, "withdraw", link_payload(signature), timedelta(days=401))
     response = client.get(f"/withdraw/{token}?lang=en")
     assert response.status_code == 400
     assert "This link has expired" in text_of(response)

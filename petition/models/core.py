@@ -1,4 +1,5 @@
 """Petitions, their communes and their signatures. Constraints live here; no I/O."""
+import secrets
 import unicodedata
 from datetime import datetime, timezone
 
@@ -17,6 +18,11 @@ MAX_ID = 2**31 - 1
 def utcnow():
     """Timezone-aware now, evaluated at each insert (never at import)."""
     return datetime.now(timezone.utc)
+
+
+def new_token_nonce():
+    """A random value no other row ever had, even one that later gets the same id."""
+    return secrets.token_urlsafe(16)
 
 
 class PetitionState:
@@ -163,6 +169,10 @@ class Signature(db.Model):
     email_sent_at = db.Column(db.DateTime(timezone=True))
     email_failed_at = db.Column(db.DateTime(timezone=True))
     email_error = db.Column(db.String(500))
+    # Carried by every confirm and withdraw link and in every email job id, with
+    # the row id: SQLite hands a deleted row's id to the next insert, and a link
+    # or an "already sent" marker of the old row must never act on the new one.
+    token_nonce = db.Column(db.String(32), nullable=False, default=new_token_nonce)
 
     petition = db.relationship("Petition")
 

@@ -43,6 +43,8 @@ KEPT = {
     "signatures.email_count": "the cap on emails per signature; a number",
     "signatures.email_queued_at": "the sweeper's bookkeeping; a date alone",
     "signatures.email_sent_at": "the sweeper's bookkeeping; a date alone",
+    "signatures.token_nonce": "random; binds links to this row (a replayed link "
+                              "of an erased row says so, a reused id never matches)",
     "moderation_items.action_id": "the moderation log, so an action can be undone",
     "moderation_items.signature_id": "the moderation log, so an action can be undone",
     "moderation_items.previous_status": "the state to restore; not personal",

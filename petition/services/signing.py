@@ -62,7 +62,7 @@ def sign(petition, data, ip=None, locale="fr"):
     from . import abuse  # here, not at the top: abuse imports hash_ip from this module
 
     abuse.flag_bursts(signature)
-    _queue(signature.id, "send_confirmation", 1)
+    _queue(signature, "send_confirmation", 1)
     return signature
 
 
@@ -91,19 +91,18 @@ def _sign_again(petition_id, canonical):
     ).scalar()
     db.session.commit()
     if email_count:
-        _queue(signature.id, task, email_count)
+        _queue(signature, task, email_count)
     else:
         log.info("Email cap reached for signature %s", signature.id)
     return signature
 
 
-def _queue(signature_id, task, email_count):
-    job_id = f"email-{signature_id}-{email_count}"  # sweeper.email_job_id
-    if jobs.enqueue_email(task, signature_id, job_id=job_id):
+def _queue(signature, task, email_count):
+    if jobs.enqueue_email(task, signature.id, signature.token_nonce, email_count):
         return
     # Redis is down: the row stays, marked unqueued, for the sweeper.
     db.session.execute(
-        update(Signature).where(Signature.id == signature_id).values(email_queued_at=None)
+        update(Signature).where(Signature.id == signature.id).values(email_queued_at=None)
     )
     db.session.commit()
 
@@ -112,22 +111,47 @@ def _queue(signature_id, task, email_count):
 class Confirmation:
     """What a confirmation token leads to."""
 
-    outcome: str  # "ready", "confirmed", "already", "invalid", "expired", "closed"
+    # "ready", "confirmed", "already", "invalid", "outdated", "expired", "closed"
+    outcome: str
     signature: Signature = None
     petition: Petition = None
 
 
-def confirm_token(signature_id):
-    return tokens.make("confirm", {"s": signature_id})
+def link_payload(signature):
+    """What a confirm or withdraw link carries: the row's id and its nonce, so
+    the link never acts on a later row that got the same id (SQLite reuses
+    the id of a deleted row)."""
+    return {"s": signature.id, "n": signature.token_nonce}
+
+
+def linked_signature(payload):
+    """The signature a confirm or withdraw link was made for, or None when
+    that row is gone (deleted, its id perhaps given to another row).
+
+    Raises TokenError("invalid") for a payload naming no usable id or nonce,
+    TokenError("outdated") for a link made before links carried the nonce:
+    its id alone cannot tell its row from a later one (README, Security).
+    """
+    signature_id = tokens.row_id(payload, "s")
+    if "n" not in payload:
+        raise tokens.TokenError("outdated")
+    nonce = tokens.text(payload, "n")
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.token_nonce != nonce:
+        return None
+    return signature
+
+
+def confirm_token(signature):
+    return tokens.make("confirm", link_payload(signature))
 
 
 def inspect(token):
     """Read a confirmation token without changing anything (the GET page)."""
     try:
-        signature_id = tokens.row_id(tokens.read("confirm", token), "s")
+        signature = linked_signature(tokens.read("confirm", token))
     except tokens.TokenError as exc:
         return Confirmation(exc.reason, petition=_petition_of(exc.payload))
-    signature = db.session.get(Signature, signature_id)
     if signature is None or signature.status in (
         SignatureState.WITHDRAWN, SignatureState.INVALIDATED
     ):
@@ -142,8 +166,10 @@ def inspect(token):
 
 def _petition_of(payload):
     """The petition an expired token was for, so its page can offer to sign again."""
+    if payload is None:
+        return None
     try:
-        signature = db.session.get(Signature, tokens.row_id(payload, "s"))
+        signature = linked_signature(payload)
     except tokens.TokenError:
         return None
     return signature.petition if signature is not None else None

@@ -6,7 +6,7 @@ queue: see signing._queue), or queued longer than SWEEP_LOST_AFTER ago, never
 sent nor refused, and no job of that id left in Redis (Redis lost its data).
 
 No double send from here: a guarded UPDATE claims each row (two sweepers
-never both queue it), the job id is derived from the row (`email-<id>-<n>`),
+never both queue it), the job id is derived from the row (jobs.email_job_id),
 and the job skips a row whose email went out after it was queued.
 """
 import logging
@@ -29,16 +29,13 @@ TASKS = {
 }
 
 
-def email_job_id(signature_id, email_count):
-    return f"email-{signature_id}-{email_count}"
-
-
 def _candidates(now):
     lost_before = now - timedelta(seconds=current_app.config["SWEEP_LOST_AFTER"])
     never_sent = or_(Signature.email_sent_at.is_(None),
                      Signature.email_sent_at < Signature.email_queued_at)
     return db.session.execute(
-        select(Signature.id, Signature.status, Signature.email_count, Signature.email_queued_at)
+        select(Signature.id, Signature.status, Signature.email_count, Signature.email_queued_at,
+               Signature.token_nonce)
         .where(Signature.status.in_(tuple(TASKS)), Signature.email.is_not(None),
                Signature.email_failed_at.is_(None),
                or_(Signature.email_queued_at.is_(None),
@@ -57,7 +54,8 @@ def sweep(now=None):
     jobs.redis().ping()  # nothing to claim while Redis is away
     queued = 0
     for row in _candidates(now):
-        if row.email_queued_at is not None and _job_alive(email_job_id(row.id, row.email_count)):
+        job_id = jobs.email_job_id(row.id, row.token_nonce, row.email_count)
+        if row.email_queued_at is not None and _job_alive(job_id):
             continue
         if row.status == SignatureState.VERIFIED and row.email_queued_at is not None:
             continue  # the confirmation went out (it was confirmed); nothing lost
@@ -71,8 +69,7 @@ def sweep(now=None):
         db.session.commit()
         if not claimed:
             continue
-        if not jobs.enqueue_email(TASKS[row.status], row.id,
-                                  job_id=email_job_id(row.id, row.email_count)):
+        if not jobs.enqueue_email(TASKS[row.status], row.id, row.token_nonce, row.email_count):
             db.session.execute(update(Signature).where(Signature.id == row.id)
                                .values(email_queued_at=None)
                                .execution_options(synchronize_session=False))

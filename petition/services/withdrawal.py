@@ -12,29 +12,29 @@ from ..models import Petition, Signature, SignatureState, utcnow
 from ..urls import external_url
 from . import counters
 from .erasure import ERASED
+from .signing import link_payload, linked_signature
 
 
-def withdraw_token(signature_id):
-    return tokens.make("withdraw", {"s": signature_id})
+def withdraw_token(signature):
+    return tokens.make("withdraw", link_payload(signature))
 
 
 def withdraw_url(signature):
-    return external_url("public.withdraw", token=withdraw_token(signature.id))
+    return external_url("public.withdraw", token=withdraw_token(signature))
 
 
 @dataclass
 class Withdrawal:
-    outcome: str  # "ready", "withdrawn", "already", "invalid", "expired"
+    outcome: str  # "ready", "withdrawn", "already", "invalid", "outdated", "expired"
     signature: Signature = None
     petition: Petition = None
 
 
 def inspect(token):
     try:
-        signature_id = tokens.row_id(tokens.read("withdraw", token), "s")
+        signature = linked_signature(tokens.read("withdraw", token))
     except tokens.TokenError as exc:
         return Withdrawal(exc.reason)
-    signature = db.session.get(Signature, signature_id)
     if signature is None:
         return Withdrawal("invalid")
     if signature.status == SignatureState.WITHDRAWN:

@@ -87,4 +87,4 @@ def withdraw_post(token):
 
 
 def _status(outcome):
-    return 400 if outcome in ("invalid", "expired", "closed") else 200
+    return 400 if outcome in ("invalid", "outdated", "expired", "closed") else 200
