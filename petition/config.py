@@ -57,6 +57,8 @@ def load_settings(environ=None):
         # invitation an existing account accepts (README: Organisers).
         "SIGNIN_TOKEN_MAX_AGE": _int(get("SIGNIN_TOKEN_MAX_AGE"), 900),
         "GRANT_TOKEN_MAX_AGE": _int(get("GRANT_TOKEN_MAX_AGE"), 7 * 86400),
+        # None: a withdrawal link works as long as the data exist (tokens.py).
+        "WITHDRAW_TOKEN_MAX_AGE": _int(get("WITHDRAW_TOKEN_MAX_AGE"), None),
         "MAX_EMAILS_PER_SIGNATURE": _int(get("MAX_EMAILS_PER_SIGNATURE"), 5),
         # Seconds between SMTP retries: temporary failures are retried for hours.
         "MAIL_RETRY_INTERVALS": _intervals(

@@ -26,7 +26,11 @@ MAX_AGE_KEYS = {
 }
 DEFAULT_MAX_AGE = {
     "confirm": 30 * 86400,
-    "withdraw": 400 * 86400,
+    # None: no age limit of its own. A withdrawal link works as long as the
+    # signature's personal data exist (an open petition may run for years),
+    # and says "already erased" once retention or a purge removed them
+    # (services/withdrawal.py): the petition's retention bounds it.
+    "withdraw": None,
     "invite": 7 * 86400,
     "reset": 3600,
     "signin": 900,

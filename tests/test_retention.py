@@ -129,3 +129,32 @@ def test_scheduler_registers_every_chore(redis_client):
     names = {job.name for job in cron.get_jobs()}
     assert names == {"sweep-unsent-emails", "purge-unconfirmed", "erase-expired"}
     assert all(job.queue_name == "default" for job in cron.get_jobs())
+
+
+def test_withdrawal_link_after_retention_says_nothing_is_left(app, client, petition):
+    """17e: the data are gone, the count keeps the signature: the link says so
+    and withdraws nothing (it would have moved a count retention keeps)."""
+    from petition.services.withdrawal import withdraw_url
+
+    from conftest import csrf_from
+
+    csrf = csrf_from(client.get("/p/saint-etienne").get_data(as_text=True))
+    kept = add(petition, 1)
+    petition.signature_count = 1
+    db.session.commit()
+    path = withdraw_url(db.session.get(Signature, kept)).removeprefix("http://localhost")
+    petition.state = "closed"
+    petition.closes_at = utcnow() - timedelta(days=petition.retention_days + 1)
+    db.session.commit()
+    assert retention.erase_expired() == 1
+
+    page = client.get(path)
+    done = client.post(path, data={"csrf_token": csrf})
+    for response in (page, done):
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Il n’y a plus rien à retirer" in text and "déjà été effacées" in text
+        assert "Je retire ma signature" not in text
+    row = reload([kept])[kept]
+    assert row.status == SignatureState.VERIFIED and row.withdrawn_at is None
+    assert db.session.get(Petition, petition.id).signature_count == 1, "the count stays"

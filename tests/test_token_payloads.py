@@ -27,8 +27,11 @@ def backdated(app, purpose, payload, age=timedelta(days=3650)):
 
 
 def signed(app, purpose, payload):
-    """Fresh and expired versions of one payload."""
-    return {"fresh": tokens.make(purpose, payload), "expired": backdated(app, purpose, payload)}
+    """Fresh and (for purposes with an age limit) expired versions of one payload."""
+    made = {"fresh": tokens.make(purpose, payload)}
+    if purpose != "withdraw":  # withdraw links have no age limit of their own
+        made["expired"] = backdated(app, purpose, payload)
+    return made
 
 
 def page(response):

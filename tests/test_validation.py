@@ -348,14 +348,28 @@ def test_confirm_token_does_not_withdraw(app, client, petition, pending, lang):
     assert kept.status == SignatureState.PENDING and kept.email == "jeandupont@gmail.com"
 
 
-def test_expired_withdraw_token_says_so(app, client, petition, pending):
+def test_old_withdraw_link_works_while_the_data_exist(app, client, petition, pending):
+    """No age limit of its own: an open petition may run for years (README)."""
     signature, _path = pending
-    token = old_token(app, "withdraw", link_payload(signature), timedelta(days=401))
+    token = old_token(app, "withdraw", link_payload(signature), timedelta(days=3 * 365))
     response = client.get(f"/withdraw/{token}?lang=en")
-    assert response.status_code == 400
-    assert "This link has expired" in text_of(response)
-    db.session.expire_all()
-    assert db.session.get(Signature, signature.id).email == "jeandupont@gmail.com"
+    assert response.status_code == 200
+    assert "Withdraw my signature" in text_of(response)
+
+
+class TestWithdrawMaxAge:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"WITHDRAW_TOKEN_MAX_AGE": 400 * 86400}
+
+    def test_a_configured_max_age_expires_withdraw_links(self, app, client, petition, pending):
+        signature, _path = pending
+        token = old_token(app, "withdraw", link_payload(signature), timedelta(days=401))
+        response = client.get(f"/withdraw/{token}?lang=en")
+        assert response.status_code == 400
+        assert "This link has expired" in text_of(response)
+        db.session.expire_all()
+        assert db.session.get(Signature, signature.id).email == "jeandupont@gmail.com"
 
 
 def test_confirming_without_csrf_token_confirms_nothing(app, client, petition, pending):

@@ -1,7 +1,13 @@
 """Withdrawing a signature (RGPD): it leaves the count, the export and the
 public list at once, and its personal data are erased (erasure.ERASED, the
-same columns as at the end of retention). The row stays, emptied,
-so a replayed token is refused; the person may sign again later."""
+same columns as at the end of retention). The row stays, emptied, so a
+replayed link says so; the person may sign again later.
+
+A link works as long as the signature's personal data exist: it has no age
+limit of its own (tokens.DEFAULT_MAX_AGE), since an open petition may run for
+years; once retention or the purge of unconfirmed signatures removed the data,
+it says there is nothing left to withdraw.
+"""
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -11,7 +17,7 @@ from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
 from ..urls import external_url
 from . import counters
-from .erasure import ERASED
+from .erasure import ERASED, is_erased
 from .signing import link_payload, linked_signature
 
 
@@ -25,7 +31,8 @@ def withdraw_url(signature):
 
 @dataclass
 class Withdrawal:
-    outcome: str  # "ready", "withdrawn", "already", "invalid", "outdated", "expired"
+    # "ready", "withdrawn", "already", "erased", "invalid", "outdated", "expired"
+    outcome: str
     signature: Signature = None
     petition: Petition = None
 
@@ -36,27 +43,39 @@ def inspect(token):
     except tokens.TokenError as exc:
         return Withdrawal(exc.reason)
     if signature is None:
-        return Withdrawal("invalid")
+        # A good link whose row is gone: the purge of unconfirmed signatures
+        # deleted it (the id may now be another row's, which it never touches).
+        return Withdrawal("erased")
     if signature.status == SignatureState.WITHDRAWN:
         return Withdrawal("already", signature, signature.petition)
+    if is_erased(signature):  # retention: the count keeps it, nothing to withdraw
+        return Withdrawal("erased", signature, signature.petition)
     return Withdrawal("ready", signature, signature.petition)
 
 
 def withdraw(token):
-    found = inspect(token)
-    if found.outcome != "ready":
-        return found
-    signature = found.signature
+    """Withdraw the signature the link names; harmless when repeated."""
+    for _attempt in range(3):  # a confirmation or moderation racing it moves the status
+        found = inspect(token)
+        if found.outcome != "ready":
+            return found
+        if _withdraw_row(found.signature):
+            return Withdrawal("withdrawn", found.signature, found.petition)
+    return found
+
+
+def _withdraw_row(signature):
+    """Guarded: only from the status just read, and only if not erased meanwhile."""
     was_verified = signature.status == SignatureState.VERIFIED
     moved = db.session.execute(
         update(Signature)
-        .where(Signature.id == signature.id, Signature.status == signature.status)
+        .where(Signature.id == signature.id, Signature.status == signature.status,
+               Signature.email.is_not(None))
         .values(status=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:
         counters.adjust(signature.petition_id, -1)
-    db.session.commit()
+    db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:
         counters.changed(signature.petition_id)
-    db.session.refresh(signature)
-    return Withdrawal("withdrawn" if moved else "already", signature, found.petition)
+    return bool(moved)
