@@ -145,6 +145,19 @@ def test_the_sweeper_requeues_the_new_rows_lost_email(app, client, runner, petit
     assert len(mails_to(smtp_sink, "bruno@example.org")) == 1
 
 
+def test_a_row_inserted_without_a_nonce_gets_its_own_from_the_database(app, petition):
+    """As a process of the previous release does while a deploy is under way
+    (README, Production: migrations only add), or bulk SQL."""
+    for address in ("ancien1@example.org", "ancien2@example.org"):
+        db.session.execute(text(
+            "INSERT INTO signatures (petition_id, status, category, public, locale, created_at,"
+            " flagged, email_count, email) VALUES (:p, 'pending', 'developer', :no, 'fr', :now,"
+            " :no, 0, :email)"), {"p": petition.id, "no": False, "now": utcnow(), "email": address})
+    db.session.commit()
+    nonces = [signature.token_nonce for signature in rows()]
+    assert len(nonces) == 2 and all(nonces) and len(set(nonces)) == 2
+
+
 def test_email_job_ids_are_built_in_one_place():
     assert jobs.email_job_id(7, "abc", 2) == "email-7-abc-2"
 

@@ -18,23 +18,27 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-#: 32 random hex digits per existing row, in the database itself (a million
-#: rows take seconds). Not secret: links are signed; it only has to differ.
-FILL = {
-    "sqlite": "UPDATE signatures SET token_nonce = lower(hex(randomblob(16)))",
-    "postgresql": "UPDATE signatures SET token_nonce = "
-                  "md5(random()::text || clock_timestamp()::text || id::text)",
+#: 32 random hex digits, computed by the database: to fill the existing rows
+#: (a million take seconds) and as the column default, so a process of the
+#: previous release inserting during the deploy still gets a nonce of its own.
+#: Not secret (links are signed); it only has to differ. models.core.random_nonce
+#: renders the same expressions.
+RANDOM_NONCE = {
+    "sqlite": "lower(hex(randomblob(16)))",
+    "postgresql": "md5(random()::text || clock_timestamp()::text)",
 }
 
 
 def upgrade():
+    nonce = RANDOM_NONCE[op.get_bind().dialect.name]
     with op.batch_alter_table("signatures") as batch:
         batch.add_column(sa.Column("token_nonce", sa.String(length=32), nullable=True))
-    op.execute(FILL[op.get_bind().dialect.name])
+    op.execute(f"UPDATE signatures SET token_nonce = {nonce}")
     # SQLite cannot ALTER a column: batch mode copies the table (its foreign
     # keys are not enforced here, so nothing cascades while it is recreated).
     with op.batch_alter_table("signatures") as batch:
-        batch.alter_column("token_nonce", existing_type=sa.String(length=32), nullable=False)
+        batch.alter_column("token_nonce", existing_type=sa.String(length=32), nullable=False,
+                           server_default=sa.text(nonce))
 
 
 def downgrade():

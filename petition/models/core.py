@@ -3,7 +3,9 @@ import secrets
 import unicodedata
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from ..extensions import db
 
@@ -23,6 +25,25 @@ def utcnow():
 def new_token_nonce():
     """A random value no other row ever had, even one that later gets the same id."""
     return secrets.token_urlsafe(16)
+
+
+class random_nonce(FunctionElement):
+    """The database's own random nonce: the column default for rows inserted
+    without one (a process still running the previous release during a
+    deploy, bulk SQL). Migration 0005 sets the same expressions."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(random_nonce, "postgresql")
+def _random_nonce_postgresql(element, compiler, **kw):
+    return "md5(random()::text || clock_timestamp()::text)"
+
+
+@compiles(random_nonce, "sqlite")
+def _random_nonce_sqlite(element, compiler, **kw):
+    return "lower(hex(randomblob(16)))"
 
 
 class PetitionState:
@@ -172,7 +193,8 @@ class Signature(db.Model):
     # Carried by every confirm and withdraw link and in every email job id, with
     # the row id: SQLite hands a deleted row's id to the next insert, and a link
     # or an "already sent" marker of the old row must never act on the new one.
-    token_nonce = db.Column(db.String(32), nullable=False, default=new_token_nonce)
+    token_nonce = db.Column(db.String(32), nullable=False, default=new_token_nonce,
+                            server_default=random_nonce())
 
     petition = db.relationship("Petition")
 
