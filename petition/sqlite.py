@@ -5,6 +5,10 @@ readers and cap signing at a few hundred commits a second. WAL lets readers
 run beside the one writer; synchronous=NORMAL in WAL mode still never
 corrupts the database (a power cut may lose the last commits, not the file);
 busy_timeout makes a writer wait for the lock instead of failing at once.
+foreign_keys=ON makes SQLite enforce the foreign keys (and their ON DELETE
+CASCADE) as PostgreSQL does: off by default, a purged signature would leave
+its moderation items behind, pointing at whichever row later reuses its id.
+Migrations turn it off while they rebuild tables (migrations/env.py).
 PostgreSQL is untouched: this listens to SQLite connections only.
 """
 import sqlite3
@@ -16,6 +20,7 @@ PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
 )
 
 

@@ -167,7 +167,7 @@ def test_links_mailed_before_nonces_are_refused_with_a_way_forward(app, client, 
     post_signature(client)
     run_jobs()
     (signature,) = rows()
-    legacy = {"s": signature.id}  # what links carried before migration 0005
+    legacy = {"s": signature.id}  # what links carried before migration 0006
     for purpose, advice in (("confirm", "signez de nouveau avec la même adresse"),
                             ("withdraw", "signez de nouveau la pétition avec la même adresse")):
         opened, pressed = press(client, f"/{purpose}/{tokens.make(purpose, legacy)}")
@@ -177,3 +177,21 @@ def test_links_mailed_before_nonces_are_refused_with_a_way_forward(app, client, 
             assert advice in page(response)
     (signature,) = rows()
     assert signature.status == SignatureState.PENDING and signature.email is not None
+
+
+def test_a_purged_row_takes_its_moderation_history_with_it(app, client, runner, petition):
+    """SQLite enforces foreign keys as PostgreSQL does (petition/sqlite.py): the
+    purged row's moderation items go with it, so a restore of that old action can
+    never reach the next signer who gets the same id."""
+    from petition.models import ModerationAction, ModerationItem
+    from petition.services import moderation
+
+    assert post_signature(client, email="first@example.org").status_code == 302
+    (first,) = rows()
+    action = moderation.invalidate(petition, moderation.Rule(signature_id=first.id),
+                                   "test", None)
+    moderation.restore(petition, action.id, "erreur", None)
+    assert db.session.scalar(select(ModerationItem.signature_id)) == first.id
+    purge_after_a_month(runner)
+    assert db.session.scalars(select(ModerationItem)).all() == []
+    assert db.session.get(ModerationAction, action.id) is not None  # the log stays

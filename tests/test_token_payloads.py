@@ -81,3 +81,21 @@ def test_organizer_link_with_a_fingerprint_that_is_not_text_is_invalid(app, clie
     for fingerprint in (None, 123, ["a"], "f" * 65):
         token = tokens.make("invite", {"o": organizer.id, "f": fingerprint})
         assert client.get(f"/organizer/invitation/{token}").status_code == 400, fingerprint
+
+
+@pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
+def test_signin_links_with_a_bad_id_are_invalid(app, client, petition, bad):
+    for age, token in signed(app, "signin", {"o": bad, "f": "0" * 16, "l": ""}).items():
+        for response in (client.get(f"/organizer/signin/{token}"),
+                         client.post(f"/organizer/signin/{token}")):
+            assert response.status_code == 400, (age, response.request.method)
+
+
+@pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
+def test_access_links_with_a_bad_id_are_invalid(app, client, petition, bad):
+    from organizer_helpers import login, make_organizer
+
+    make_organizer("orga@ville.fr", [petition])
+    login(client, "orga@ville.fr")
+    for age, token in signed(app, "grant", {"g": bad, "n": "x" * 22}).items():
+        assert client.get(f"/organizer/access/{token}").status_code == 400, age

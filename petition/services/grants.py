@@ -54,7 +54,7 @@ def inspect(token, organizer):
     """What the link offers, if it is still good and meant for `organizer`."""
     try:
         payload = tokens.read("grant", token)
-        grant_id, nonce = int(payload["g"]), str(payload["n"])
+        grant_id, nonce = tokens.row_id(payload, "g"), tokens.text(payload, "n")
     except tokens.TokenError as exc:
         return GrantCheck(exc.reason)
     except (KeyError, TypeError, ValueError):

@@ -82,7 +82,8 @@ def inspect_link(token):
     """Whom a sign-in link is for, if it is still good."""
     try:
         payload = tokens.read("signin", token)
-        organizer_id, fingerprint, stamp = int(payload["o"]), payload["f"], payload["l"]
+        organizer_id = tokens.row_id(payload, "o")
+        fingerprint, stamp = tokens.text(payload, "f"), payload["l"]
     except tokens.TokenError as exc:
         return organizers.LinkCheck(exc.reason)
     except (KeyError, TypeError, ValueError):

@@ -1,7 +1,7 @@
 """signatures.token_nonce: bind links and email jobs to one row, not to an id
 
-Revision ID: 0005_token_nonce
-Revises: 0004
+Revision ID: 0006_token_nonce
+Revises: 0005_pending_grants
 
 SQLite gives a deleted row's id to the next insert (`signatures.id` has no
 AUTOINCREMENT): a link that carried only the id could then confirm or
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0005_token_nonce"
-down_revision = "0004"
+revision = "0006_token_nonce"
+down_revision = "0005_pending_grants"
 branch_labels = None
 depends_on = None
 
