@@ -1,5 +1,11 @@
-"""Email addresses: the canonical form that deduplicates signers."""
+"""A signer's addresses: the canonical email that deduplicates signers, and
+the keyed hash that stands for an IP address (signing and abuse both take it
+from here)."""
+import hashlib
+import hmac
 import unicodedata
+
+from flask import current_app
 
 #: Domains where dots in the local part are ignored, mapped to one domain.
 GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
@@ -21,3 +27,11 @@ def canonical_email(address):
 
 def domain_of(address):
     return address.rpartition("@")[2].strip().lower()
+
+
+def hash_ip(ip):
+    """A keyed hash: the same IP gives the same value, the value gives no IP."""
+    if not ip:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()

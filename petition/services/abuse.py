@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from .. import tokens
+from ..addresses import hash_ip
 from ..extensions import db
-from ..models import EventWindow, Signature, SignatureState, utcnow
+from ..models import EventWindow, Petition, Signature, SignatureState, utcnow
 from ..urls import external_url
-from .signing import hash_ip
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,6 @@ def active_window(slug, ip, now=None):
             return window
     if not ip:
         return None
-    from ..models import Petition
-
     return db.session.scalars(
         select(EventWindow).join(Petition, Petition.id == EventWindow.petition_id)
         .where(Petition.slug == slug, EventWindow.ip_hash == hash_ip(ip),

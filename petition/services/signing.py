@@ -4,8 +4,6 @@
 the right email; `confirm` moves pending -> verified and the count with it,
 in one transaction, by guarded updates.
 """
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 
@@ -14,24 +12,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs, tokens
-from ..addresses import canonical_email, domain_of
+from ..addresses import canonical_email, domain_of, hash_ip
 from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
-from . import counters
+from . import abuse, counters
 
 log = logging.getLogger(__name__)
 
 
 class PetitionClosed(Exception):
     """Signing or confirming a petition that is not open."""
-
-
-def hash_ip(ip):
-    """A keyed hash: the same IP gives the same value, the value gives no IP."""
-    if not ip:
-        return None
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
 
 
 def sign(petition, data, ip=None, locale="fr"):
@@ -59,8 +49,6 @@ def sign(petition, data, ip=None, locale="fr"):
     except IntegrityError:
         db.session.rollback()
         return _sign_again(petition.id, canonical)
-    from . import abuse  # here, not at the top: abuse imports hash_ip from this module
-
     abuse.flag_bursts(signature)
     _queue(signature, "send_confirmation", 1)
     return signature
