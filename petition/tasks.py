@@ -2,7 +2,7 @@
 
 Jobs reload their row and do nothing if its state has moved on. SMTP errors
 raise, so RQ retries with backoff; a permanent refusal (5xx), or a message
-that cannot be built (mailer.Unsendable: a line break in an old title…), is
+that cannot be built (mail.smtp.Unsendable: a line break in an old title…), is
 recorded on the signature and shown to organisers instead of being retried.
 """
 import logging
@@ -11,8 +11,7 @@ import smtplib
 from rq import get_current_job
 
 from . import jobs
-from . import mail as emails
-from . import mailer
+from .mail import messages, smtp
 from .extensions import db
 from .models import Signature, SignatureState, utcnow
 
@@ -20,11 +19,11 @@ log = logging.getLogger(__name__)
 
 
 def send_confirmation(signature_id, nonce=None):
-    return _send(signature_id, nonce, SignatureState.PENDING, emails.confirmation)
+    return _send(signature_id, nonce, SignatureState.PENDING, messages.confirmation)
 
 
 def send_already_signed(signature_id, nonce=None):
-    return _send(signature_id, nonce, SignatureState.VERIFIED, emails.already_signed)
+    return _send(signature_id, nonce, SignatureState.VERIFIED, messages.already_signed)
 
 
 def _send(signature_id, nonce, expected_status, build):
@@ -38,8 +37,8 @@ def _send(signature_id, nonce, expected_status, build):
         log.info("Signature %s: %s already sent", signature_id, build.__name__)
         return "skipped"
     try:
-        mailer.send(mailer.build(build, signature))  # one SMTP connection reused across jobs
-    except mailer.Unsendable as exc:  # no retry can mend it
+        smtp.send(smtp.build(build, signature))  # one SMTP connection reused across jobs
+    except smtp.Unsendable as exc:  # no retry can mend it
         return _record_failure(signature, str(exc))
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]

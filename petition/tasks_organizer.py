@@ -4,7 +4,7 @@ petition-offer emails.
 Each job reloads the account and makes its link at send time; an invitation
 already accepted (a password is set) or an offer already answered is not sent
 again. SMTP errors raise so RQ retries with backoff. A message that cannot be
-built (mailer.Unsendable: a line break in an old petition title…) is logged as
+built (mail.smtp.Unsendable: a line break in an old petition title…) is logged as
 an error and the job fails at once, kept in RQ's failed registry for a person
 to look at: no retry could mend it.
 """
@@ -15,7 +15,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from . import jobs, mailer
+from . import jobs
+from .mail import smtp
 from .extensions import db
 from .models import Organizer, PendingGrant, Petition
 from .services import grants, signin
@@ -77,8 +78,8 @@ def send_access_invitation(grant_id):
 
 def _send(organizer, name, subject, **context):
     try:
-        mailer.send(mailer.build(_message, organizer, name, subject, context))
-    except mailer.Unsendable:
+        smtp.send(smtp.build(_message, organizer, name, subject, context))
+    except smtp.Unsendable:
         log.exception("%s to organizer %s cannot be sent; the job fails without retry",
                       name, organizer.id)
         jobs.fail_without_retry()

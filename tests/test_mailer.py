@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from petition import mailer
+from petition.mail import smtp
 from petition.extensions import db
 from petition.models import Signature
 
@@ -14,13 +14,13 @@ from test_mail_retry import drain, the_signature
 
 @pytest.fixture(autouse=True)
 def fresh_connection():
-    mailer.close()
+    smtp.close()
     yield
-    mailer.close()
+    smtp.close()
 
 
 def held_socket():
-    held = mailer._state()
+    held = smtp._state()
     return held and held[1].host.sock
 
 
@@ -42,7 +42,7 @@ def test_a_dropped_connection_is_replaced_after_idling(client, petition, smtp_si
     run_jobs()
     dropped = held_socket()
     dropped.shutdown(socket.SHUT_RDWR)  # what a server's idle timeout does to us
-    monkeypatch.setattr(mailer, "IDLE_CHECK", 0.0)  # checked before every send
+    monkeypatch.setattr(smtp, "IDLE_CHECK", 0.0)  # checked before every send
 
     post_signature(client, email="bruno@gmail.com")
     assert run_jobs() == 1, "no failed attempt: the NOOP check reconnected first"

@@ -1,13 +1,13 @@
 """One function per email. Each renders templates/email/<name>.txt and .html
-in the signer's language and returns a flask_mail.Message; tasks send them."""
+in the signer's language and returns a flask_mail.Message; jobs send them."""
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from .services.signing import confirm_token
-from .services.withdrawal import withdraw_url
-from .urls import external_url
+from ..services.signing import confirm_token
+from ..services.withdrawal import withdraw_url
+from ..urls import external_url
 
 
 def _message(signature, name, subject, **context):

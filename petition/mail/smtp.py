@@ -8,7 +8,7 @@ with a NOOP when it sat idle (servers drop idle clients), and opens a new one
 when it is gone.
 
 SMTP error semantics are unchanged: a refusal (4xx or 5xx) raises the same
-smtplib exception as `mail.send`, so tasks still tell temporary from
+smtplib exception as `mail.send`, so jobs still tell temporary from
 permanent. A connection that breaks mid-send is dropped and the error raised:
 RQ retries the job on a fresh connection.
 
@@ -16,7 +16,7 @@ A message that can never be sent as built (a template that fails, a line
 break in the subject that Flask-Mail refuses with BadHeaderError, a header
 it cannot serialise) raises `Unsendable` instead, whether it failed while
 being built (`build`) or in Flask-Mail's checks before any SMTP command
-(`send`): retrying cannot mend it, so tasks record it and stop.
+(`send`): retrying cannot mend it, so jobs record it and stop.
 """
 import os
 import smtplib
@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .extensions import mail
+from ..extensions import mail
 
 #: Errors of the services a message is built from (database, Redis, files):
 #: they pass, and a retry may succeed.
