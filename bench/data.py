@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text, update
 from petition.extensions import db
 from petition.models import Petition, Signature, SignatureState
 from petition.services.petitions import parse_communes, save
-from petition.services.signing import confirm_token
+from petition.links import confirm_token
 
 # A common provider, as most real signers use: the burst detector (services/abuse.py)
 # rightly flags many signatures from one rare domain.

@@ -19,8 +19,7 @@ from . import jobs
 from .mail import smtp
 from .extensions import db
 from .models import Organizer, PendingGrant, Petition
-from .services import grants, signin
-from .services.organizers import link_token
+from .links import grant_token, organizer_token, signin_token
 from .urls import external_url
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def send_invitation(organizer_id, inviter_id, petition_id):
         return "skipped"
     inviter = db.session.get(Organizer, inviter_id) if inviter_id else None
     petition = db.session.get(Petition, petition_id)
-    url = external_url("organizer.accept_invite", token=link_token("invite", organizer))
+    url = external_url("organizer.accept_invite", token=organizer_token("invite", organizer))
     _send(organizer, "organizer_invite",
           lambda: _("Invitation à l’espace organisateur : %(title)s",
                     title=petition.title if petition else ""),
@@ -45,7 +44,7 @@ def send_password_reset(organizer_id):
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active:
         return "skipped"
-    url = external_url("organizer.reset_password", token=link_token("reset", organizer))
+    url = external_url("organizer.reset_password", token=organizer_token("reset", organizer))
     _send(organizer, "organizer_reset",
           lambda: _("Choisissez un nouveau mot de passe"), url=url)
     return "sent"
@@ -56,7 +55,7 @@ def send_signin_link(organizer_id):
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active or not organizer.password_hash:
         return "skipped"
-    url = external_url("organizer.signin_link", token=signin.link_token(organizer))
+    url = external_url("organizer.signin_link", token=signin_token(organizer))
     minutes = max(1, current_app.config["SIGNIN_TOKEN_MAX_AGE"] // 60)
     _send(organizer, "organizer_signin", lambda: _("Votre lien de connexion"), url=url,
           minutes=minutes)
@@ -69,7 +68,7 @@ def send_access_invitation(grant_id):
     if grant is None or not grant.organizer.active:
         log.info("Offer %s answered or withdrawn; not sent", grant_id)
         return "skipped"
-    url = external_url("organizer.answer_grant", token=grants.link_token(grant))
+    url = external_url("organizer.answer_grant", token=grant_token(grant))
     _send(grant.organizer, "organizer_access",
           lambda: _("Invitation à co-organiser : %(title)s", title=grant.petition.title),
           url=url, inviter=grant.inviter, petition=grant.petition)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Boolean, DateTime, String, select
 
+from petition import links
 from petition.extensions import db
 from petition.models import Signature, SignatureState, utcnow
 from petition.services import erasure, retention, withdrawal
@@ -79,7 +80,7 @@ def assert_erased(signature_id):
 
 def test_withdrawal_empties_every_personal_column(app, petition):
     signature_id = signature_with_every_personal_column(petition)
-    token = withdrawal.withdraw_token(db.session.get(Signature, signature_id))
+    token = links.withdraw_token(db.session.get(Signature, signature_id))
     assert withdrawal.withdraw(token).outcome == "withdrawn"
     assert_erased(signature_id)
 

@@ -134,7 +134,7 @@ def test_scheduler_registers_every_chore(redis_client):
 def test_withdrawal_link_after_retention_says_nothing_is_left(app, client, petition):
     """17e: the data are gone, the count keeps the signature: the link says so
     and withdraws nothing (it would have moved a count retention keeps)."""
-    from petition.services.withdrawal import withdraw_url
+    from petition.links import withdraw_url
 
     from conftest import csrf_from
 

@@ -12,9 +12,7 @@ import conftest
 from petition import create_app
 from petition.extensions import db
 from petition.models import Signature, SignatureState
-from petition.services import organizers
-from petition.services.signing import confirm_token
-from petition.services.withdrawal import withdraw_token
+from petition.links import confirm_token, organizer_token, withdraw_token
 from petition import tokens
 
 from conftest import csrf_from, link_in, mail_html, mail_text, post_signature
@@ -155,10 +153,10 @@ def test_confirm_token_is_refused_as_withdraw_token_and_back(client, petition, s
 
 def test_invite_token_is_refused_as_reset_token(client, app, petition):
     organizer = make_organizer("new@ville.fr", [petition])
-    invite = organizers.link_token("invite", organizer)
+    invite = organizer_token("invite", organizer)
     assert client.get(f"/organizer/invitation/{invite}").status_code == 200
     assert client.get(f"/organizer/password/reset/{invite}").status_code == 400
-    reset = organizers.link_token("reset", organizer)
+    reset = organizer_token("reset", organizer)
     assert client.get(f"/organizer/invitation/{reset}").status_code == 400
 
 

@@ -14,8 +14,7 @@ from petition.extensions import db
 from petition.jobs import EMAIL_QUEUE
 from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services.petitions import save
-from petition.services.signing import link_payload
-from petition.services.withdrawal import withdraw_token
+from petition.links import link_payload, withdraw_token
 
 from conftest import csrf_from, link_in, sign_data
 

@@ -5,8 +5,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from ..services.signing import confirm_token
-from ..services.withdrawal import withdraw_url
+from ..links import confirm_token, withdraw_url
 from ..urls import external_url
 
 

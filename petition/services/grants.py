@@ -46,12 +46,8 @@ def offer(inviter, organizer, petition, retry=True):
     return grant
 
 
-def link_token(grant):
-    return tokens.make("grant", {"g": grant.id, "n": grant.nonce})
-
-
 def inspect(token, organizer):
-    """What the link offers, if it is still good and meant for `organizer`."""
+    """What the link (links.grant_token) offers, if it is still good and meant for `organizer`."""
     try:
         payload = tokens.read("grant", token)
         grant_id, nonce = tokens.row_id(payload, "g"), tokens.text(payload, "n")

@@ -141,10 +141,6 @@ def _enqueue(task, *args):
         raise OrganizerError(_("L'e-mail n'a pas pu être mis en file d'envoi. Réessayez."))
 
 
-def link_token(purpose, organizer):
-    return tokens.make(purpose, {"o": organizer.id, "f": organizer.fingerprint()})
-
-
 @dataclass
 class LinkCheck:
     outcome: str  # "ready", "expired", "invalid", "used"
@@ -152,7 +148,7 @@ class LinkCheck:
 
 
 def inspect_link(purpose, token):
-    """Who an invitation or reset link is for, if it is still good."""
+    """Who an invitation or reset link (links.organizer_token) is for, if it is still good."""
     try:
         payload = tokens.read(purpose, token)
         organizer_id, fingerprint = tokens.row_id(payload, "o"), tokens.text(payload, "f")

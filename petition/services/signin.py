@@ -14,7 +14,6 @@ one guarded UPDATE lets a single click through.
 """
 import logging
 from dataclasses import dataclass
-from datetime import timezone
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -22,6 +21,7 @@ from sqlalchemy import update
 
 from .. import jobs, throttle, tokens
 from ..extensions import db
+from ..links import login_stamp
 from ..models import Organizer, utcnow
 from . import organizers
 
@@ -64,22 +64,8 @@ def _email_link_once(organizer):
         log.warning("Sign-in link for organizer %s not queued", organizer.id, exc_info=True)
 
 
-def _stamp(when):
-    """The last login time as the token carries it (SQLite gives it back naive)."""
-    if when is None:
-        return ""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat()
-
-
-def link_token(organizer):
-    return tokens.make("signin", {"o": organizer.id, "f": organizer.fingerprint(),
-                                  "l": _stamp(organizer.last_login_at)})
-
-
 def inspect_link(token):
-    """Whom a sign-in link is for, if it is still good."""
+    """Whom a sign-in link (links.signin_token) is for, if it is still good."""
     try:
         payload = tokens.read("signin", token)
         organizer_id = tokens.row_id(payload, "o")
@@ -91,7 +77,7 @@ def inspect_link(token):
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active or not organizer.password_hash:
         return organizers.LinkCheck("invalid")
-    if organizer.fingerprint() != fingerprint or _stamp(organizer.last_login_at) != stamp:
+    if organizer.fingerprint() != fingerprint or login_stamp(organizer.last_login_at) != stamp:
         return organizers.LinkCheck("used")
     return organizers.LinkCheck("ready", organizer)
 

@@ -105,15 +105,8 @@ class Confirmation:
     petition: Petition = None
 
 
-def link_payload(signature):
-    """What a confirm or withdraw link carries: the row's id and its nonce, so
-    the link never acts on a later row that got the same id (SQLite reuses
-    the id of a deleted row)."""
-    return {"s": signature.id, "n": signature.token_nonce}
-
-
 def linked_signature(payload):
-    """The signature a confirm or withdraw link was made for, or None when
+    """The signature a confirm or withdraw link (links.link_payload) was made for, or None when
     that row is gone (deleted, its id perhaps given to another row).
 
     Raises TokenError("invalid") for a payload naming no usable id or nonce,
@@ -128,10 +121,6 @@ def linked_signature(payload):
     if signature is None or signature.token_nonce != nonce:
         return None
     return signature
-
-
-def confirm_token(signature):
-    return tokens.make("confirm", link_payload(signature))
 
 
 def inspect(token):

@@ -15,18 +15,9 @@ from sqlalchemy import update
 from .. import tokens
 from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
-from ..urls import external_url
 from . import counters
 from .erasure import ERASED, is_erased
-from .signing import link_payload, linked_signature
-
-
-def withdraw_token(signature):
-    return tokens.make("withdraw", link_payload(signature))
-
-
-def withdraw_url(signature):
-    return external_url("public.withdraw", token=withdraw_token(signature))
+from .signing import linked_signature
 
 
 @dataclass
