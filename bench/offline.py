@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from petition import jobs
+from petition.jobs.signatures import send_confirmation
 from petition.config import _database_url
 
 from . import data
@@ -43,7 +44,7 @@ def worker_run(b, r):
         data.bulk_signatures(b.petition_id, b.emails, "pending", prefix)
         ids = data.rows_with_prefix(b.petition_id, prefix)
         for row in ids:
-            jobs.enqueue_email("send_confirmation", row.id, row.token_nonce, 1)
+            jobs.enqueue_email(send_confirmation, row, 1)
     start = len(b.stack.sink.handler.times)
     worker = b.stack.worker("emails")
     messages, times, raw = _arrivals(b.stack.sink, start, len(ids), timeout=60 + b.emails / 5)

@@ -69,7 +69,7 @@ def list_():
 def reconcile(enqueue):
     """Recompute every count from the verified signatures; repair drift and caches."""
     if enqueue:
-        from .tasks_counts import enqueue_reconcile
+        from .jobs.counts import enqueue_reconcile
 
         click.echo(f"Queued reconciliation job {enqueue_reconcile().id}.")
         return

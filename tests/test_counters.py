@@ -8,7 +8,7 @@ from sqlalchemy import update
 from petition.extensions import db
 from petition.models import Petition
 from petition.services import counters
-from petition.tasks_counts import enqueue_reconcile
+from petition.jobs.counts import enqueue_reconcile
 
 from conftest import post_signature
 

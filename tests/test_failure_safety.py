@@ -64,10 +64,11 @@ def test_sweeper_requeues_a_job_lost_by_redis(app, client, petition, smtp_sink, 
 
 def test_same_job_queued_twice_sends_once(app, client, petition, smtp_sink, run_jobs):
     from petition import jobs
+    from petition.jobs.signatures import send_confirmation
 
     post_signature(client)
     signature = only_signature()
-    jobs.enqueue_email("send_confirmation", signature.id, signature.token_nonce, 1)
+    jobs.enqueue_email(send_confirmation, signature, 1)
     run_jobs()
     assert len(smtp_sink.messages) == 1
 

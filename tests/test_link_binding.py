@@ -11,11 +11,13 @@ that says what to do.
 """
 import html
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select, text, update
 
 from petition import jobs, tokens
 from petition.extensions import db
+from petition.jobs.signatures import send_confirmation
 from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services import sweeper
 
@@ -123,7 +125,8 @@ def test_a_late_retry_of_the_old_rows_job_sends_nothing_to_the_new_row(
     purge_after_a_month(runner)
     next_insert_reuses(old_id)
     post_signature(client, email="bruno@example.org")
-    jobs.enqueue_email("send_confirmation", old_id, alice_nonce, 1)  # the retry comes back
+    alices_row = SimpleNamespace(id=old_id, token_nonce=alice_nonce)
+    jobs.enqueue_email(send_confirmation, alices_row, 1)  # the retry comes back
     run_jobs()
     assert [m["To"] for m in smtp_sink.messages] == ["bruno@example.org"], \
         "Bruno gets his own email, once; Alice's job found another row and sent nothing"
@@ -159,7 +162,7 @@ def test_a_row_inserted_without_a_nonce_gets_its_own_from_the_database(app, peti
 
 
 def test_email_job_ids_are_built_in_one_place():
-    assert jobs.email_job_id(7, "abc", 2) == "email-7-abc-2"
+    assert jobs.email_job_id(SimpleNamespace(id=7, token_nonce="abc"), 2) == "email-7-abc-2"
 
 
 def test_links_mailed_before_nonces_are_refused_with_a_way_forward(app, client, petition,

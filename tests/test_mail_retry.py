@@ -152,7 +152,7 @@ def test_an_organiser_email_that_cannot_be_built_fails_once_loudly(app, petition
     admin = make_organizer("admin@example.org", admin=True)
     assert organizers.invite(admin, "colleague@example.org", petition) == "invited"
 
-    with caplog.at_level(logging.ERROR, logger="petition.tasks_organizer"):
+    with caplog.at_level(logging.ERROR, logger="petition.jobs.organizers"):
         assert drain(run_jobs) == 1, "failed at once, not retried"
     assert smtp_sink.messages == []
     (job_id,) = failed_jobs(app)

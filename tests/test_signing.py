@@ -110,14 +110,14 @@ def test_ip_is_stored_only_as_keyed_hash(client, petition):
 
 
 def test_job_does_nothing_when_signature_moved_on(app, client, petition, smtp_sink, run_jobs):
-    from petition import tasks
+    from petition.jobs import signatures
 
     post_signature(client)
     signature = db.session.scalars(select(Signature)).one()
     signature.status = SignatureState.VERIFIED
     db.session.commit()
-    assert tasks.send_confirmation(signature.id) == "skipped"
-    assert tasks.send_confirmation(987654) == "skipped"
+    assert signatures.send_confirmation(signature.id) == "skipped"
+    assert signatures.send_confirmation(987654) == "skipped"
     assert smtp_sink.messages == []
 
 

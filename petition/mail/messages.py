@@ -1,5 +1,5 @@
 """One function per email. Each renders templates/email/<name>.txt and .html
-in the signer's language and returns a flask_mail.Message; jobs send them."""
+in the recipient's language and returns a flask_mail.Message; jobs send them."""
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -36,3 +36,15 @@ def already_signed(signature):
         signature, "already_signed",
         lambda: _("Vous avez déjà signé : %(title)s", title=signature.petition.title),
     )
+
+
+def to_organizer(organizer, name, subject, context):
+    """An email to an organiser account (in French: the area is French first);
+    `subject` is called once the locale is set."""
+    context["organizer"] = organizer
+    with force_locale("fr"):
+        return Message(
+            subject=subject(), recipients=[organizer.email],
+            body=render_template(f"email/{name}.txt", **context),
+            html=render_template(f"email/{name}.html", **context),
+        )

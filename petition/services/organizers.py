@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import jobs, throttle, tokens
 from ..extensions import db
+from ..jobs import organizers as organizer_jobs
 from ..models import Organizer, Petition
 from . import access, grants
 
@@ -105,12 +106,13 @@ def invite(inviter, email, petition):
         return "already"
     elif existing.password_hash:
         grant = grants.offer(inviter, existing, petition)
-        _enqueue("send_access_invitation", grant.id)
+        _enqueue(organizer_jobs.send_access_invitation, grant.id)
         return "offered"
     else:
         organizer = existing
         assign(organizer, petition)
-    _enqueue("send_invitation", organizer.id, inviter.id if inviter else None, petition.id)
+    _enqueue(organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None,
+             petition.id)
     return "invited"
 
 
@@ -125,19 +127,20 @@ def request_reset(email):
     if organizer is None or not organizer.active:
         return
     try:
-        _enqueue("send_password_reset", organizer.id)
+        _enqueue(organizer_jobs.send_password_reset, organizer.id)
     except OrganizerError:
         pass  # logged; an error here only for real accounts would tell which exist
 
 
-def _enqueue(task, *args):
+def _enqueue(job, *args):
+    """Queue an email job of jobs/organizers.py with its retry policy."""
     try:
         jobs.queue(jobs.EMAIL_QUEUE).enqueue_call(
-            f"petition.tasks_organizer.{task}", args=args, retry=jobs.email_retry(),
-            failure_ttl=30 * 86400, description=f"{task}{args}",
+            job, args=args, retry=jobs.email_retry(),
+            failure_ttl=30 * 86400, description=f"{job.__name__}{args}",
         )
     except RedisError:
-        log.exception("Could not enqueue %s%s", task, args)
+        log.exception("Could not enqueue %s%s", job.__name__, args)
         raise OrganizerError(_("L'e-mail n'a pas pu être mis en file d'envoi. Réessayez."))
 
 
@@ -190,5 +193,5 @@ def create_and_invite(inviter, email, slugs, is_admin=False):
     chosen = petitions_by_slug(slugs)
     organizer = create(email, petitions=chosen, is_admin=is_admin)
     first = chosen[0].id if chosen else None
-    _enqueue("send_invitation", organizer.id, inviter.id if inviter else None, first)
+    _enqueue(organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None, first)
     return organizer

@@ -21,6 +21,7 @@ from sqlalchemy import update
 
 from .. import jobs, throttle, tokens
 from ..extensions import db
+from ..jobs import organizers as organizer_jobs
 from ..links import login_stamp
 from ..models import Organizer, utcnow
 from . import organizers
@@ -59,7 +60,7 @@ def _email_link_once(organizer):
     try:
         if not jobs.redis().set(f"{prefix}:signin-email:{organizer.id}", 1, nx=True, ex=interval):
             return
-        organizers._enqueue("send_signin_link", organizer.id)
+        organizers._enqueue(organizer_jobs.send_signin_link, organizer.id)
     except (RedisError, organizers.OrganizerError):
         log.warning("Sign-in link for organizer %s not queued", organizer.id, exc_info=True)
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs, tokens
 from ..addresses import canonical_email, domain_of, hash_ip
 from ..extensions import db
+from ..jobs.signatures import EMAILS, send_confirmation
 from ..models import Petition, Signature, SignatureState, utcnow
 from . import abuse, counters
 
@@ -50,7 +51,7 @@ def sign(petition, data, ip=None, locale="fr"):
         db.session.rollback()
         return _sign_again(petition.id, canonical)
     abuse.flag_bursts(signature)
-    _queue(signature, "send_confirmation", 1)
+    _queue(signature, send_confirmation, 1)
     return signature
 
 
@@ -62,11 +63,8 @@ def _sign_again(petition_id, canonical):
             Signature.canonical_email == canonical,
         )
     ).one()
-    task = {
-        SignatureState.PENDING: "send_confirmation",
-        SignatureState.VERIFIED: "send_already_signed",
-    }.get(signature.status)
-    if task is None:  # invalidated: no email, and the page says nothing either
+    job = EMAILS.get(signature.status)
+    if job is None:  # invalidated: no email, and the page says nothing either
         return signature
     cap = current_app.config["MAX_EMAILS_PER_SIGNATURE"]
     # The count this request moved to, read back from its own UPDATE: racing
@@ -79,14 +77,14 @@ def _sign_again(petition_id, canonical):
     ).scalar()
     db.session.commit()
     if email_count:
-        _queue(signature, task, email_count)
+        _queue(signature, job, email_count)
     else:
         log.info("Email cap reached for signature %s", signature.id)
     return signature
 
 
-def _queue(signature, task, email_count):
-    if jobs.enqueue_email(task, signature.id, signature.token_nonce, email_count):
+def _queue(signature, job, email_count):
+    if jobs.enqueue_email(job, signature, email_count):
         return
     # Redis is down: the row stays, marked unqueued, for the sweeper.
     db.session.execute(

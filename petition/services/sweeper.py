@@ -19,15 +19,10 @@ from sqlalchemy import and_, or_, select, update
 
 from .. import jobs
 from ..extensions import db
+from ..jobs.signatures import EMAILS
 from ..models import Signature, SignatureState, utcnow
 
 log = logging.getLogger(__name__)
-
-TASKS = {
-    SignatureState.PENDING: "send_confirmation",
-    SignatureState.VERIFIED: "send_already_signed",
-}
-
 
 def _candidates(now):
     lost_before = now - timedelta(seconds=current_app.config["SWEEP_LOST_AFTER"])
@@ -36,7 +31,7 @@ def _candidates(now):
     return db.session.execute(
         select(Signature.id, Signature.status, Signature.email_count, Signature.email_queued_at,
                Signature.token_nonce)
-        .where(Signature.status.in_(tuple(TASKS)), Signature.email.is_not(None),
+        .where(Signature.status.in_(tuple(EMAILS)), Signature.email.is_not(None),
                Signature.email_failed_at.is_(None),
                or_(Signature.email_queued_at.is_(None),
                    and_(Signature.email_queued_at < lost_before, never_sent)))
@@ -54,7 +49,7 @@ def sweep(now=None):
     jobs.redis().ping()  # nothing to claim while Redis is away
     queued = 0
     for row in _candidates(now):
-        job_id = jobs.email_job_id(row.id, row.token_nonce, row.email_count)
+        job_id = jobs.email_job_id(row, row.email_count)
         if row.email_queued_at is not None and _job_alive(job_id):
             continue
         if row.status == SignatureState.VERIFIED and row.email_queued_at is not None:
@@ -69,7 +64,7 @@ def sweep(now=None):
         db.session.commit()
         if not claimed:
             continue
-        if not jobs.enqueue_email(TASKS[row.status], row.id, row.token_nonce, row.email_count):
+        if not jobs.enqueue_email(EMAILS[row.status], row, row.email_count):
             db.session.execute(update(Signature).where(Signature.id == row.id)
                                .values(email_queued_at=None)
                                .execution_options(synchronize_session=False))

@@ -1,4 +1,5 @@
-"""What the worker runs: one function per email or chore, given ids.
+"""Emails to signers: the confirmation, and the notice to an address that
+already signed. Each job is given the row's id and nonce.
 
 Jobs reload their row and do nothing if its state has moved on. SMTP errors
 raise, so RQ retries with backoff; a permanent refusal (5xx), or a message
@@ -10,10 +11,10 @@ import smtplib
 
 from rq import get_current_job
 
-from . import jobs
-from .mail import messages, smtp
-from .extensions import db
-from .models import Signature, SignatureState, utcnow
+from .. import jobs
+from ..extensions import db
+from ..mail import messages, smtp
+from ..models import Signature, SignatureState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,14 @@ def send_confirmation(signature_id, nonce=None):
 
 def send_already_signed(signature_id, nonce=None):
     return _send(signature_id, nonce, SignatureState.VERIFIED, messages.already_signed)
+
+
+#: The email a signature gets when its address signs (again), by its state;
+#: other states get none.
+EMAILS = {
+    SignatureState.PENDING: send_confirmation,
+    SignatureState.VERIFIED: send_already_signed,
+}
 
 
 def _send(signature_id, nonce, expected_status, build):

@@ -4,15 +4,12 @@ Enqueue it with `flask petition reconcile --enqueue`, or from a scheduler
 (cron, `rq-scheduler`) hourly; it is idempotent and loud: errors raise so RQ
 records the failure.
 """
-from . import jobs
-
-TASK = "petition.tasks_counts.reconcile_counts"
+from .. import jobs
+from ..services.reconcile import reconcile_all
 
 
 def reconcile_counts():
     """Recompute every count from the verified signatures; returns a summary."""
-    from .services.reconcile import reconcile_all
-
     checked, repairs = reconcile_all()
     return {"checked": checked,
             "repaired": [(r.slug, r.stored, r.actual) for r in repairs]}
@@ -20,4 +17,4 @@ def reconcile_counts():
 
 def enqueue_reconcile():
     return jobs.queue(jobs.DEFAULT_QUEUE).enqueue_call(
-        TASK, description="reconcile_counts()", result_ttl=86400)
+        reconcile_counts, description="reconcile_counts()", result_ttl=86400)

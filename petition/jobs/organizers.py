@@ -1,4 +1,4 @@
-"""Worker jobs for organiser accounts: the invitation, reset, sign-in link and
+"""Emails to organiser accounts: the invitation, reset, sign-in link and
 petition-offer emails.
 
 Each job reloads the account and makes its link at send time; an invitation
@@ -10,17 +10,15 @@ to look at: no retry could mend it.
 """
 import logging
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
-from flask_mail import Message
 
-from . import jobs
-from .mail import smtp
-from .extensions import db
-from .models import Organizer, PendingGrant, Petition
-from .links import grant_token, organizer_token, signin_token
-from .urls import external_url
+from .. import jobs
+from ..extensions import db
+from ..links import grant_token, organizer_token, signin_token
+from ..mail import messages, smtp
+from ..models import Organizer, PendingGrant, Petition
+from ..urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -77,20 +75,10 @@ def send_access_invitation(grant_id):
 
 def _send(organizer, name, subject, **context):
     try:
-        smtp.send(smtp.build(_message, organizer, name, subject, context))
+        smtp.send(smtp.build(messages.to_organizer, organizer, name, subject, context))
     except smtp.Unsendable:
         log.exception("%s to organizer %s cannot be sent; the job fails without retry",
                       name, organizer.id)
         jobs.fail_without_retry()
         raise
     log.info("Sent %s to organizer %s", name, organizer.id)
-
-
-def _message(organizer, name, subject, context):
-    context["organizer"] = organizer
-    with force_locale("fr"):
-        return Message(
-            subject=subject(), recipients=[organizer.email],
-            body=render_template(f"email/{name}.txt", **context),
-            html=render_template(f"email/{name}.html", **context),
-        )

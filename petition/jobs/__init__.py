@@ -1,7 +1,13 @@
-"""Redis, the RQ queues, and the job class that runs every job in an app context.
+"""Background work: Redis, the RQ queues, the job class that runs every job
+in an app context, and the helpers that enqueue jobs.
 
 The job class is set on the queues and on the worker, so a job finds its app
 context under a forking worker, a `SimpleWorker` (tests) and `is_async=False`.
+The jobs themselves live in one module per kind of work: `signatures` (emails
+to signers), `organizers` (emails to organizers), `counts`, `sweeper`,
+`retention`; `schedule` says when the chores run, `recovery` hands back the
+jobs of a killed worker. Jobs are enqueued as function objects, so RQ stores
+the dotted path of the function where it lives.
 """
 import logging
 
@@ -64,41 +70,38 @@ def email_retry():
     return Retry(max=len(intervals), interval=intervals)
 
 
-def email_job_id(signature_id, nonce, email_count):
+def email_job_id(signature, n):
     """The id of a signature's n-th email job, and the only place it is built.
 
-    The row's nonce is in it: SQLite reuses a deleted row's id, and a new row
-    must not find the old row's job, or its "already sent" marker (tasks.py),
+    `signature`: a Signature or a row with its `id` and `token_nonce`. The
+    nonce is in the id: SQLite reuses a deleted row's id, and a new row must
+    not find the old row's job, or its "already sent" marker (jobs/signatures.py),
     and lose its email. The sweeper uses it to tell a lost job from a queued one.
     """
-    return f"email-{signature_id}-{nonce}-{email_count}"
+    return f"email-{signature.id}-{signature.token_nonce}-{n}"
 
 
-def enqueue_email(task, signature_id, nonce, email_count):
-    """Queue one email job; False when Redis is unreachable (the sweeper retries).
+def enqueue_email(job, signature, n):
+    """Queue the n-th email job of a signature; False when Redis is unreachable
+    (the sweeper retries).
 
-    `task` is the dotted path of a function in petition.tasks; it gets the id
-    and the nonce, and sends nothing if the row with that id is another one.
-    The retry policy also covers a job abandoned by a killed worker (RQ
-    retries it on cleanup while retries are left).
+    `job` is a function of jobs/signatures.py; it gets the row's id and nonce,
+    and sends nothing if the row with that id is another one. The retry
+    policy also covers a job abandoned by a killed worker (RQ retries it on
+    cleanup while retries are left).
     """
     try:
         queue(EMAIL_QUEUE).enqueue_call(
-            f"petition.tasks.{task}", args=(signature_id, nonce),
+            job, args=(signature.id, signature.token_nonce),
             retry=email_retry(), failure_ttl=30 * 86400,
-            job_id=email_job_id(signature_id, nonce, email_count),
+            job_id=email_job_id(signature, n),
             timeout=current_app.config.get("EMAIL_JOB_TIMEOUT", 120),
-            description=f"{task}({signature_id})",
+            description=f"{job.__name__}({signature.id})",
         )
     except RedisError:
-        log.exception("Could not enqueue %s for signature %s", task, signature_id)
+        log.exception("Could not enqueue %s for signature %s", job.__name__, signature.id)
         return False
     return True
-
-
-def enqueue(task, *args, queue_name=DEFAULT_QUEUE):
-    """Queue a chore (no retry policy beyond RQ's defaults); raises on Redis errors."""
-    return queue(queue_name).enqueue_call(f"petition.tasks.{task}", args=args)
 
 
 def fail_without_retry():
