@@ -1,6 +1,6 @@
 """The chore scheduler: `python scheduler.py` (run exactly ONE per deployment).
 
-RQ 3's CronScheduler (`rq.cron`) enqueues each chore of petition.chores.SCHEDULE
+RQ 3's CronScheduler (`rq.cron`) enqueues each chore of petition.jobs.schedule.SCHEDULE
 on the `default` queue at its interval or cron time; the workers (worker.py)
 run them. Two schedulers would enqueue every chore twice: harmless (each
 chore is idempotent) but wasteful. SIGTERM/SIGINT stop it cleanly.
@@ -10,7 +10,7 @@ import logging
 from rq.cron import CronScheduler
 
 from petition import create_app
-from petition.chores import SCHEDULE
+from petition.jobs.schedule import SCHEDULE
 from petition.jobs import DEFAULT_QUEUE, make_redis
 
 

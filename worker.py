@@ -12,7 +12,7 @@ from rq import SimpleWorker, Worker
 
 from petition import create_app
 from petition.jobs import QUEUES, AppJob, bind_worker_app, make_redis
-from petition.recovery import recover_abandoned
+from petition.jobs.recovery import recover_abandoned
 
 
 def main(argv=None):

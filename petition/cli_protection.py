@@ -9,7 +9,7 @@ mail_cli = AppGroup("mail", help="Email delivery chores.")
 @privacy_cli.command("purge-unconfirmed")
 def purge_unconfirmed():
     """Delete signatures never confirmed within UNCONFIRMED_RETENTION_DAYS."""
-    from .chores import purge_unconfirmed as run
+    from .jobs.retention import purge_unconfirmed as run
 
     click.echo(f"Deleted {run()['deleted']} unconfirmed signature(s).")
 
@@ -17,7 +17,7 @@ def purge_unconfirmed():
 @privacy_cli.command("erase-expired")
 def erase_expired():
     """Erase personal data of closed petitions past their retention period."""
-    from .chores import erase_expired as run
+    from .jobs.retention import erase_expired as run
 
     click.echo(f"Erased the personal data of {run()['erased']} signature(s).")
 
@@ -27,7 +27,7 @@ def sweep():
     """Queue every email that was never queued (Redis was down) or whose job was lost."""
     from redis.exceptions import RedisError
 
-    from .chores import sweep_unsent_emails as run
+    from .jobs.sweeper import sweep_unsent_emails as run
 
     try:
         click.echo(f"Queued {run()['queued']} email(s).")

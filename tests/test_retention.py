@@ -115,9 +115,10 @@ def test_commands_run_the_same_chores(app, runner, petition):
 
 def test_chores_run_as_worker_jobs(app, petition, run_jobs):
     from petition.jobs import DEFAULT_QUEUE, queue
+    from petition.jobs.retention import purge_unconfirmed
 
     add(petition, 1, SignatureState.PENDING, days_ago=31)
-    job = queue(DEFAULT_QUEUE).enqueue_call("petition.chores.purge_unconfirmed")
+    job = queue(DEFAULT_QUEUE).enqueue_call(purge_unconfirmed)
     run_jobs()
     assert job.return_value(refresh=True) == {"deleted": 1}
 

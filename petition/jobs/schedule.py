@@ -1,0 +1,14 @@
+"""When the chores run: scheduler.py registers each entry with RQ's cron
+scheduler, which queues it on the `default` queue; `flask privacy …` and
+`flask mail sweep` run the same functions by hand (petition/cli/). Each is
+idempotent and returns what it did; errors raise, so RQ records them and the
+next run tries again."""
+from .retention import erase_expired, purge_unconfirmed
+from .sweeper import sweep_unsent_emails
+
+#: name -> (function, schedule): an interval in seconds, or a cron line (UTC).
+SCHEDULE = {
+    "sweep-unsent-emails": (sweep_unsent_emails, {"interval": 300}),
+    "purge-unconfirmed": (purge_unconfirmed, {"cron": "17 3 * * *"}),
+    "erase-expired": (erase_expired, {"cron": "27 3 * * *"}),
+}
