@@ -24,6 +24,12 @@ def select_locale():
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def message_context():
+    """A request context for code outside requests whose messages go through
+    Flask-Babel (CLI commands calling services): French, the default."""
+    return current_app.test_request_context("/")
+
+
 def current_language():
     return str(get_locale() or "fr")
 

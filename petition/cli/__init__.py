@@ -1,0 +1,12 @@
+"""`flask` commands, one module per group: petitions.py (`flask petition …`),
+privacy.py (`flask privacy …`), mail.py (`flask mail …`) and organizers.py
+(`flask organizer …`). Each command is non-interactive and prints what it did."""
+from .mail import mail_cli
+from .organizers import organizer_cli
+from .petitions import petition_cli
+from .privacy import privacy_cli
+
+
+def init_app(app):
+    for group in (petition_cli, privacy_cli, mail_cli, organizer_cli):
+        app.cli.add_command(group)

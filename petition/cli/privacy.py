@@ -1,0 +1,19 @@
+"""`flask privacy …`: the RGPD retention chores (jobs/retention.py), by hand."""
+import click
+from flask.cli import AppGroup
+
+from ..jobs import retention
+
+privacy_cli = AppGroup("privacy", help="RGPD retention: purge and erase personal data.")
+
+
+@privacy_cli.command("purge-unconfirmed")
+def purge_unconfirmed():
+    """Delete signatures never confirmed within UNCONFIRMED_RETENTION_DAYS."""
+    click.echo(f"Deleted {retention.purge_unconfirmed()['deleted']} unconfirmed signature(s).")
+
+
+@privacy_cli.command("erase-expired")
+def erase_expired():
+    """Erase personal data of closed petitions past their retention period."""
+    click.echo(f"Erased the personal data of {retention.erase_expired()['erased']} signature(s).")
