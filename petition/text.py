@@ -1,8 +1,8 @@
 """Rules for text typed on one line: names, titles, territories, reasons, labels…
 
-One module so that the web forms (forms.py, forms_organizer.py, forms_abuse.py)
-and the services the CLI goes through (services/petitions.py) refuse the same
-things with the same words.
+One module so that the web forms (petition/forms/) and the services the CLI
+goes through (services/petitions.py) refuse the same things with the same
+words.
 
 Every single-line field:
 - is normalised to NFC and stripped (`line`);

@@ -12,8 +12,12 @@ from sqlalchemy import func, select
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 from werkzeug.datastructures import MultiDict
+from flask_wtf import FlaskForm
 
-from petition import forms, forms_abuse, forms_organizer, text
+from petition import text
+from petition.forms import abuse as abuse_forms
+from petition.forms import organizer as organizer_forms
+from petition.forms import public as public_forms
 from petition.extensions import db
 from petition.models import Petition, Signature
 
@@ -70,9 +74,9 @@ def single_line_names(form_class):
 
 def form_classes():
     """Every form of the three form modules that has a single-line field."""
-    return [cls for module in (forms, forms_organizer, forms_abuse)
+    return [cls for module in (public_forms, organizer_forms, abuse_forms)
             for _name, cls in inspect.getmembers(module, inspect.isclass)
-            if cls.__module__ == module.__name__ and issubclass(cls, forms.FlaskForm)
+            if cls.__module__ == module.__name__ and issubclass(cls, FlaskForm)
             and single_line_names(cls)]
 
 
@@ -82,7 +86,7 @@ def form_classes():
 def test_every_single_line_field_of_every_form_refuses_control_characters(
         app, petition, form_class, bad):
     with app.test_request_context("/", method="POST"):
-        args = (petition,) if form_class is forms.SignForm else ()
+        args = (petition,) if form_class is public_forms.SignForm else ()
         names = single_line_names(form_class)
         form = form_class(*args, formdata=MultiDict({n: bad for n in names}),
                           meta={"csrf": False})
@@ -113,7 +117,7 @@ def test_organiser_petition_form_refuses_a_line_break_in_the_title(client, petit
 
 def test_organiser_event_label_and_reason_are_stripped_and_normalised(app, petition):
     with app.test_request_context("/", method="POST"):
-        form = forms_abuse.EventWindowForm(
+        form = abuse_forms.EventWindowForm(
             formdata=MultiDict({"label": "  Meetup Cafe\u0301 ", "hours": "4", "scope": "here"}),
             meta={"csrf": False})
         assert form.validate(), form.errors

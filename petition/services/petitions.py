@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import text as textrules
 from ..extensions import db
-from ..forms import POSTAL_CODE
+from ..forms.base import POSTAL_CODE
 from ..models import Commune, Petition, PetitionState
 from . import counters
 

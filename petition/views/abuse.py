@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms_abuse import ActionForm, BulkInvalidateForm, EventWindowForm
+from ..forms.abuse import ActionForm, BulkInvalidateForm, EventWindowForm
 from ..models import Signature, utcnow
 from ..services import abuse
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from ..forms import SignForm
+from ..forms.public import SignForm
 from ..markdown import render as render_markdown
 from ..services import petitions, signing, withdrawal
 

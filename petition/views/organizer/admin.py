@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ...forms_organizer import OrganizerForm
+from ...forms.organizer import OrganizerForm
 from ...services import access, organizers
 from . import bp
 

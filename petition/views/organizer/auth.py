@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
-from ...forms_organizer import EmailForm, LoginForm, PasswordForm
+from ...forms.organizer import EmailForm, LoginForm, PasswordForm
 from ...services import organizers, signin
 from . import bp
 

@@ -3,7 +3,7 @@ failed emails, exports and moderation log."""
 from flask import render_template
 from flask_login import login_required
 
-from ...forms_organizer import EmailForm
+from ...forms.organizer import EmailForm
 from ...services import access, dashboard as stats
 from . import bp
 from .exports import export_form

@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...forms_organizer import ReasonForm, RuleForm, SearchForm
+from ...forms.organizer import ReasonForm, RuleForm, SearchForm
 from ...services import access, moderation
 from . import bp
 

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...forms_organizer import EmailForm, PetitionForm
+from ...forms.organizer import EmailForm, PetitionForm
 from ...services import access, grants, organizers, petitions
 from . import bp
 

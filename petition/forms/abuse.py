@@ -4,7 +4,7 @@ from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .forms import BaseForm
+from .base import BaseForm
 
 
 class EventWindowForm(BaseForm):

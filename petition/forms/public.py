@@ -1,55 +1,16 @@
-"""Input rules of the public forms. Messages are in the user's language."""
+"""Input rules of the public forms (signing). Messages are in the user's language."""
 import re
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
-from wtforms import (BooleanField, EmailField, PasswordField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from . import text
-from .categories import LABELS
-from .models import CATEGORIES
-
-POSTAL_CODE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class BaseForm(FlaskForm):
-    """Every form of the site. Each single-line text field (a StringField that is
-    not a text area nor a password) is normalised (NFC, stripped) and refuses
-    line breaks and control characters (text.SingleLine), so a field added later
-    cannot forget it. Names add their stricter rules (text.PersonName)."""
-
-    class Meta(FlaskForm.Meta):
-        def bind_field(self, form, unbound_field, options):
-            field = super().bind_field(form, unbound_field, options)
-            if isinstance(field, StringField) and not isinstance(
-                    field, (TextAreaField, PasswordField)):
-                field.filters = (*field.filters, text.line)
-                if not any(isinstance(v, text.SingleLine) for v in field.validators):
-                    field.validators = [*field.validators, text.SingleLine()]
-            return field
-
-
-class ValidEmail:
-    """Syntax check with email-validator; DNS only where configured (none in tests)."""
-
-    def __call__(self, form, field):
-        try:
-            validate_email(
-                field.data or "",
-                check_deliverability=current_app.config.get("EMAIL_CHECK_DNS", False),
-            )
-        except EmailNotValidError:
-            raise ValidationError(_l("Cette adresse e-mail n'est pas valide."))
+from .. import text
+from ..categories import LABELS
+from ..models import CATEGORIES
+from .base import POSTAL_CODE, BaseForm, ValidEmail, strip
 
 
 class NotDisposable:
@@ -106,7 +67,7 @@ class SignForm(BaseForm):
     )
     email = EmailField(
         _l("Adresse e-mail"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Indiquez votre adresse e-mail.")),
             Length(max=254),
@@ -117,7 +78,7 @@ class SignForm(BaseForm):
     )
     postal_code = StringField(
         _l("Code postal"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(_l("Indiquez votre code postal.")), valid_postal_code],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": 5},
     )
@@ -136,7 +97,7 @@ class SignForm(BaseForm):
     )
     siren = StringField(
         _l("SIREN ou SIRET (facultatif)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=20), valid_siren_or_siret],
         render_kw={"inputmode": "numeric"},
     )
@@ -146,7 +107,7 @@ class SignForm(BaseForm):
         validators=[DataRequired(_l("Votre accord est nécessaire pour signer."))],
     )
     # Honeypot: hidden from people, filled by naive bots.
-    website = StringField(_l("Ne pas remplir"), filters=[_strip])
+    website = StringField(_l("Ne pas remplir"), filters=[strip])
     submit = SubmitField(_l("Je signe"))
 
     def __init__(self, petition, *args, **kwargs):

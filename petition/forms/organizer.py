@@ -9,12 +9,12 @@ from wtforms.validators import (DataRequired, EqualTo, InputRequired, Length, Nu
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .forms import BaseForm, ValidEmail, _strip
-from .models import PetitionState
+from ..models import PetitionState
+from .base import BaseForm, ValidEmail, strip
 
 
 class LoginForm(BaseForm):
-    email = EmailField(_l("Adresse e-mail"), filters=[_strip],
+    email = EmailField(_l("Adresse e-mail"), filters=[strip],
                        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
                                    Length(max=254)],
                        render_kw={"autocomplete": "username"})
@@ -26,7 +26,7 @@ class LoginForm(BaseForm):
 
 
 class EmailForm(BaseForm):
-    email = EmailField(_l("Adresse e-mail"), filters=[_strip],
+    email = EmailField(_l("Adresse e-mail"), filters=[strip],
                        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
                                    Length(max=254), ValidEmail()],
                        render_kw={"autocomplete": "email"})
@@ -67,12 +67,12 @@ class DateTimeText(StringField):
 
 
 class PetitionForm(BaseForm):
-    slug = StringField(_l("Adresse courte"), filters=[_strip],
+    slug = StringField(_l("Adresse courte"), filters=[strip],
                        validators=[DataRequired(_l("Indiquez l'adresse courte.")), Length(max=80)])
-    title = StringField(_l("Titre"), filters=[_strip],
+    title = StringField(_l("Titre"), filters=[strip],
                         validators=[DataRequired(_l("Indiquez le titre.")), Length(max=200)])
     description = TextAreaField(_l("Description (Markdown)"), render_kw={"rows": 10})
-    territory = StringField(_l("Territoire"), filters=[_strip],
+    territory = StringField(_l("Territoire"), filters=[strip],
                             validators=[DataRequired(_l("Indiquez le territoire.")),
                                         Length(max=120)])
     communes = TextAreaField(_l("Communes"), render_kw={"rows": 4})
@@ -84,13 +84,13 @@ class PetitionForm(BaseForm):
         SelectChoice(PetitionState.OPEN, _l("Ouverte")),
         SelectChoice(PetitionState.CLOSED, _l("Close")),
     ])
-    opens_at = DateTimeText(_l("Ouverture (UTC, facultatif)"), filters=[_strip])
-    closes_at = DateTimeText(_l("Clôture (UTC, facultatif)"), filters=[_strip])
-    controller_name = StringField(_l("Responsable du traitement"), filters=[_strip],
+    opens_at = DateTimeText(_l("Ouverture (UTC, facultatif)"), filters=[strip])
+    closes_at = DateTimeText(_l("Clôture (UTC, facultatif)"), filters=[strip])
+    controller_name = StringField(_l("Responsable du traitement"), filters=[strip],
                                   validators=[Length(max=200)])
-    controller_email = StringField(_l("E-mail du responsable"), filters=[_strip],
+    controller_email = StringField(_l("E-mail du responsable"), filters=[strip],
                                    validators=[Length(max=254)])
-    controller_address = StringField(_l("Adresse du responsable"), filters=[_strip],
+    controller_address = StringField(_l("Adresse du responsable"), filters=[strip],
                                      validators=[Length(max=300)])
     retention_days = IntegerField(_l("Durée de conservation (jours)"), default=365,
                                   validators=[InputRequired(), NumberRange(min=1, max=3650)])
@@ -98,21 +98,21 @@ class PetitionForm(BaseForm):
 
 
 class RuleForm(BaseForm):
-    domain = StringField(_l("Domaine de l'e-mail"), filters=[_strip],
+    domain = StringField(_l("Domaine de l'e-mail"), filters=[strip],
                          validators=[Length(max=254)])
-    ip_hash = StringField(_l("Empreinte d'adresse IP"), filters=[_strip],
+    ip_hash = StringField(_l("Empreinte d'adresse IP"), filters=[strip],
                           validators=[Length(max=64)])
-    since = DateTimeText(_l("Signées à partir de (UTC)"), filters=[_strip])
-    until = DateTimeText(_l("Signées avant (UTC)"), filters=[_strip])
-    name_pattern = StringField(_l("Motif de nom (* = n'importe quoi)"), filters=[_strip],
+    since = DateTimeText(_l("Signées à partir de (UTC)"), filters=[strip])
+    until = DateTimeText(_l("Signées avant (UTC)"), filters=[strip])
+    name_pattern = StringField(_l("Motif de nom (* = n'importe quoi)"), filters=[strip],
                                validators=[Length(max=200)])
-    reason = StringField(_l("Raison"), filters=[_strip],
+    reason = StringField(_l("Raison"), filters=[strip],
                          validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
     submit = SubmitField(_l("Prévisualiser"))
 
 
 class ReasonForm(BaseForm):
-    reason = StringField(_l("Raison"), filters=[_strip],
+    reason = StringField(_l("Raison"), filters=[strip],
                          validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
     submit = SubmitField(_l("Valider"))
 
@@ -123,7 +123,7 @@ class MultiCheckbox(SelectMultipleField):
 
 
 class OrganizerForm(BaseForm):
-    email = EmailField(_l("Adresse e-mail"), filters=[_strip],
+    email = EmailField(_l("Adresse e-mail"), filters=[strip],
                        validators=[DataRequired(_l("Indiquez l'adresse e-mail.")),
                                    Length(max=254), ValidEmail()])
     petitions = MultiCheckbox(_l("Pétitions"), choices=[], validate_choice=True)
@@ -139,5 +139,5 @@ class SearchForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Rechercher une signature (nom, e-mail ou numéro)"), filters=[_strip],
+    q = StringField(_l("Rechercher une signature (nom, e-mail ou numéro)"), filters=[strip],
                     validators=[Optional(), Length(max=200)])
