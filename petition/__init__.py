@@ -32,18 +32,18 @@ def create_app(overrides=None):
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
-    register_protection(app)
+    register_ratelimits(app)
     from . import fastpath
 
     fastpath.init_app(app)  # outermost: replays unchanged count responses
     return app
 
 
-def register_protection(app):
+def register_ratelimits(app):
     """Rate limits on the registered views, the 429 page, event QR tokens."""
-    from . import protection
+    from . import ratelimits
 
-    protection.init_app(app)
+    ratelimits.init_app(app)
 
 
 def register_extensions(app):

@@ -1,9 +1,10 @@
 """Response headers: a Content-Security-Policy with per-request nonces (no
 inline script runs without one), no framing except where a view allows it,
-and the usual hardening headers. HSTS in production only."""
+and the usual hardening headers. HSTS in production only. And one request
+check: no NUL byte anywhere."""
 import secrets
 
-from flask import g
+from flask import abort, g, request
 
 
 def csp_nonce():
@@ -17,8 +18,22 @@ def allow_framing():
     g.allow_framing = True
 
 
+def refuse_nul_bytes():
+    """No person types a NUL byte, and PostgreSQL refuses them in text: a 400,
+    not a database error, for any path, query or form carrying one."""
+    values = [request.path]
+    values += [v for _, vs in request.args.lists() for v in vs]
+    if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for _, vs in request.form.lists() for v in vs]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app):
+    """Call after csrf and limiter.init_app: their checks come first."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(refuse_nul_bytes)
 
     @app.after_request
     def security_headers(response):

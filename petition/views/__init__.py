@@ -8,9 +8,10 @@ def blueprints(app):
     from .organizer import blueprint as organizer_blueprint
 
     found.append(organizer_blueprint())
-    from . import abuse, health
+    from . import health
+    from .organizer import protection
 
-    found += [health.bp, abuse.bp]
+    found += [health.bp, protection.bp]
     from . import api, embed, share
 
     found += [api.bp, embed.bp, share.bp]

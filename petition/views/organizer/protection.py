@@ -1,22 +1,30 @@
-"""Organiser pages of abuse resistance, under /organizer/petitions/<slug>/:
-event windows (open, close, QR link) and bulk invalidation of a burst.
-The panel itself (`organizer/_abuse_panel.html`) is included by the dashboard."""
+"""The organiser's protection panel, under /organizer/petitions/<slug>/: event
+windows (open, close, QR link) and bulk invalidation of a burst. The panel
+itself (`organizer/_abuse_panel.html`) is included by the dashboard too,
+through the `abuse_panel(petition)` template global this blueprint sets.
+
+Its own blueprint, "abuse", so its endpoints (`abuse.panel`, …) and URLs stay
+what they were when it lived in views/abuse.py."""
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms.abuse import ActionForm, BulkInvalidateForm, EventWindowForm
-from ..models import Signature, utcnow
-from ..services import abuse
+from ...forms.abuse import ActionForm, BulkInvalidateForm, EventWindowForm
+from ...models import Signature, utcnow
+from ...services import abuse, moderation
+from ...services.access import organizer_petition_or_404
 
 bp = Blueprint("abuse", __name__, url_prefix="/organizer/petitions/<slug>")
 
 
-def _petition(slug):
-    from ..services.access import organizer_petition_or_404
+@bp.record_once
+def _register_panel(state):
+    state.app.jinja_env.globals["abuse_panel"] = panel_context
 
+
+def _petition(slug):
     return organizer_petition_or_404(slug)
 
 
@@ -92,8 +100,6 @@ def window_qr(slug, window_id):
 @bp.post("/abuse/invalidate")
 @login_required
 def invalidate(slug):
-    from ..services import moderation
-
     petition = _petition(slug)
     form = BulkInvalidateForm()
     if not form.validate_on_submit():

@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter on Redis) put on the views by endpoint, the 429
-page, and the capture of event QR tokens.
+page, and the capture of event QR tokens (an event window lifts the per-IP
+signing limit).
 
 The per-address signing budget (RATELIMIT_EMAIL) is not a Flask-Limiter
 limit: a check before the view and a count after it let simultaneous requests
@@ -14,13 +15,14 @@ PROXY_COUNT (create_app), never from a header a client can send itself.
 import functools
 import time
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from flask_limiter.errors import RateLimitExceeded
 
 from . import throttle
 from .addresses import canonical_email
 from .errors import render_error
 from .extensions import limiter
+from .services.abuse import remember_event_token, request_window
 
 
 def _config(key):
@@ -34,8 +36,6 @@ token_limit = _config("RATELIMIT_TOKEN")
 
 def sign_ip_limit():
     """Per IP and petition; much higher while an event window is open for it."""
-    from .services.abuse import request_window
-
     key = "RATELIMIT_SIGN_EVENT" if request_window() is not None else "RATELIMIT_SIGN"
     return current_app.config[key]
 
@@ -97,6 +97,9 @@ LIMITS = {
         "public.confirm", "public.confirm_post", "public.withdraw", "public.withdraw_post")},
 }
 
+#: Endpoints no limit applies to: the load balancer's health checks.
+EXEMPT = ("health.healthz", "health.readyz")
+
 
 def init_app(app):
     """Call after the blueprints are registered."""
@@ -107,14 +110,12 @@ def init_app(app):
         for limit in limits:
             view = limit(view)
         app.view_functions[endpoint] = view
-    for endpoint in ("health.healthz", "health.readyz"):
+    for endpoint in EXEMPT:
         if endpoint in app.view_functions:
             limiter.exempt(app.view_functions[endpoint])
     throttle.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
-    app.before_request(refuse_nul_bytes)
     app.before_request(capture_event_token)
-    _register_panel(app)
 
 
 def too_many_requests(exc):
@@ -133,28 +134,8 @@ def _too_many(retry_after):
     return response
 
 
-def refuse_nul_bytes():
-    """No person types a NUL byte, and PostgreSQL refuses them in text: a 400,
-    not a database error, for any path, query or form carrying one."""
-    values = [request.path]
-    values += [v for _, vs in request.args.lists() for v in vs]
-    if request.method == "POST" and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        values += [v for _, vs in request.form.lists() for v in vs]
-    if any("\x00" in value for value in values):
-        abort(400)
-
-
 def capture_event_token():
     """`/p/<slug>?event=<token>` (the QR link) opens the window for this browser."""
     token = request.args.get("event")
     if token and request.endpoint == "public.petition" and request.method == "GET":
-        from .services.abuse import remember_event_token
-
         remember_event_token(request.view_args.get("slug", ""), token)
-
-
-def _register_panel(app):
-    from .views import abuse as abuse_views
-
-    app.jinja_env.globals["abuse_panel"] = abuse_views.panel_context
