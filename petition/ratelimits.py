@@ -2,6 +2,10 @@
 page, and the capture of event QR tokens (an event window lifts the per-IP
 signing limit).
 
+Limits name their views by endpoint in LIMITS, and health checks are exempted
+by endpoint in EXEMPT: `init_app` refuses to start when one names an endpoint
+the app does not have, so a renamed view never silently loses its limit.
+
 The per-address signing budget (RATELIMIT_EMAIL) is not a Flask-Limiter
 limit: a check before the view and a count after it let simultaneous requests
 all pass. It is reserved atomically before the signature is stored and given
@@ -101,18 +105,30 @@ LIMITS = {
 EXEMPT = ("health.healthz", "health.readyz")
 
 
+class UnknownEndpoint(RuntimeError):
+    """A limit or an exemption names a view the app does not have."""
+
+
+def check_endpoints(app):
+    """Raise UnknownEndpoint unless every endpoint LIMITS and EXEMPT name is a view of `app`."""
+    missing = sorted((set(LIMITS) | set(EXEMPT)) - set(app.view_functions))
+    if missing:
+        raise UnknownEndpoint(
+            f"petition/ratelimits.py names endpoint(s) this app does not have: "
+            f"{', '.join(missing)}. A renamed or removed view would lose its limit: "
+            f"update LIMITS or EXEMPT.")
+
+
 def init_app(app):
     """Call after the blueprints are registered."""
+    check_endpoints(app)
     for endpoint, limits in LIMITS.items():
-        view = app.view_functions.get(endpoint)
-        if view is None:
-            continue
+        view = app.view_functions[endpoint]
         for limit in limits:
             view = limit(view)
         app.view_functions[endpoint] = view
     for endpoint in EXEMPT:
-        if endpoint in app.view_functions:
-            limiter.exempt(app.view_functions[endpoint])
+        limiter.exempt(app.view_functions[endpoint])
     throttle.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.before_request(capture_event_token)

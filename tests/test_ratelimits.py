@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from petition import create_app, ratelimits
 from petition.devservices import free_port
 from petition.extensions import db, limiter
 from petition.models import Signature
@@ -301,3 +302,22 @@ def test_per_account_login_guard_counts_in_memory_while_redis_is_down(app, petit
         "email": "se@example.org", "password": PASSWORD, "csrf_token": token})
     assert answer.status_code == 200 and "Si le mot de passe était juste" in \
         answer.get_data(as_text=True), "the account stays guarded without Redis"
+
+
+# --- limits name real endpoints -----------------------------------------------
+
+@pytest.mark.parametrize("table", ["LIMITS", "EXEMPT"])
+def test_a_limit_naming_a_missing_endpoint_stops_the_start(monkeypatch, table):
+    """A view renamed (public.petition -> public.sign, say) used to lose its limit
+    silently: the app now refuses to start and names the endpoint."""
+    if table == "LIMITS":
+        monkeypatch.setitem(ratelimits.LIMITS, "public.sign", [ratelimits.TOKEN_ATTEMPTS])
+    else:
+        monkeypatch.setattr(ratelimits, "EXEMPT", (*ratelimits.EXEMPT, "health.live"))
+    missing = "public.sign" if table == "LIMITS" else "health.live"
+    with pytest.raises(ratelimits.UnknownEndpoint, match=missing.replace(".", r"\.")):
+        create_app({"TESTING": True})
+
+
+def test_every_limited_and_exempt_endpoint_is_a_view(app):
+    assert set(ratelimits.LIMITS) | set(ratelimits.EXEMPT) <= set(app.view_functions)
