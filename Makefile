@@ -10,7 +10,7 @@ PO     := petition/translations/en/LC_MESSAGES/messages.po
 .PHONY: run test bench install translations extract-messages clean
 
 run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
-	$(PY) -m petition.devstack
+	$(PY) -m petition.dev.stack
 
 test: install translations ## the whole suite (set DATABASE_URL to run it on PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, make_url, text
 
 from petition.config import _database_url
-from petition.devservices import RedisServer, SmtpSink, _Handler, free_port, wait_for_port
+from petition.dev.servers import RedisServer, SmtpSink, _Handler, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable

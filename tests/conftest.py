@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from petition import create_app
 from petition.config import _database_url
-from petition.devservices import RedisServer, SmtpSink
+from petition.dev.servers import RedisServer, SmtpSink
 from petition.extensions import db
 from petition.jobs import QUEUES, AppJob
 from petition.services.petitions import parse_communes, save

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from petition.devservices import free_port, wait_for_port
+from petition.dev.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-0123456789"

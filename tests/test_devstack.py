@@ -20,7 +20,7 @@ import pytest
 from redis import Redis
 
 from petition.config import ROOT
-from petition.devservices import free_port
+from petition.dev.servers import free_port
 
 from conftest import csrf_from, sign_data
 from servers import RawStream, get, stall, until
@@ -89,7 +89,7 @@ def devstack(tmp_path, devstack_env):
     env.update(PORT=str(port), INSTANCE_PATH=str(tmp_path / "instance"), APP_ENV="development")
     env.update(devstack_env)
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "petition.devstack"], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "petition.dev.stack"], cwd=ROOT,
                                    env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     stack = {"process": process, "port": port, "log": log, "seen": set(),

@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from petition.devservices import free_port, wait_for_port
+from petition.dev.servers import free_port, wait_for_port
 from petition.services import counters
 
 from conftest import post_signature

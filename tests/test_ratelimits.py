@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from petition import create_app, ratelimits
-from petition.devservices import free_port
+from petition.dev.servers import free_port
 from petition.extensions import db, limiter
 from petition.models import Signature
 from petition.services import abuse

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from petition.devservices import free_port, wait_for_port
+from petition.dev.servers import free_port, wait_for_port
 
 from conftest import csrf_from, link_in, sign_data
 

@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from petition.devservices import SmtpSink, _Handler
+from petition.dev.servers import SmtpSink, _Handler
 from petition.extensions import db
 from petition.models import Signature
 

@@ -16,7 +16,7 @@ def blueprints(app):
 
     found += [api.bp, embed.bp, share.bp]
     if app.config.get("DEV_MAIL_DIR") and app.config["APP_ENV"] != "production":
-        from . import devmail
+        from ..dev import mail as dev_mail  # dev only: production never imports petition.dev
 
-        found.append(devmail.bp)
+        found.append(dev_mail.bp)
     return found

@@ -15,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from petition import create_app
-from petition.devservices import free_port
+from petition.dev.servers import free_port
 from petition.extensions import db
 
 from conftest import test_settings

