@@ -4,8 +4,12 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import (auth, cli, errors, fastpath, i18n, jobs, ratelimits, routing, security, sqlite,
+               uploads)
 from .config import (ROOT, check_environment, check_production, limiter_storage_uri,
                      load_settings)
+from .extensions import babel, csrf, db, limiter, mail, migrate
+from .views import blueprints
 
 
 def create_app(overrides=None):
@@ -33,24 +37,16 @@ def create_app(overrides=None):
     register_errorhandlers(app)
     register_commands(app)
     register_ratelimits(app)
-    from . import fastpath
-
     fastpath.init_app(app)  # outermost: replays unchanged count responses
     return app
 
 
 def register_ratelimits(app):
     """Rate limits on the registered views, the 429 page, event QR tokens."""
-    from . import ratelimits
-
     ratelimits.init_app(app)
 
 
 def register_extensions(app):
-    from . import auth, i18n, jobs, security
-    from . import sqlite, uploads
-    from .extensions import babel, csrf, db, limiter, mail, migrate
-
     sqlite.install()  # WAL + synchronous=NORMAL on every SQLite connection
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -66,23 +62,16 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from . import routing
-    from .views import blueprints
-
     routing.init_app(app)  # bounded <int:...> before the first rule is added
     for blueprint in blueprints(app):
         app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app):
-    from . import errors
-
     errors.init_app(app)
 
 
 def register_commands(app):
-    from . import cli
-
     cli.init_app(app)
 
 

@@ -5,11 +5,11 @@ the password (reset) ends every other session of that account.
 """
 from flask_babel import lazy_gettext as _l
 
+from .extensions import db, login
+from .models import Organizer
+
 
 def load_organizer(user_id):
-    from .extensions import db
-    from .models import Organizer
-
     ident, _sep, fingerprint = (user_id or "").partition(":")
     if not ident.isdigit():
         return None
@@ -22,8 +22,6 @@ def load_organizer(user_id):
 
 
 def init_app(app):
-    from .extensions import login
-
     login.init_app(app)
     login.user_loader(load_organizer)
     login.login_view = "organizer.login"

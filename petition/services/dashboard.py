@@ -8,6 +8,7 @@ from sqlalchemy import Date, cast, distinct, func, select
 
 from ..extensions import db
 from ..models import Signature, SignatureState
+from . import exports, moderation
 
 CHART_DAYS = 60
 
@@ -112,8 +113,6 @@ def failed_emails(petition, limit=50):
 
 
 def summary(petition):
-    from . import exports, moderation
-
     return {
         "counts": status_counts(petition),
         "by_category": by_column(petition, Signature.category),

@@ -1,20 +1,11 @@
 """Blueprints: thin views, one service call each."""
+from . import api, embed, health, public, share
+from .organizer import bp as organizer_bp
+from .organizer import protection
 
 
 def blueprints(app):
-    from . import public
-
-    found = [public.bp]
-    from .organizer import blueprint as organizer_blueprint
-
-    found.append(organizer_blueprint())
-    from . import health
-    from .organizer import protection
-
-    found += [health.bp, protection.bp]
-    from . import api, embed, share
-
-    found += [api.bp, embed.bp, share.bp]
+    found = [public.bp, organizer_bp, health.bp, protection.bp, api.bp, embed.bp, share.bp]
     if app.config.get("DEV_MAIL_DIR") and app.config["APP_ENV"] != "production":
         from ..dev import mail as dev_mail  # dev only: production never imports petition.dev
 

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...forms.organizer import OrganizerForm
 from ...services import access, organizers
-from . import bp
+from .area import bp
 
 
 @bp.route("/admin/organizers", methods=["GET", "POST"])

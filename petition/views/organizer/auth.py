@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ...extensions import limiter
 from ...forms.organizer import EmailForm, LoginForm, PasswordForm
 from ...services import organizers, signin
-from . import bp
+from .area import bp
 
 
 def safe_next(target):

@@ -5,7 +5,7 @@ from flask_login import login_required
 
 from ...forms.organizer import EmailForm
 from ...services import access, dashboard as stats
-from . import bp
+from .area import bp
 from .exports import export_form
 
 

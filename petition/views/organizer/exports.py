@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ...categories import LABELS
 from ...models import CATEGORIES
 from ...services import access, exports
-from . import bp
+from .area import bp
 
 FIELDS = ("category", "commune", "since", "until", "delimiter")
 

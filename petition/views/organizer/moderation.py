@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ...forms.organizer import ReasonForm, RuleForm, SearchForm
 from ...services import access, moderation
-from . import bp
+from .area import bp
 
 
 def _rule(form):

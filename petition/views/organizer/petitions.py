@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ...forms.organizer import EmailForm, PetitionForm
 from ...services import access, grants, organizers, petitions
-from . import bp
+from .area import bp
 
 FIELDS = ("slug", "title", "description", "territory", "goal", "state",
           "controller_name", "controller_email", "controller_address", "retention_days")
