@@ -55,13 +55,13 @@ def create_petition(slug):
     )
 
 
-def bulk_signatures(petition_id, n, status, prefix):
+def bulk_signatures(petition_id, n, state, prefix):
     """Insert `n` signatures `<prefix>-<i>@petition-bench.fr`; verified ones are counted."""
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(PG_BULK, {"pid": petition_id, "status": status, "prefix": prefix, "n": n})
+        db.session.execute(PG_BULK, {"pid": petition_id, "status": state, "prefix": prefix, "n": n})
     else:
-        _sqlite_bulk(petition_id, n, status, prefix)
-    if status == SignatureState.VERIFIED:
+        _sqlite_bulk(petition_id, n, state, prefix)
+    if state == SignatureState.VERIFIED:
         db.session.execute(update(Petition).where(Petition.id == petition_id)
                            .values(signature_count=Petition.signature_count + n))
     db.session.commit()
@@ -72,17 +72,17 @@ def bulk_signatures(petition_id, n, status, prefix):
                           else "ANALYZE"))
 
 
-def _sqlite_bulk(petition_id, n, status, prefix):
+def _sqlite_bulk(petition_id, n, state, prefix):
     now = datetime.now(timezone.utc)
     fmt = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
-    verified = status == SignatureState.VERIFIED
+    verified = state == SignatureState.VERIFIED
 
     def rows():
         for g in range(1, n + 1):
             email = f"{prefix}-{g}@{DOMAIN}"
             organisation = '=HYPERLINK("http://x.example")' if g % 100 == 0 else f"Société {g}"
             created = now - timedelta(seconds=g % SPREAD)
-            yield (petition_id, status, f"Prénom{g}", f"Nom{g}", email, email, organisation,
+            yield (petition_id, state, f"Prénom{g}", f"Nom{g}", email, email, organisation,
                    g % 2 == 0, DOMAIN, created.strftime(fmt),
                    (created + timedelta(minutes=5)).strftime(fmt) if verified else None,
                    secrets.token_urlsafe(16))
@@ -110,7 +110,7 @@ def counts(petition_id, prefix):
     rows, distinct = db.session.execute(
         select(func.count(), func.count(Signature.canonical_email.distinct())).where(*where)).one()
     verified = db.session.scalar(select(func.count()).where(
-        *where, Signature.status == SignatureState.VERIFIED))
+        *where, Signature.state == SignatureState.VERIFIED))
     return rows, distinct, verified
 
 
@@ -119,7 +119,7 @@ def count_state(petition_id):
     db.session.expire_all()
     stored = db.session.scalar(select(Petition.signature_count).where(Petition.id == petition_id))
     verified = db.session.scalar(select(func.count()).where(
-        Signature.petition_id == petition_id, Signature.status == SignatureState.VERIFIED))
+        Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED))
     return stored, verified
 
 

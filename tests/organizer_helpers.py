@@ -35,22 +35,22 @@ def csrf(client, url="/organizer/login"):
     return csrf_from(client.get(url).get_data(as_text=True))
 
 
-def add_signature(petition, status="verified", days_ago=0, **fields):
+def add_signature(petition, state="verified", days_ago=0, **fields):
     """A row as the signing flow leaves it (the count is moved for verified)."""
     now = datetime.now(timezone.utc) - timedelta(days=days_ago)
     n = db.session.query(Signature).count() + 1
     data = dict(
-        petition_id=petition.id, status=status, first_name=f"Prénom{n}",
+        petition_id=petition.id, state=state, first_name=f"Prénom{n}",
         last_name=f"Nom{n}", email=f"person{n}@example.org",
         canonical_email=f"person{n}@example.org", postal_code="42000",
         commune="Saint-Étienne", category="developer", public=False,
         email_domain="example.org", ip_hash="a" * 64, created_at=now,
-        verified_at=now if status == "verified" else None,
+        verified_at=now if state == "verified" else None,
     )
     data.update(fields)
     signature = Signature(**data)
     db.session.add(signature)
-    if status == "verified":
+    if state == "verified":
         petition.signature_count += 1
     db.session.commit()
     return signature

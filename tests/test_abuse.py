@@ -93,7 +93,7 @@ def test_bulk_invalidation_of_a_trending_domain(client, organizer_client, petiti
     db.session.expire_all()
     statuses = dict(db.session.execute(
         select(Signature.email_domain, func.count()).where(
-            Signature.status == SignatureState.INVALIDATED).group_by(Signature.email_domain)
+            Signature.state == SignatureState.INVALIDATED).group_by(Signature.email_domain)
     ).all())
     assert statuses == {"bot-farm.example": 5}
     assert db.session.get(Petition, petition.id).signature_count == 1

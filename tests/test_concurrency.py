@@ -64,7 +64,7 @@ def test_twenty_simultaneous_signings_leave_one_row(app, petition, smtp_sink, ru
     assert len(returned) == THREADS
     (signature,) = db.session.scalars(select(Signature)).all()
     assert set(returned) == {signature.id}, "every caller got the one signature"
-    assert signature.status == SignatureState.PENDING
+    assert signature.state == SignatureState.PENDING
     assert signature.canonical_email == "jeandupont@gmail.com"
 
     # The email cap held under the race too: never more than 5 emails.

@@ -6,7 +6,7 @@ and the protection page no longer hold the address, the name or the domain."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Boolean, DateTime, String, select
+from sqlalchemy import Boolean, DateTime, String, inspect, select
 
 from petition import links
 from petition.extensions import db
@@ -58,11 +58,11 @@ def filled(value, column):
     return "trace@personne.example"[: column.type.length]
 
 
-def signature_with_every_personal_column(petition, status=SignatureState.VERIFIED):
+def signature_with_every_personal_column(petition, state=SignatureState.VERIFIED):
     values = {name: filled(value, Signature.__table__.c[name])
               for name, value in erasure.ERASED.items()}
     values.update(email="trace@personne.example", canonical_email="trace@personne.example")
-    signature = Signature(petition_id=petition.id, status=status, category="developer",
+    signature = Signature(petition_id=petition.id, state=state, category="developer",
                           postal_code="42000", commune="Saint-Étienne", **values)
     db.session.add(signature)
     db.session.commit()
@@ -139,8 +139,8 @@ def test_bounce_then_withdrawal_leaves_no_trace_of_the_address(
 
     db.session.expire_all()
     signature = db.session.scalars(select(Signature)).one()
-    assert signature.status == SignatureState.WITHDRAWN
-    row = {c.name: getattr(signature, c.name) for c in Signature.__table__.columns}
+    assert signature.state == SignatureState.WITHDRAWN
+    row = {a.key: getattr(signature, a.key) for a in inspect(Signature).column_attrs}
     traces = {k: v for k, v in row.items()
               if isinstance(v, str) and ("keller" in v.lower() or "bruno" in v.lower())}
     assert not traces, f"the row still holds {traces}"

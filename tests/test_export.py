@@ -34,10 +34,10 @@ def signers(petition):
     add_signature(petition, first_name='=HYPERLINK("http://x")', last_name="+33 6 12",
                   email="hyper@example.fr", organisation="@risk; \"quoted\"",
                   commune="Firminy", postal_code="42700")
-    add_signature(petition, status="pending", first_name="Pending", email="p@example.fr")
-    add_signature(petition, status="withdrawn", first_name=None, last_name=None, email=None,
+    add_signature(petition, state="pending", first_name="Pending", email="p@example.fr")
+    add_signature(petition, state="withdrawn", first_name=None, last_name=None, email=None,
                   canonical_email=None)
-    add_signature(petition, status="invalidated", first_name="Bot", email="bot@example.fr")
+    add_signature(petition, state="invalidated", first_name="Bot", email="bot@example.fr")
 
 
 def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):

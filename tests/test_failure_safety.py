@@ -33,7 +33,7 @@ def test_signing_with_redis_down_then_sweeper_sends_exactly_one_email(
         assert runner.invoke(args=["mail", "sweep"]).exit_code != 0, "Redis still down"
     finally:
         redis_server.start()
-    assert only_signature().status == SignatureState.PENDING
+    assert only_signature().state == SignatureState.PENDING
 
     result = runner.invoke(args=["mail", "sweep"])
     assert result.exit_code == 0, result.output
@@ -45,7 +45,7 @@ def test_signing_with_redis_down_then_sweeper_sends_exactly_one_email(
     path = link_in(message, "/confirm/")
     confirm = client.get(path)
     client.post(path, data={"csrf_token": csrf_from(confirm.get_data(as_text=True))})
-    assert only_signature().status == SignatureState.VERIFIED
+    assert only_signature().state == SignatureState.VERIFIED
     assert sweeper.sweep() == 0
     assert len(smtp_sink.messages) == 1
 

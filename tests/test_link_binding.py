@@ -82,7 +82,7 @@ def test_stale_links_of_a_purged_row_never_touch_the_new_row_with_its_id(
     assert opened.status_code == pressed.status_code == 400
     assert "Ce lien n’est pas valide" in page(pressed)
     (bruno,) = rows()
-    assert bruno.status == SignatureState.PENDING, "the old link confirmed somebody else"
+    assert bruno.state == SignatureState.PENDING, "the old link confirmed somebody else"
 
     run_jobs()
     (bruno_mail,) = mails_to(smtp_sink, "bruno@example.org")
@@ -95,7 +95,7 @@ def test_stale_links_of_a_purged_row_never_touch_the_new_row_with_its_id(
         assert "Il n’y a plus rien à retirer" in page(response)
         assert "Je retire ma signature" not in page(response)
     (bruno,) = rows()
-    assert (bruno.status, bruno.email, bruno.last_name) == (
+    assert (bruno.state, bruno.email, bruno.last_name) == (
         SignatureState.VERIFIED, "bruno@example.org", "Keller"), "the old link erased him"
     assert db.session.get(Petition, petition.id).signature_count == 1
 
@@ -179,7 +179,7 @@ def test_links_mailed_before_nonces_are_refused_with_a_way_forward(app, client, 
             assert "Ce lien n’est plus accepté" in page(response)
             assert advice in page(response)
     (signature,) = rows()
-    assert signature.status == SignatureState.PENDING and signature.email is not None
+    assert signature.state == SignatureState.PENDING and signature.email is not None
 
 
 def test_a_purged_row_takes_its_moderation_history_with_it(app, client, runner, petition):

@@ -22,7 +22,7 @@ def public_count(client, petition):
     db.session.expire_all()
     stored = db.session.get(Petition, petition.id).signature_count
     verified = db.session.query(Signature).filter_by(
-        petition_id=petition.id, status="verified").count()
+        petition_id=petition.id, state="verified").count()
     assert stored == verified, "the counter always equals the verified rows"
     return stored
 
@@ -64,7 +64,7 @@ def test_rule_preview_then_invalidate_then_restore_moves_the_public_count(
     assert restored.status_code == 303
     assert public_count(client, petition) == 3
     assert api_count(client) == 3
-    states = sorted(s.status for s in db.session.scalars(select(Signature)))
+    states = sorted(s.state for s in db.session.scalars(select(Signature)))
     assert states == ["pending", "verified", "verified", "verified"]
     again = moderation.history(petition)
     assert [a.action for a in again] == ["restore", "invalidate"] and again[0].rows == 3
@@ -83,7 +83,7 @@ def test_one_signature_invalidated_and_restored(client, petition):
                        data={"reason": "Doublon", "csrf_token": token}).status_code == 303
     assert public_count(client, petition) == 1
     db.session.refresh(signature)
-    assert signature.status == "invalidated" and signature.invalidation_reason == "Doublon"
+    assert signature.state == "invalidated" and signature.invalidation_reason == "Doublon"
     missing = client.post(base + "/restore", data={"reason": "", "csrf_token": token})
     assert missing.status_code == 303 and public_count(client, petition) == 1
     assert client.post(base + "/restore",

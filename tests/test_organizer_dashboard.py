@@ -16,16 +16,16 @@ def test_dashboard_shows_counts_breakdowns_chart_and_failed_emails(client, petit
     add_signature(petition, category="company", siren="732829320", organisation="A bis")
     add_signature(petition, category="student", organisation="Asso Loire", commune="Firminy")
     add_signature(petition, category="student", organisation="asso loire ", days_ago=2)
-    add_signature(petition, status="pending", email_failed_at=datetime.now(timezone.utc),
+    add_signature(petition, state="pending", email_failed_at=datetime.now(timezone.utc),
                   email="bounce@example.fr", email_error="550 mailbox unavailable")
-    add_signature(petition, status="withdrawn")
-    add_signature(petition, status="invalidated")
+    add_signature(petition, state="withdrawn")
+    add_signature(petition, state="invalidated")
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
     response = client.get("/organizer/petitions/saint-etienne/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    counts = dashboard.status_counts(petition)
+    counts = dashboard.state_counts(petition)
     assert counts == {"pending": 1, "verified": 4, "withdrawn": 1, "invalidated": 1}
     assert dashboard.organisations(petition) == (2, 1), "SIRET and SIREN are one company"
     assert dict(dashboard.by_column(petition, dashboard.Signature.commune)) == {

@@ -119,8 +119,8 @@ def organizer(app, client, petition):
     from organizer_helpers import add_signature, login, make_organizer
 
     make_organizer("admin@example.org", [petition], admin=True)
-    for status in ("verified", "pending", "invalidated"):
-        add_signature(petition, status=status)
+    for state in ("verified", "pending", "invalidated"):
+        add_signature(petition, state=state)
     assert login(client, "admin@example.org").status_code == 302
     return client
 
@@ -212,7 +212,7 @@ def test_an_id_beyond_the_database_is_a_404(organizer, method, route, n):
                               data=data if method == "POST" else None)
     assert response.status_code == 404, (route, n, response.status_code)
     assert db.session.scalar(select(func.count()).select_from(Signature).where(
-        Signature.status == "invalidated")) == 1, "nothing moved"
+        Signature.state == "invalidated")) == 1, "nothing moved"
 
 
 def test_int_converters_stop_at_the_largest_database_id(app):

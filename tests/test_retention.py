@@ -11,9 +11,9 @@ from petition.services import abuse, retention
 from petition.services.petitions import parse_communes, save
 
 
-def add(petition, n, status=SignatureState.VERIFIED, days_ago=0, **extra):
+def add(petition, n, state=SignatureState.VERIFIED, days_ago=0, **extra):
     signature = Signature(
-        petition_id=petition.id, status=status, first_name="Anne", last_name=f"N{n}",
+        petition_id=petition.id, state=state, first_name="Anne", last_name=f"N{n}",
         email=f"anne{n}@example.org", canonical_email=f"anne{n}@example.org",
         postal_code="42000", commune="Saint-Étienne", category="developer",
         ip_hash="ab" * 32, email_domain="example.org", public=True,
@@ -71,7 +71,7 @@ def test_erase_after_retention_keeps_counts_and_touches_nothing_else(app, petiti
         s = rows[i]
         assert (s.first_name, s.last_name, s.email, s.canonical_email, s.ip_hash,
                 s.email_error) == (None,) * 6
-        assert s.status == SignatureState.VERIFIED, "the row and its status stay"
+        assert s.state == SignatureState.VERIFIED, "the row and its state stay"
         assert s.postal_code == "42000" and s.category == "developer"
     assert db.session.get(Petition, petition.id).signature_count == 2, "counts kept"
     kept = rows[kept_id]
@@ -157,5 +157,5 @@ def test_withdrawal_link_after_retention_says_nothing_is_left(app, client, petit
         assert "Il n’y a plus rien à retirer" in text and "déjà été effacées" in text
         assert "Je retire ma signature" not in text
     row = reload([kept])[kept]
-    assert row.status == SignatureState.VERIFIED and row.withdrawn_at is None
+    assert row.state == SignatureState.VERIFIED and row.withdrawn_at is None
     assert db.session.get(Petition, petition.id).signature_count == 1, "the count stays"

@@ -134,7 +134,7 @@ def test_confirm_and_withdraw_buttons_refuse_a_post_without_csrf(client, petitio
         assert response.status_code == 400
         assert "formulaire a expiré" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalars(select(Signature)).one().status == SignatureState.PENDING
+    assert db.session.scalars(select(Signature)).one().state == SignatureState.PENDING
 
 
 def test_confirm_token_is_refused_as_withdraw_token_and_back(client, petition, smtp_sink,
@@ -148,7 +148,7 @@ def test_confirm_token_is_refused_as_withdraw_token_and_back(client, petition, s
     assert client.post(f"/withdraw/{confirm}", data={"csrf_token": csrf}).status_code == 400
     assert client.post(f"/confirm/{withdraw}", data={"csrf_token": csrf}).status_code == 400
     db.session.expire_all()
-    assert db.session.get(Signature, signature.id).status == SignatureState.PENDING
+    assert db.session.get(Signature, signature.id).state == SignatureState.PENDING
 
 
 def test_invite_token_is_refused_as_reset_token(client, app, petition):

@@ -37,7 +37,7 @@ def test_sign_confirm_counts_one(client, petition, smtp_sink, run_jobs):
     assert "votre signature est confirmée" in done.get_data(as_text=True)
     assert count_of(petition) == 1
     signature = db.session.scalars(select(Signature)).one()
-    assert signature.status == SignatureState.VERIFIED and signature.verified_at
+    assert signature.state == SignatureState.VERIFIED and signature.verified_at
 
     again = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert again.status_code == 200, "confirming twice is harmless"
@@ -114,7 +114,7 @@ def test_job_does_nothing_when_signature_moved_on(app, client, petition, smtp_si
 
     post_signature(client)
     signature = db.session.scalars(select(Signature)).one()
-    signature.status = SignatureState.VERIFIED
+    signature.state = SignatureState.VERIFIED
     db.session.commit()
     assert signatures.send_confirmation(signature.id) == "skipped"
     assert signatures.send_confirmation(987654) == "skipped"

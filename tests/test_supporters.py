@@ -35,7 +35,7 @@ def test_only_verified_opted_in_signers_are_listed(client, petition, confirm_via
 def test_withdrawn_signer_disappears(client, petition, confirm_via_email):
     sign_and_confirm(client, confirm_via_email, "alice@example.org", first_name="Alice",
                      last_name="Partie", public="y")
-    db.session.execute(update(Signature).values(status="withdrawn"))
+    db.session.execute(update(Signature).values(state="withdrawn"))
     db.session.commit()
     assert "Partie" not in client.get("/p/saint-etienne/soutiens").get_data(as_text=True)
 
@@ -62,7 +62,7 @@ def test_french_alias_and_english_page(client, petition, confirm_via_email):
 def test_pagination_and_bad_page_numbers(app, client, petition):
     for i in range(3):
         db.session.add(Signature(
-            petition_id=petition.id, status="verified", first_name=f"P{i}", last_name="Nom",
+            petition_id=petition.id, state="verified", first_name=f"P{i}", last_name="Nom",
             email=f"p{i}@example.org", canonical_email=f"p{i}@example.org",
             category="student", public=True, postal_code="42000"))
     db.session.commit()

@@ -266,7 +266,7 @@ def bad_confirm_tokens(app, signature, path):
 
 def assert_unconfirmed(petition, signature):
     db.session.expire_all()
-    assert db.session.get(Signature, signature.id).status == SignatureState.PENDING
+    assert db.session.get(Signature, signature.id).state == SignatureState.PENDING
     assert db.session.get(Petition, petition.id).signature_count == 0
 
 
@@ -344,7 +344,7 @@ def test_confirm_token_does_not_withdraw(app, client, petition, pending, lang):
                 else "The withdrawal link is incomplete") in page
     db.session.expire_all()
     kept = db.session.get(Signature, signature.id)
-    assert kept.status == SignatureState.PENDING and kept.email == "jeandupont@gmail.com"
+    assert kept.state == SignatureState.PENDING and kept.email == "jeandupont@gmail.com"
 
 
 def test_old_withdraw_link_works_while_the_data_exist(app, client, petition, pending):

@@ -52,7 +52,7 @@ def test_withdrawal_leaves_count_export_and_public_list_within_two_seconds(
     assert "Martin" in supporters and "alice@example.org" in export, "the others stay"
 
     signature = db.session.scalars(select(Signature).where(
-        Signature.status == SignatureState.WITHDRAWN)).one()
+        Signature.state == SignatureState.WITHDRAWN)).one()
     assert signature.email is None and signature.last_name is None, "personal data erased"
     again = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert again.status_code == 200, "a replayed link changes nothing"

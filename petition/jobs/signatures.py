@@ -35,11 +35,11 @@ EMAILS = {
 }
 
 
-def _send(signature_id, nonce, expected_status, build):
+def _send(signature_id, nonce, expected_state, build):
     """`nonce` None: a job queued before jobs carried it; the row is its own."""
     signature = db.session.get(Signature, signature_id)
     if (signature is None or (nonce is not None and signature.token_nonce != nonce)
-            or signature.status != expected_status or not signature.email):
+            or signature.state != expected_state or not signature.email):
         log.info("Signature %s moved on; %s not sent", signature_id, build.__name__)
         return "skipped"
     if _job_already_sent():  # the same job id queued twice (sweeper, race): once is enough

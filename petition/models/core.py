@@ -162,7 +162,9 @@ class Signature(db.Model):
     petition_id = db.Column(
         db.Integer, db.ForeignKey("petitions.id", ondelete="CASCADE"), nullable=False
     )
-    status = db.Column(db.String(12), nullable=False, default=SignatureState.PENDING)
+    # `state`, as Petition.state; the column keeps its name "status" (raw SQL,
+    # the PostgreSQL export and migrations name it so).
+    state = db.Column("status", db.String(12), nullable=False, default=SignatureState.PENDING)
     # Personal data: erased (NULL) on withdrawal and after retention.
     first_name = db.Column(db.String(100))
     last_name = db.Column(db.String(100))
@@ -213,7 +215,7 @@ class Signature(db.Model):
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
     def __repr__(self):
-        return f"<Signature {self.id} {self.status}>"
+        return f"<Signature {self.id} {self.state}>"
 
 
 def _alphabetical(name):

@@ -120,7 +120,7 @@ class ModerationItem(db.Model):
     signature_id = db.Column(
         db.Integer, db.ForeignKey("signatures.id", ondelete="CASCADE"), primary_key=True
     )
-    previous_status = db.Column(db.String(12), nullable=False)
+    previous_state = db.Column("previous_status", db.String(12), nullable=False)
 
     __table_args__ = (Index("ix_moderation_items_signature_id", "signature_id"),)
 

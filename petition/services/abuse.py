@@ -176,7 +176,7 @@ def trending(petition, column, hours=1, minimum=2, limit=10):
         select(column, func.count().label("n"))
         .where(Signature.petition_id == petition.id, Signature.created_at >= since,
                column.is_not(None),
-               Signature.status.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
+               Signature.state.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
         .group_by(column).having(func.count() >= minimum)
         .order_by(func.count().desc()).limit(limit)
     ).all()
@@ -187,7 +187,7 @@ def flagged(petition, limit=50):
     return db.session.scalars(
         select(Signature)
         .where(Signature.petition_id == petition.id, Signature.flagged.is_(True),
-               Signature.status.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
+               Signature.state.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
         .order_by(Signature.created_at.desc()).limit(limit)
     ).all()
 

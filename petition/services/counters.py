@@ -217,7 +217,7 @@ def breakdown(petition_id):
 
 def _breakdown_from_db(petition_id):
     verified = (Signature.petition_id == petition_id,
-                Signature.status == SignatureState.VERIFIED)
+                Signature.state == SignatureState.VERIFIED)
     by_category = db.session.execute(
         select(Signature.category, func.count()).where(*verified)
         .group_by(Signature.category).order_by(func.count().desc(), Signature.category)

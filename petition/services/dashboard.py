@@ -13,10 +13,10 @@ from . import exports, moderation
 CHART_DAYS = 60
 
 
-def status_counts(petition):
+def state_counts(petition):
     rows = db.session.execute(
-        select(Signature.status, func.count()).where(Signature.petition_id == petition.id)
-        .group_by(Signature.status)
+        select(Signature.state, func.count()).where(Signature.petition_id == petition.id)
+        .group_by(Signature.state)
     ).all()
     counts = {state: 0 for state in SignatureState.ALL}
     counts.update(dict(rows))
@@ -25,7 +25,7 @@ def status_counts(petition):
 
 def _verified(petition):
     return (Signature.petition_id == petition.id,
-            Signature.status == SignatureState.VERIFIED)
+            Signature.state == SignatureState.VERIFIED)
 
 
 def by_column(petition, column):
@@ -114,7 +114,7 @@ def failed_emails(petition, limit=50):
 
 def summary(petition):
     return {
-        "counts": status_counts(petition),
+        "counts": state_counts(petition),
         "by_category": by_column(petition, Signature.category),
         "by_commune": by_column(petition, Signature.commune),
         "organisations": organisations(petition),

@@ -82,13 +82,13 @@ def _conditions(petition, rule):
 
 
 def preview(petition, rule):
-    """{status: rows} the rule would move (pending and verified only)."""
+    """{state: rows} the rule would move (pending and verified only)."""
     rows = db.session.execute(
-        select(Signature.status, func.count()).where(
-            *_conditions(petition, rule), Signature.status.in_(MOVABLE)
-        ).group_by(Signature.status)
+        select(Signature.state, func.count()).where(
+            *_conditions(petition, rule), Signature.state.in_(MOVABLE)
+        ).group_by(Signature.state)
     ).all()
-    counts = {status: 0 for status in MOVABLE}
+    counts = {state: 0 for state in MOVABLE}
     counts.update(dict(rows))
     return counts
 
@@ -106,18 +106,18 @@ def invalidate(petition, rule, reason, actor):
     where = _conditions(petition, rule)
     action = _log(petition, actor, "invalidate", rule.as_json(), reason)
     moved_verified = 0
-    for status in MOVABLE:
+    for state in MOVABLE:
         ids = db.session.scalars(
             update(Signature)
-            .where(*where, Signature.status == status)
-            .values(status=SignatureState.INVALIDATED, invalidated_at=utcnow(),
+            .where(*where, Signature.state == state)
+            .values(state=SignatureState.INVALIDATED, invalidated_at=utcnow(),
                     invalidation_reason=reason)
             .returning(Signature.id)
             .execution_options(synchronize_session=False)
         ).all()
-        _record_items(action, ids, status)
+        _record_items(action, ids, state)
         action.rows += len(ids)
-        if status == SignatureState.VERIFIED:
+        if state == SignatureState.VERIFIED:
             moved_verified = len(ids)
     if moved_verified:
         counters.adjust(petition.id, -moved_verified)
@@ -139,22 +139,22 @@ def restore(petition, action_id, reason, actor, signature_id=None):
         rule["signature_id"] = signature_id
     log_entry = _log(petition, actor, "restore", json.dumps(rule, sort_keys=True), reason)
     moved_verified = 0
-    for status in MOVABLE:
+    for state in MOVABLE:
         item_ids = select(ModerationItem.signature_id).where(
-            ModerationItem.action_id == original.id, ModerationItem.previous_status == status)
+            ModerationItem.action_id == original.id, ModerationItem.previous_state == state)
         if signature_id:
             item_ids = item_ids.where(ModerationItem.signature_id == signature_id)
         ids = db.session.scalars(
             update(Signature)
             .where(Signature.petition_id == petition.id, Signature.id.in_(item_ids),
-                   Signature.status == SignatureState.INVALIDATED)
-            .values(status=status, invalidated_at=None, invalidation_reason=None)
+                   Signature.state == SignatureState.INVALIDATED)
+            .values(state=state, invalidated_at=None, invalidation_reason=None)
             .returning(Signature.id)
             .execution_options(synchronize_session=False)
         ).all()
         _record_items(log_entry, ids, SignatureState.INVALIDATED)
         log_entry.rows += len(ids)
-        if status == SignatureState.VERIFIED:
+        if state == SignatureState.VERIFIED:
             moved_verified = len(ids)
     if not signature_id:
         original.restored_at = utcnow()
@@ -177,10 +177,10 @@ def _log(petition, actor, action, rule_json, reason):
     return entry
 
 
-def _record_items(action, ids, previous_status):
+def _record_items(action, ids, previous_state):
     if ids:
         db.session.execute(insert(ModerationItem), [
-            {"action_id": action.id, "signature_id": i, "previous_status": previous_status}
+            {"action_id": action.id, "signature_id": i, "previous_state": previous_state}
             for i in ids
         ])
 

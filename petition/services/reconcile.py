@@ -41,7 +41,7 @@ def reconcile_petition(petition_id):
     actual = db.session.scalar(
         select(func.count()).select_from(Signature).where(
             Signature.petition_id == petition_id,
-            Signature.status == SignatureState.VERIFIED,
+            Signature.state == SignatureState.VERIFIED,
         )
     )
     repair = None

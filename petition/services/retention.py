@@ -4,7 +4,7 @@
   (default 30): nobody confirmed them, they never counted.
 - Once a petition is closed and its `retention_days` have passed, the personal
   data of its signatures are erased (erasure.ERASED, the same columns as a
-  withdrawal); the rows and their status stay, so every count stays exactly
+  withdrawal); the rows and their state stay, so every count stays exactly
   what it was.
 - A withdrawn row still holding a personal column (erased under an older,
   shorter list) is emptied by the same chore.
@@ -28,7 +28,7 @@ def purge_unconfirmed(now=None):
     now = now or utcnow()
     before = now - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
     deleted = db.session.execute(
-        delete(Signature).where(Signature.status == SignatureState.PENDING,
+        delete(Signature).where(Signature.state == SignatureState.PENDING,
                                 Signature.created_at < before)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -66,7 +66,7 @@ def erase_expired(now=None):
 
 def erase_withdrawn():
     """Withdrawn rows keep no personal column, whatever list erased them."""
-    return _erase(Signature.status == SignatureState.WITHDRAWN)
+    return _erase(Signature.state == SignatureState.WITHDRAWN)
 
 
 def _erase(where):

@@ -35,7 +35,7 @@ def sign(petition, data, ip=None, locale="fr"):
         raise PetitionClosed(petition.slug)
     canonical = canonical_email(data["email"])
     signature = Signature(
-        petition_id=petition.id, status=SignatureState.PENDING,
+        petition_id=petition.id, state=SignatureState.PENDING,
         first_name=data["first_name"], last_name=data["last_name"],
         email=data["email"], canonical_email=canonical,
         postal_code=data["postal_code"], commune=data.get("commune"),
@@ -63,7 +63,7 @@ def _sign_again(petition_id, canonical):
             Signature.canonical_email == canonical,
         )
     ).one()
-    job = EMAILS.get(signature.status)
+    job = EMAILS.get(signature.state)
     if job is None:  # invalidated: no email, and the page says nothing either
         return signature
     cap = current_app.config["MAX_EMAILS_PER_SIGNATURE"]
@@ -127,12 +127,12 @@ def inspect(token):
         signature = linked_signature(tokens.read("confirm", token))
     except tokens.TokenError as exc:
         return Confirmation(exc.reason, petition=_petition_of(exc.payload))
-    if signature is None or signature.status in (
+    if signature is None or signature.state in (
         SignatureState.WITHDRAWN, SignatureState.INVALIDATED
     ):
         return Confirmation("invalid", petition=signature and signature.petition)
     petition = signature.petition
-    if signature.status == SignatureState.VERIFIED:
+    if signature.state == SignatureState.VERIFIED:
         return Confirmation("already", signature, petition)
     if not petition.is_open():
         return Confirmation("closed", signature, petition)
@@ -158,8 +158,8 @@ def confirm(token):
     signature = found.signature
     moved = db.session.execute(
         update(Signature)
-        .where(Signature.id == signature.id, Signature.status == SignatureState.PENDING)
-        .values(status=SignatureState.VERIFIED, verified_at=utcnow())
+        .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
+        .values(state=SignatureState.VERIFIED, verified_at=utcnow())
     ).rowcount
     if moved:
         counters.adjust(signature.petition_id, +1)

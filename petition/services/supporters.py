@@ -49,7 +49,7 @@ def _plural(category, n):
 
 
 def _listed():
-    return (Signature.status == SignatureState.VERIFIED, Signature.public.is_(True))
+    return (Signature.state == SignatureState.VERIFIED, Signature.public.is_(True))
 
 
 def page(petition_id, number=1, per_page=PER_PAGE):

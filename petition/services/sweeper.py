@@ -29,9 +29,9 @@ def _candidates(now):
     never_sent = or_(Signature.email_sent_at.is_(None),
                      Signature.email_sent_at < Signature.email_queued_at)
     return db.session.execute(
-        select(Signature.id, Signature.status, Signature.email_count, Signature.email_queued_at,
+        select(Signature.id, Signature.state, Signature.email_count, Signature.email_queued_at,
                Signature.token_nonce)
-        .where(Signature.status.in_(tuple(EMAILS)), Signature.email.is_not(None),
+        .where(Signature.state.in_(tuple(EMAILS)), Signature.email.is_not(None),
                Signature.email_failed_at.is_(None),
                or_(Signature.email_queued_at.is_(None),
                    and_(Signature.email_queued_at < lost_before, never_sent)))
@@ -52,7 +52,7 @@ def sweep(now=None):
         job_id = jobs.email_job_id(row, row.email_count)
         if row.email_queued_at is not None and _job_alive(job_id):
             continue
-        if row.status == SignatureState.VERIFIED and row.email_queued_at is not None:
+        if row.state == SignatureState.VERIFIED and row.email_queued_at is not None:
             continue  # the confirmation went out (it was confirmed); nothing lost
         claimed = db.session.execute(
             update(Signature).where(Signature.id == row.id,
@@ -64,7 +64,7 @@ def sweep(now=None):
         db.session.commit()
         if not claimed:
             continue
-        if not jobs.enqueue_email(EMAILS[row.status], row, row.email_count):
+        if not jobs.enqueue_email(EMAILS[row.state], row, row.email_count):
             db.session.execute(update(Signature).where(Signature.id == row.id)
                                .values(email_queued_at=None)
                                .execution_options(synchronize_session=False))

@@ -37,7 +37,7 @@ def inspect(token):
         # A good link whose row is gone: the purge of unconfirmed signatures
         # deleted it (the id may now be another row's, which it never touches).
         return Withdrawal("erased")
-    if signature.status == SignatureState.WITHDRAWN:
+    if signature.state == SignatureState.WITHDRAWN:
         return Withdrawal("already", signature, signature.petition)
     if is_erased(signature):  # retention: the count keeps it, nothing to withdraw
         return Withdrawal("erased", signature, signature.petition)
@@ -46,7 +46,7 @@ def inspect(token):
 
 def withdraw(token):
     """Withdraw the signature the link names; harmless when repeated."""
-    for _attempt in range(3):  # a confirmation or moderation racing it moves the status
+    for _attempt in range(3):  # a confirmation or moderation racing it moves the state
         found = inspect(token)
         if found.outcome != "ready":
             return found
@@ -56,13 +56,13 @@ def withdraw(token):
 
 
 def _withdraw_row(signature):
-    """Guarded: only from the status just read, and only if not erased meanwhile."""
-    was_verified = signature.status == SignatureState.VERIFIED
+    """Guarded: only from the state just read, and only if not erased meanwhile."""
+    was_verified = signature.state == SignatureState.VERIFIED
     moved = db.session.execute(
         update(Signature)
-        .where(Signature.id == signature.id, Signature.status == signature.status,
+        .where(Signature.id == signature.id, Signature.state == signature.state,
                Signature.email.is_not(None))
-        .values(status=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
+        .values(state=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:
         counters.adjust(signature.petition_id, -1)

@@ -32,7 +32,7 @@ def poisoned(petition):
                            postal_code="42000"))
     for i, payload in enumerate(PAYLOADS):
         db.session.add(Signature(
-            petition_id=petition.id, status="verified", first_name=payload[:100],
+            petition_id=petition.id, state="verified", first_name=payload[:100],
             last_name=PAYLOADS[(i + 1) % 5][:100], email=f"x{i}@example.org",
             canonical_email=f"x{i}@example.org", postal_code="42000",
             commune=PAYLOADS[3][:110], category="developer", organisation=EVIL[:200],
