@@ -58,7 +58,7 @@ def register_extensions(app):
     app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
     i18n.init_app(app)
     security.init_app(app)
-    auth.init_app(app)  # Flask-Login: organiser sessions
+    auth.init_app(app)  # Flask-Login: organizer sessions
 
 
 def register_blueprints(app):

@@ -54,7 +54,7 @@ def load_settings(environ=None):
         "INVITE_TOKEN_MAX_AGE": _int(get("INVITE_TOKEN_MAX_AGE"), 7 * 86400),
         "RESET_TOKEN_MAX_AGE": _int(get("RESET_TOKEN_MAX_AGE"), 3600),
         # The emailed one-time sign-in link of an account under attack, and the
-        # invitation an existing account accepts (README: Organisers).
+        # invitation an existing account accepts (README: Organizers).
         "SIGNIN_TOKEN_MAX_AGE": _int(get("SIGNIN_TOKEN_MAX_AGE"), 900),
         "GRANT_TOKEN_MAX_AGE": _int(get("GRANT_TOKEN_MAX_AGE"), 7 * 86400),
         # None: a withdrawal link works as long as the data exist (tokens.py).

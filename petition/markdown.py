@@ -1,5 +1,5 @@
 """Markdown descriptions rendered to HTML, then sanitised: the text is the
-organisers', the page is ours."""
+organizers', the page is ours."""
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup

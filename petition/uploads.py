@@ -3,7 +3,7 @@
 MAX_CONTENT_LENGTH (256 KiB) covers every form of the site. Werkzeug refuses a
 larger body with 413 before reading it (from its Content-Length, or as soon as
 a chunked body passes the limit), so nothing reaches memory or a temporary
-file. A view that takes a real upload (an organiser's CSV import, later) is
+file. A view that takes a real upload (an organizer's CSV import, later) is
 marked with `@body_limit("SETTING")` and gets `app.config[SETTING]` instead.
 
 The limit must be set before anything reads the form, and Flask-WTF's CSRF

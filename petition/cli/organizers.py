@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from ..i18n import message_context
 from ..services import organizers
 
-organizer_cli = AppGroup("organizer", help="Organiser accounts.")
+organizer_cli = AppGroup("organizer", help="Organizer accounts.")
 
 
 def _read_password(password_stdin):
@@ -27,7 +27,7 @@ def _read_password(password_stdin):
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
 @click.option("--invite", is_flag=True, help="No password: email an invitation link.")
 def create(email, slugs, admin, password_stdin, invite):
-    """Create an organiser account with access to the given petitions."""
+    """Create an organizer account with access to the given petitions."""
     if not slugs and not admin:
         raise click.ClickException("Give at least one --petition, or --admin.")
     try:
@@ -40,7 +40,7 @@ def create(email, slugs, admin, password_stdin, invite):
                 account = organizers.create(email, password, chosen, is_admin=admin)
     except organizers.OrganizerError as exc:
         raise click.ClickException(str(exc))
-    role = "administrator" if admin else "organiser"
+    role = "administrator" if admin else "organizer"
     where = ", ".join(p.slug for p in account.petitions) or "-"
     click.echo(f"Created {role} {account.email} (id {account.id}) for: {where}"
                + (" — invitation queued." if invite else "."))

@@ -1,4 +1,4 @@
-"""Organiser forms of abuse resistance: event windows and bulk invalidation."""
+"""Organizer forms of abuse resistance: event windows and bulk invalidation."""
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice

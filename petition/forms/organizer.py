@@ -1,4 +1,4 @@
-"""Input rules of the organiser pages."""
+"""Input rules of the organizer pages."""
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l

@@ -1,4 +1,4 @@
-"""Emails to organiser accounts: the invitation, reset, sign-in link and
+"""Emails to organizer accounts: the invitation, reset, sign-in link and
 petition-offer emails.
 
 Each job reloads the account and makes its link at send time; an invitation

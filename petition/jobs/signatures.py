@@ -4,7 +4,7 @@ already signed. Each job is given the row's id and nonce.
 Jobs reload their row and do nothing if its state has moved on. SMTP errors
 raise, so RQ retries with backoff; a permanent refusal (5xx), or a message
 that cannot be built (mail.smtp.Unsendable: a line break in an old title…), is
-recorded on the signature and shown to organisers instead of being retried.
+recorded on the signature and shown to organizers instead of being retried.
 """
 import logging
 import smtplib

@@ -39,7 +39,7 @@ def already_signed(signature):
 
 
 def to_organizer(organizer, name, subject, context):
-    """An email to an organiser account (in French: the area is French first);
+    """An email to an organizer account (in French: the area is French first);
     `subject` is called once the locale is set."""
     context["organizer"] = organizer
     with force_locale("fr"):

@@ -89,7 +89,7 @@ def _connection():
 
 class Unsendable(Exception):
     """This message can never be sent as built; the text says why (for logs and
-    the organisers' dashboard)."""
+    the organizers' dashboard)."""
 
 
 def build(make, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""Organisers, the petitions they may see, and what they did (moderation,
+"""Organizers, the petitions they may see, and what they did (moderation,
 exports). Constraints live here; no I/O."""
 import hashlib
 

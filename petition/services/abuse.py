@@ -30,7 +30,7 @@ SESSION_KEY = "event_tokens"
 
 
 class EventWindowError(ValueError):
-    """The organiser's request is unusable; the message is for people."""
+    """The organizer's request is unusable; the message is for people."""
 
 
 # ---- event windows -------------------------------------------------------
@@ -193,7 +193,7 @@ def flagged(petition, limit=50):
 
 
 def mail_failures(petition, limit=50):
-    """Signatures whose email was refused for good (5xx): shown to organisers."""
+    """Signatures whose email was refused for good (5xx): shown to organizers."""
     return db.session.scalars(
         select(Signature)
         .where(Signature.petition_id == petition.id, Signature.email_failed_at.is_not(None))
@@ -202,7 +202,7 @@ def mail_failures(petition, limit=50):
 
 
 def clear_flags(petition):
-    """The organiser reviewed the flagged signatures and keeps them."""
+    """The organizer reviewed the flagged signatures and keeps them."""
     moved = db.session.execute(
         update(Signature).where(Signature.petition_id == petition.id,
                                 Signature.flagged.is_(True)).values(flagged=False)

@@ -1,5 +1,5 @@
-"""Who may see which petition. Organisers see the petitions they are assigned
-to, administrators see all; anything else is a 404 (not 403), so an organiser
+"""Who may see which petition. Organizers see the petitions they are assigned
+to, administrators see all; anything else is a 404 (not 403), so an organizer
 cannot even learn which other petitions exist.
 
 Use with `flask_login.login_required` on every `/organizer/…` route.
@@ -38,7 +38,7 @@ def admin_or_404():
 
 
 def visible_petitions(organizer):
-    """The petitions the organiser's list shows: all for an admin."""
+    """The petitions the organizer's list shows: all for an admin."""
     if organizer.is_admin:
         return db.session.scalars(select(Petition).order_by(Petition.title)).all()
     return list(organizer.petitions)

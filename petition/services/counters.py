@@ -30,7 +30,7 @@ from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
 log = logging.getLogger(__name__)
 
 #: Seconds a Redis copy lives without a change (bounds staleness after edits
-#: that do not call `changed`, e.g. a goal edited by an organiser).
+#: that do not call `changed`, e.g. a goal edited by an organizer).
 DOC_TTL = 60
 SLUG_TTL = 300
 BREAKDOWN_TTL = 300

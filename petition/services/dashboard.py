@@ -1,4 +1,4 @@
-"""What an organiser's dashboard shows: counts, breakdowns, organisations,
+"""What an organizer's dashboard shows: counts, breakdowns, organisations,
 signatures per day (as SVG bar geometry, drawn server-side), the latest
 signatures and the emails that could not be delivered. Read-only."""
 from dataclasses import dataclass

@@ -23,7 +23,7 @@ ERASED = {
     "email_domain": None,  # a personal domain names its owner
     "email_error": None,  # an SMTP refusal often quotes the address
     "email_failed_at": None,  # else the row stays listed among refused emails
-    "invalidation_reason": None,  # free text an organiser wrote about this signer
+    "invalidation_reason": None,  # free text an organizer wrote about this signer
     "flagged": False,  # a flag points at this signer's IP or domain
 }
 

@@ -1,4 +1,4 @@
-"""Petitions offered to existing organiser accounts, which accept or decline.
+"""Petitions offered to existing organizer accounts, which accept or decline.
 
 An invitation must not hand a petition to an account that never asked for it.
 `offer` stores a PendingGrant; the worker emails its link (a "grant" token: the

@@ -1,4 +1,4 @@
-"""Organiser accounts: creation, login, invitation and password reset.
+"""Organizer accounts: creation, login, invitation and password reset.
 
 Invitation and reset links are itsdangerous tokens with their own salt
 ("invite", "reset") carrying the account id and a fingerprint of its password
@@ -70,14 +70,14 @@ def create(email, password=None, petitions=(), is_admin=False, name=""):
 
 
 def assign(organizer, petition):
-    """Give the organiser access to the petition (idempotent). Commits."""
+    """Give the organizer access to the petition (idempotent). Commits."""
     if petition not in organizer.petitions:
         organizer.petitions.append(petition)
     db.session.commit()
 
 
 def check_password(email, password):
-    """The active organiser with this address and password, else None. Logs
+    """The active organizer with this address and password, else None. Logs
     nobody in (services/signin.py decides)."""
     global _DUMMY_HASH
     organizer = find(email)
@@ -91,7 +91,7 @@ def check_password(email, password):
 
 
 def invite(inviter, email, petition):
-    """Invite `email` to organise `petition`.
+    """Invite `email` to organize `petition`.
 
     A new address gets an account and an invitation link ("invited"); so does
     an account whose invitation is still unanswered (setting its password is

@@ -1,4 +1,4 @@
-"""Organiser login, guarded per account, and the emailed one-time sign-in link.
+"""Organizer login, guarded per account, and the emailed one-time sign-in link.
 
 Failed passwords are counted per submitted address (an account or not),
 whatever the client address (RATELIMIT_LOGIN_ACCOUNT). Below the limit, login
@@ -84,7 +84,7 @@ def inspect_link(token):
 
 
 def sign_in(token):
-    """Spend a good link: the organiser to log in, or why not."""
+    """Spend a good link: the organizer to log in, or why not."""
     found = inspect_link(token)
     if found.outcome != "ready":
         return found

@@ -1,4 +1,4 @@
-"""The organiser area under /organizer/: every page needs a login, except
+"""The organizer area under /organizer/: every page needs a login, except
 the login, password-reset and invitation pages listed in PUBLIC_ENDPOINTS
 (tests check that every other /organizer/ route redirects an anonymous
 visitor to the login page). The blueprint lives in area.py; importing the

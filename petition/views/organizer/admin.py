@@ -1,4 +1,4 @@
-"""Site administrators: every organiser, and inviting one to any petitions."""
+"""Site administrators: every organizer, and inviting one to any petitions."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required

@@ -1,4 +1,4 @@
-"""The organiser area's blueprint, under /organizer/, and the pages of it that
+"""The organizer area's blueprint, under /organizer/, and the pages of it that
 need no login (PUBLIC_ENDPOINTS); every route module registers on `bp`."""
 from flask import Blueprint
 

@@ -13,7 +13,7 @@ from .area import bp
 
 
 def safe_next(target):
-    """Only a path of this site's organiser area: never another host."""
+    """Only a path of this site's organizer area: never another host."""
     if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return None
     parts = urlsplit(target)

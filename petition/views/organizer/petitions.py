@@ -1,4 +1,4 @@
-"""The organiser's petitions: list, create (administrators), edit, invite a
+"""The organizer's petitions: list, create (administrators), edit, invite a
 colleague, answer an invitation. Create and edit follow the same rules as
 `flask petition create`."""
 from flask import abort, flash, redirect, render_template, request, url_for

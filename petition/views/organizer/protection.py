@@ -1,4 +1,4 @@
-"""The organiser's protection panel, under /organizer/petitions/<slug>/: event
+"""The organizer's protection panel, under /organizer/petitions/<slug>/: event
 windows (open, close, QR link) and bulk invalidation of a burst. The panel
 itself (`organizer/_abuse_panel.html`) is included by the dashboard too,
 through the `abuse_panel(petition)` template global this blueprint sets.
