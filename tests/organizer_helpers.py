@@ -1,4 +1,4 @@
-"""Helpers shared by the organiser tests: accounts, logins, signatures."""
+"""Helpers shared by the organizer tests: accounts, logins, signatures."""
 from datetime import datetime, timedelta, timezone
 
 from petition.extensions import db

@@ -1,7 +1,7 @@
-"""Soft signals and the organiser's abuse panel: bursts from one IP hash or
+"""Soft signals and the organizer's abuse panel: bursts from one IP hash or
 one email domain are flagged (never refused), the dashboard shows flags,
 trends of the last hour, permanent email failures and event windows, and an
-organiser invalidates a burst in bulk. Disposable domains, URL names and the
+organizer invalidates a burst in bulk. Disposable domains, URL names and the
 honeypot are refused or ignored."""
 import re
 

@@ -136,7 +136,7 @@ def test_a_message_that_cannot_be_built_is_recorded_once_not_retried(
     assert drain(run_jobs) == 0
 
 
-def test_a_message_that_cannot_be_built_is_shown_to_organisers(client, petition, run_jobs):
+def test_a_message_that_cannot_be_built_is_shown_to_organizers(client, petition, run_jobs):
     post_signature(client)
     write_directly(title="Saint-Étienne\r\nFrench Tech")
     drain(run_jobs)
@@ -146,7 +146,7 @@ def test_a_message_that_cannot_be_built_is_shown_to_organisers(client, petition,
     assert "jeandupont@gmail.com" in page and "BadHeaderError" in page
 
 
-def test_an_organiser_email_that_cannot_be_built_fails_once_loudly(app, petition, run_jobs,
+def test_an_organizer_email_that_cannot_be_built_fails_once_loudly(app, petition, run_jobs,
                                                                   smtp_sink, caplog):
     write_directly(title="Saint-Étienne\r\nFrench Tech")
     admin = make_organizer("admin@example.org", admin=True)

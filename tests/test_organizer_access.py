@@ -1,5 +1,5 @@
 """Who may open what under /organizer/: login required everywhere, each
-organiser sees only their petitions (404 elsewhere), administrators see all,
+organizer sees only their petitions (404 elsewhere), administrators see all,
 login is throttled and never redirects off-site."""
 import re
 
@@ -31,7 +31,7 @@ def _request(client, rule, url, token):
 
 def test_every_organizer_route_redirects_anonymous_visitors_to_login(app, client, petition):
     rules = organizer_rules(app)
-    assert len(rules) >= 12, "the organiser routes are registered"
+    assert len(rules) >= 12, "the organizer routes are registered"
     token = csrf(client)
     for rule in rules:
         url = _url(rule)

@@ -1,4 +1,4 @@
-"""Organiser accounts: the CLI, invitations and password resets by email,
+"""Organizer accounts: the CLI, invitations and password resets by email,
 links that expire, work once and only for their own purpose."""
 import time
 

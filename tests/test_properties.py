@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis): whatever is typed into the sign form,
-put in a token URL, an API path or, logged in, any organiser page and its
+put in a token URL, an API path or, logged in, any organizer page and its
 query string, the answer is never a 500 and no partial row is stored.
 Example counts stay modest for CI time."""
 import re
@@ -101,7 +101,7 @@ def test_nul_bytes_are_a_400_not_a_database_error(client, form_token):
     assert client.get("/p/saint-etienne?lang=%00").status_code == 400
 
 
-# --- the organiser area, logged in --------------------------------------------
+# --- the organizer area, logged in --------------------------------------------
 
 HUGE_IDS = ["9" * 25, str(2**31), str(2**63), "1" + "0" * 22, "0" * 30 + "1", "9" * 5000]
 QUERY_KEYS = ["q", "page", "lang", "next", "category", "commune", "since", "until",
@@ -114,7 +114,7 @@ search_text = st.one_of(text, number, digits, st.sampled_from(["²", "①", "1" 
 
 @pytest.fixture
 def organizer(app, client, petition):
-    """An administrator logged in (every organiser page is open to them), and
+    """An administrator logged in (every organizer page is open to them), and
     a few signatures so searches and ids meet rows."""
     from organizer_helpers import add_signature, login, make_organizer
 
@@ -150,7 +150,7 @@ def fill(rule, draw):
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_organizer_pages_never_fail(app, organizer, data):
-    """Every organiser GET route of the URL map, logged in, with fuzzed path
+    """Every organizer GET route of the URL map, logged in, with fuzzed path
     values and query strings: never a 500."""
     rule = data.draw(st.sampled_from(organizer_get_rules(app)))
     path = fill(rule, data.draw)

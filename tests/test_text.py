@@ -98,7 +98,7 @@ def test_every_single_line_field_of_every_form_refuses_control_characters(
 
 
 @pytest.mark.parametrize("lang,message", [("fr", CONTROL_FR), ("en", CONTROL_EN)])
-def test_organiser_petition_form_refuses_a_line_break_in_the_title(client, petition, lang,
+def test_organizer_petition_form_refuses_a_line_break_in_the_title(client, petition, lang,
                                                                    message):
     make_organizer("admin@example.org", admin=True)
     login(client, "admin@example.org")
@@ -115,7 +115,7 @@ def test_organiser_petition_form_refuses_a_line_break_in_the_title(client, petit
     assert db.session.scalars(select(Petition)).one().title == "Saint-Étienne French Tech"
 
 
-def test_organiser_event_label_and_reason_are_stripped_and_normalised(app, petition):
+def test_organizer_event_label_and_reason_are_stripped_and_normalised(app, petition):
     with app.test_request_context("/", method="POST"):
         form = abuse_forms.EventWindowForm(
             formdata=MultiDict({"label": "  Meetup Cafe\u0301 ", "hours": "4", "scope": "here"}),

@@ -1,6 +1,6 @@
 """A correctly signed token whose payload names no usable id (over 64 bits,
 over the 32-bit column, negative, a float, a string, a bool…) is "invalid"
-for every reader — confirm, withdraw, organiser invitation and reset, event
+for every reader — confirm, withdraw, organizer invitation and reset, event
 QR link — fresh or expired: never a 500, never a query with it."""
 import html
 import time

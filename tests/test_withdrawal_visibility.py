@@ -1,4 +1,4 @@
-"""A withdrawn signer leaves the public count, the organiser's export and the
+"""A withdrawn signer leaves the public count, the organizer's export and the
 public supporters list within two seconds (caches included), and the person
 may sign again later."""
 import time

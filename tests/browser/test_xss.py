@@ -1,6 +1,6 @@
-"""XSS payloads in every text field (organiser-written petition text, signer
+"""XSS payloads in every text field (organizer-written petition text, signer
 names, organisation, commune, event label) never execute in a real browser on
-the petition page, the supporters list, the embed and the organiser dashboard:
+the petition page, the supporters list, the embed and the organizer dashboard:
 no dialog, no flag set by a payload, no injected element, no CSP violation
 (escaping works on its own; the CSP is a second line)."""
 import pytest
