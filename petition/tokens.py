@@ -1,5 +1,7 @@
 """Signed, expiring tokens: one salt per purpose, so a token made for one
 purpose (confirm a signature) is never accepted for another (withdraw it)."""
+from enum import StrEnum
+
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
@@ -45,13 +47,21 @@ DEFAULT_MAX_AGE = {
 MAX_ROW_ID = 2**31 - 1
 
 
+class TokenReason(StrEnum):
+    """Why a link's token is refused; each service's outcomes include these."""
+
+    EXPIRED = "expired"
+    INVALID = "invalid"  # tampered with, made for another purpose, or no usable payload
+    OUTDATED = "outdated"  # made before links carried what they carry now (services decide)
+
+
 class TokenError(Exception):
     """The token is tampered with, expired, or made for another purpose."""
 
     def __init__(self, reason, payload=None):
         super().__init__(reason)
-        self.reason = reason  # "expired", "invalid", or "outdated" (services decide)
-        # Only for "expired": the signature was good, so the payload is ours
+        self.reason = TokenReason(reason)
+        # Only for EXPIRED: the signature was good, so the payload is ours
         # and the page can point back to the right petition. Never acted upon.
         self.payload = payload
 
@@ -65,7 +75,7 @@ def make(purpose, payload):
 
 
 def read(purpose, token):
-    """Return the payload, or raise TokenError("expired" | "invalid")."""
+    """Return the payload, or raise TokenError(EXPIRED | INVALID)."""
     max_age = current_app.config.get(MAX_AGE_KEYS[purpose], DEFAULT_MAX_AGE[purpose])
     serializer = _serializer(purpose)
     try:
@@ -76,13 +86,13 @@ def read(purpose, token):
             payload = serializer.load_payload(exc.payload)
         except BadData:
             payload = None
-        raise TokenError("expired", payload) from None
+        raise TokenError(TokenReason.EXPIRED, payload) from None
     except BadData:
-        raise TokenError("invalid") from None
+        raise TokenError(TokenReason.INVALID) from None
 
 
 def row_id(payload, key):
-    """The row id `payload[key]` names, or TokenError("invalid").
+    """The row id `payload[key]` names, or TokenError(INVALID).
 
     Only a positive int in the column's range: not a bool, a float, a string
     of digits or a number the database cannot hold. Every token reader takes
@@ -90,13 +100,13 @@ def row_id(payload, key):
     """
     value = payload.get(key) if isinstance(payload, dict) else None
     if type(value) is not int or not 0 < value <= MAX_ROW_ID:
-        raise TokenError("invalid")
+        raise TokenError(TokenReason.INVALID)
     return value
 
 
 def text(payload, key, max_length=64):
-    """The short string `payload[key]`, or TokenError("invalid")."""
+    """The short string `payload[key]`, or TokenError(INVALID)."""
     value = payload.get(key) if isinstance(payload, dict) else None
     if not isinstance(value, str) or not 0 < len(value) <= max_length:
-        raise TokenError("invalid")
+        raise TokenError(TokenReason.INVALID)
     return value

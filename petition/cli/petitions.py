@@ -137,9 +137,9 @@ def verify_export(csv_file, manifest_file):
         ok, reason = exports.verify(iter(lambda: handle.read(1 << 16), b""), data)
     if not ok:
         raise click.ClickException({
-            "signature": "FAILED: the manifest's signature is wrong (edited, or "
+            exports.ManifestCheck.SIGNATURE: "FAILED: the manifest's signature is wrong (edited, or "
                          "signed with another key).",
-            "sha256": "FAILED: the CSV differs from the exported file "
+            exports.ManifestCheck.SHA256: "FAILED: the CSV differs from the exported file "
                       "(its SHA-256 does not match the manifest).",
         }[reason])
     click.echo(f"OK: {csv_file} is exactly the export of {data.get('petition')} "

@@ -10,6 +10,7 @@ jobs of a killed worker. Jobs are enqueued as function objects, so RQ stores
 the dotted path of the function where it lives.
 """
 import logging
+from enum import StrEnum
 
 from flask import current_app, has_app_context
 from redis import Redis
@@ -22,6 +23,14 @@ log = logging.getLogger(__name__)
 EMAIL_QUEUE = "emails"
 DEFAULT_QUEUE = "default"
 QUEUES = (EMAIL_QUEUE, DEFAULT_QUEUE)
+
+class JobResult(StrEnum):
+    """What an email job did (RQ keeps it as the job's return value)."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # the row moved on, or this job id already sent it
+    FAILED = "failed"  # refused for good: recorded on the row, not retried
+
 
 #: The app jobs run in when no app context is pushed (set by worker.py).
 _worker_app = None

@@ -27,7 +27,7 @@ def send_invitation(organizer_id, inviter_id, petition_id):
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or organizer.password_hash or not organizer.active:
         log.info("Organizer %s gone or already in; invitation not sent", organizer_id)
-        return "skipped"
+        return jobs.JobResult.SKIPPED
     inviter = db.session.get(Organizer, inviter_id) if inviter_id else None
     petition = db.session.get(Petition, petition_id)
     url = external_url("organizer.accept_invite", token=organizer_token("invite", organizer))
@@ -35,29 +35,29 @@ def send_invitation(organizer_id, inviter_id, petition_id):
           lambda: _("Invitation à l’espace organisateur : %(title)s",
                     title=petition.title if petition else ""),
           url=url, inviter=inviter, petition=petition)
-    return "sent"
+    return jobs.JobResult.SENT
 
 
 def send_password_reset(organizer_id):
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active:
-        return "skipped"
+        return jobs.JobResult.SKIPPED
     url = external_url("organizer.reset_password", token=organizer_token("reset", organizer))
     _send(organizer, "organizer_reset",
           lambda: _("Choisissez un nouveau mot de passe"), url=url)
-    return "sent"
+    return jobs.JobResult.SENT
 
 
 def send_signin_link(organizer_id):
     """The one-time sign-in link of an account whose login is under attack."""
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active or not organizer.password_hash:
-        return "skipped"
+        return jobs.JobResult.SKIPPED
     url = external_url("organizer.signin_link", token=signin_token(organizer))
     minutes = max(1, current_app.config["SIGNIN_TOKEN_MAX_AGE"] // 60)
     _send(organizer, "organizer_signin", lambda: _("Votre lien de connexion"), url=url,
           minutes=minutes)
-    return "sent"
+    return jobs.JobResult.SENT
 
 
 def send_access_invitation(grant_id):
@@ -65,12 +65,12 @@ def send_access_invitation(grant_id):
     grant = db.session.get(PendingGrant, grant_id)
     if grant is None or not grant.organizer.active:
         log.info("Offer %s answered or withdrawn; not sent", grant_id)
-        return "skipped"
+        return jobs.JobResult.SKIPPED
     url = external_url("organizer.answer_grant", token=grant_token(grant))
     _send(grant.organizer, "organizer_access",
           lambda: _("Invitation à co-organiser : %(title)s", title=grant.petition.title),
           url=url, inviter=grant.inviter, petition=grant.petition)
-    return "sent"
+    return jobs.JobResult.SENT
 
 
 def _send(organizer, name, subject, **context):

@@ -41,10 +41,10 @@ def _send(signature_id, nonce, expected_state, build):
     if (signature is None or (nonce is not None and signature.token_nonce != nonce)
             or signature.state != expected_state or not signature.email):
         log.info("Signature %s moved on; %s not sent", signature_id, build.__name__)
-        return "skipped"
+        return jobs.JobResult.SKIPPED
     if _job_already_sent():  # the same job id queued twice (sweeper, race): once is enough
         log.info("Signature %s: %s already sent", signature_id, build.__name__)
-        return "skipped"
+        return jobs.JobResult.SKIPPED
     try:
         smtp.send(smtp.build(build, signature))  # one SMTP connection reused across jobs
     except smtp.Unsendable as exc:  # no retry can mend it
@@ -64,7 +64,7 @@ def _send(signature_id, nonce, expected_state, build):
     signature.email_error = None
     db.session.commit()
     log.info("Sent %s for signature %s", build.__name__, signature_id)
-    return "sent"
+    return jobs.JobResult.SENT
 
 
 def _sent_key():
@@ -88,4 +88,4 @@ def _record_failure(signature, error):
     signature.email_failed_at = utcnow()
     signature.email_error = error[:500]
     db.session.commit()
-    return "failed"
+    return jobs.JobResult.FAILED

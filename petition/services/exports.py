@@ -16,6 +16,7 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -317,19 +318,27 @@ def manifest(entry):
     return body
 
 
+class ManifestCheck(StrEnum):
+    """What `verify` found."""
+
+    OK = "ok"
+    SIGNATURE = "signature"  # the manifest's signature is wrong: edited, or another key
+    SHA256 = "sha256"  # the CSV is not the exported file
+
+
 def verify(csv_bytes_iter, manifest_data):
-    """(ok, reason) — is the file exactly the one the signed manifest describes?"""
+    """(ok, ManifestCheck) — is the file exactly the one the signed manifest describes?"""
     body = dict(manifest_data)
     signature = body.pop("signature", "")
     if not isinstance(signature, str) or not _signer().verify_signature(
             _canonical(body), signature.encode()):
-        return False, "signature"
+        return False, ManifestCheck.SIGNATURE
     digest = hashlib.sha256()
     for chunk in csv_bytes_iter:
         digest.update(chunk)
     if digest.hexdigest() != body.get("sha256"):
-        return False, "sha256"
-    return True, "ok"
+        return False, ManifestCheck.SHA256
+    return True, ManifestCheck.OK
 
 
 def logs(petition, limit=20):

@@ -9,6 +9,7 @@ newer invitation changes the nonce) and expires (GRANT_TOKEN_MAX_AGE).
 """
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +19,19 @@ from ..extensions import db
 from ..models import Organizer, PendingGrant, Petition, utcnow
 
 
+class GrantOutcome(StrEnum):
+    """What the link of an offered petition leads to."""
+
+    READY = "ready"
+    USED = "used"  # answered, or replaced by a newer offer
+    OTHER_ACCOUNT = "other-account"  # meant for another account than the one logged in
+    INVALID = tokens.TokenReason.INVALID.value
+    EXPIRED = tokens.TokenReason.EXPIRED.value
+
+
 @dataclass
 class GrantCheck:
-    outcome: str  # "ready", "expired", "invalid", "used", "other-account"
+    outcome: GrantOutcome
     grant: PendingGrant = None
     petition: Petition = None
 
@@ -52,21 +63,21 @@ def inspect(token, organizer):
         payload = tokens.read("grant", token)
         grant_id, nonce = tokens.row_id(payload, "g"), tokens.text(payload, "n")
     except tokens.TokenError as exc:
-        return GrantCheck(exc.reason)
+        return GrantCheck(GrantOutcome(exc.reason))
     except (KeyError, TypeError, ValueError):
-        return GrantCheck("invalid")
+        return GrantCheck(GrantOutcome.INVALID)
     grant = db.session.get(PendingGrant, grant_id)
     if grant is None or grant.nonce != nonce:
-        return GrantCheck("used")
+        return GrantCheck(GrantOutcome.USED)
     if grant.organizer_id != organizer.id:
-        return GrantCheck("other-account")
-    return GrantCheck("ready", grant, grant.petition)
+        return GrantCheck(GrantOutcome.OTHER_ACCOUNT)
+    return GrantCheck(GrantOutcome.READY, grant, grant.petition)
 
 
 def answer(token, organizer, accept):
     """Accept or decline once: the guarded delete lets one answer through."""
     found = inspect(token, organizer)
-    if found.outcome != "ready":
+    if found.outcome != GrantOutcome.READY:
         return found
     grant, petition = found.grant, found.petition
     gone = db.session.execute(delete(PendingGrant).where(
@@ -75,10 +86,10 @@ def answer(token, organizer, accept):
     ).execution_options(synchronize_session=False))
     if gone.rowcount != 1:
         db.session.rollback()
-        return GrantCheck("used")
+        return GrantCheck(GrantOutcome.USED)
     if accept:
         account = db.session.get(Organizer, organizer.id)
         if petition not in account.petitions:
             account.petitions.append(petition)
     db.session.commit()
-    return GrantCheck("ready", petition=petition)  # the grant row is gone
+    return GrantCheck(GrantOutcome.READY, petition=petition)  # the grant row is gone

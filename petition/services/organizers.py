@@ -9,6 +9,7 @@ invitation: it is offered one, which it accepts or declines (services/grants.py)
 """
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -32,6 +33,21 @@ _DUMMY_HASH = None
 
 class OrganizerError(ValueError):
     """A rule of accounts is broken; the message is for people."""
+
+
+class InviteOutcome(StrEnum):
+    INVITED = "invited"  # a new account, or one still unanswered: an invitation link
+    OFFERED = "offered"  # an account in use: offered the petition, to accept
+    ALREADY = "already"  # it could see the petition before
+
+
+class LinkOutcome(StrEnum):
+    """What an invitation, reset or sign-in link leads to."""
+
+    READY = "ready"
+    USED = "used"  # the password or the last login changed since: it worked once
+    INVALID = tokens.TokenReason.INVALID.value
+    EXPIRED = tokens.TokenReason.EXPIRED.value
 
 
 def normalise(email):
@@ -93,27 +109,27 @@ def check_password(email, password):
 def invite(inviter, email, petition):
     """Invite `email` to organize `petition`.
 
-    A new address gets an account and an invitation link ("invited"); so does
+    A new address gets an account and an invitation link (INVITED); so does
     an account whose invitation is still unanswered (setting its password is
     its owner's yes). An account in use is only offered the petition: it sees
-    it once it accepts through the emailed link ("offered"). "already": it
+    it once it accepts through the emailed link (OFFERED). ALREADY: it
     could see the petition before.
     """
     existing = find(email)
     if existing is None:
         organizer = create(email, petitions=[petition])
     elif access.can_manage(existing, petition.id):
-        return "already"
+        return InviteOutcome.ALREADY
     elif existing.password_hash:
         grant = grants.offer(inviter, existing, petition)
         _enqueue(organizer_jobs.send_access_invitation, grant.id)
-        return "offered"
+        return InviteOutcome.OFFERED
     else:
         organizer = existing
         assign(organizer, petition)
     _enqueue(organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None,
              petition.id)
-    return "invited"
+    return InviteOutcome.INVITED
 
 
 def request_reset(email):
@@ -146,7 +162,7 @@ def _enqueue(job, *args):
 
 @dataclass
 class LinkCheck:
-    outcome: str  # "ready", "expired", "invalid", "used"
+    outcome: LinkOutcome
     organizer: Organizer = None
 
 
@@ -156,19 +172,19 @@ def inspect_link(purpose, token):
         payload = tokens.read(purpose, token)
         organizer_id, fingerprint = tokens.row_id(payload, "o"), tokens.text(payload, "f")
     except tokens.TokenError as exc:
-        return LinkCheck(exc.reason)
+        return LinkCheck(LinkOutcome(exc.reason))
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active:
-        return LinkCheck("invalid")
+        return LinkCheck(LinkOutcome.INVALID)
     if organizer.fingerprint() != fingerprint:
-        return LinkCheck("used")
-    return LinkCheck("ready", organizer)
+        return LinkCheck(LinkOutcome.USED)
+    return LinkCheck(LinkOutcome.READY, organizer)
 
 
 def set_password(purpose, token, password):
     """Set the password through a good link; the link then stops working."""
     found = inspect_link(purpose, token)
-    if found.outcome != "ready":
+    if found.outcome != LinkOutcome.READY:
         return found
     check_password_rules(password)
     found.organizer.password_hash = generate_password_hash(password)

@@ -25,6 +25,7 @@ from ..jobs import organizers as organizer_jobs
 from ..links import login_stamp
 from ..models import Organizer, utcnow
 from . import organizers
+from .organizers import LinkOutcome
 
 log = logging.getLogger(__name__)
 
@@ -72,27 +73,27 @@ def inspect_link(token):
         organizer_id = tokens.row_id(payload, "o")
         fingerprint, stamp = tokens.text(payload, "f"), payload["l"]
     except tokens.TokenError as exc:
-        return organizers.LinkCheck(exc.reason)
+        return organizers.LinkCheck(LinkOutcome(exc.reason))
     except (KeyError, TypeError, ValueError):
-        return organizers.LinkCheck("invalid")
+        return organizers.LinkCheck(LinkOutcome.INVALID)
     organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or not organizer.active or not organizer.password_hash:
-        return organizers.LinkCheck("invalid")
+        return organizers.LinkCheck(LinkOutcome.INVALID)
     if organizer.fingerprint() != fingerprint or login_stamp(organizer.last_login_at) != stamp:
-        return organizers.LinkCheck("used")
-    return organizers.LinkCheck("ready", organizer)
+        return organizers.LinkCheck(LinkOutcome.USED)
+    return organizers.LinkCheck(LinkOutcome.READY, organizer)
 
 
 def sign_in(token):
     """Spend a good link: the organizer to log in, or why not."""
     found = inspect_link(token)
-    if found.outcome != "ready":
+    if found.outcome != LinkOutcome.READY:
         return found
     last = found.organizer.last_login_at
     spent = (Organizer.last_login_at.is_(None) if last is None
              else Organizer.last_login_at == last)
     if not _record_login(found.organizer, spent):
-        return organizers.LinkCheck("used")  # another click got there first
+        return organizers.LinkCheck(LinkOutcome.USED)  # another click got there first
     return found
 
 

@@ -6,6 +6,7 @@ in one transaction, by guarded updates.
 """
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -93,12 +94,23 @@ def _queue(signature, job, email_count):
     db.session.commit()
 
 
+class ConfirmOutcome(StrEnum):
+    """What a confirmation link leads to (templates compare the strings)."""
+
+    READY = "ready"  # pending: the page shows the button
+    CONFIRMED = "confirmed"  # this click verified it
+    ALREADY = "already"  # verified before
+    CLOSED = "closed"  # the petition takes no signature now
+    INVALID = tokens.TokenReason.INVALID.value
+    OUTDATED = tokens.TokenReason.OUTDATED.value
+    EXPIRED = tokens.TokenReason.EXPIRED.value
+
+
 @dataclass
 class Confirmation:
     """What a confirmation token leads to."""
 
-    # "ready", "confirmed", "already", "invalid", "outdated", "expired", "closed"
-    outcome: str
+    outcome: ConfirmOutcome
     signature: Signature = None
     petition: Petition = None
 
@@ -107,13 +119,13 @@ def linked_signature(payload):
     """The signature a confirm or withdraw link (links.link_payload) was made for, or None when
     that row is gone (deleted, its id perhaps given to another row).
 
-    Raises TokenError("invalid") for a payload naming no usable id or nonce,
-    TokenError("outdated") for a link made before links carried the nonce:
+    Raises TokenError(INVALID) for a payload naming no usable id or nonce,
+    TokenError(OUTDATED) for a link made before links carried the nonce:
     its id alone cannot tell its row from a later one (README, Security).
     """
     signature_id = tokens.row_id(payload, "s")
     if "n" not in payload:
-        raise tokens.TokenError("outdated")
+        raise tokens.TokenError(tokens.TokenReason.OUTDATED)
     nonce = tokens.text(payload, "n")
     signature = db.session.get(Signature, signature_id)
     if signature is None or signature.token_nonce != nonce:
@@ -126,17 +138,17 @@ def inspect(token):
     try:
         signature = linked_signature(tokens.read("confirm", token))
     except tokens.TokenError as exc:
-        return Confirmation(exc.reason, petition=_petition_of(exc.payload))
+        return Confirmation(ConfirmOutcome(exc.reason), petition=_petition_of(exc.payload))
     if signature is None or signature.state in (
         SignatureState.WITHDRAWN, SignatureState.INVALIDATED
     ):
-        return Confirmation("invalid", petition=signature and signature.petition)
+        return Confirmation(ConfirmOutcome.INVALID, petition=signature and signature.petition)
     petition = signature.petition
     if signature.state == SignatureState.VERIFIED:
-        return Confirmation("already", signature, petition)
+        return Confirmation(ConfirmOutcome.ALREADY, signature, petition)
     if not petition.is_open():
-        return Confirmation("closed", signature, petition)
-    return Confirmation("ready", signature, petition)
+        return Confirmation(ConfirmOutcome.CLOSED, signature, petition)
+    return Confirmation(ConfirmOutcome.READY, signature, petition)
 
 
 def _petition_of(payload):
@@ -153,7 +165,7 @@ def _petition_of(payload):
 def confirm(token):
     """Verify the signature the token names; harmless when repeated."""
     found = inspect(token)
-    if found.outcome != "ready":
+    if found.outcome != ConfirmOutcome.READY:
         return found
     signature = found.signature
     moved = db.session.execute(
@@ -167,4 +179,5 @@ def confirm(token):
     if moved:
         counters.changed(signature.petition_id)
     db.session.refresh(found.petition)
-    return Confirmation("confirmed" if moved else "already", signature, found.petition)
+    outcome = ConfirmOutcome.CONFIRMED if moved else ConfirmOutcome.ALREADY
+    return Confirmation(outcome, signature, found.petition)

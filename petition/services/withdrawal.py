@@ -9,6 +9,7 @@ years; once retention or the purge of unconfirmed signatures removed the data,
 it says there is nothing left to withdraw.
 """
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import update
 
@@ -20,10 +21,21 @@ from .erasure import ERASED, is_erased
 from .signing import linked_signature
 
 
+class WithdrawOutcome(StrEnum):
+    """What a withdrawal link leads to (templates compare the strings)."""
+
+    READY = "ready"  # the page shows the button
+    WITHDRAWN = "withdrawn"  # this click withdrew it
+    ALREADY = "already"  # withdrawn before
+    ERASED = "erased"  # retention or the purge removed the data: nothing to withdraw
+    INVALID = tokens.TokenReason.INVALID.value
+    OUTDATED = tokens.TokenReason.OUTDATED.value
+    EXPIRED = tokens.TokenReason.EXPIRED.value
+
+
 @dataclass
 class Withdrawal:
-    # "ready", "withdrawn", "already", "erased", "invalid", "outdated", "expired"
-    outcome: str
+    outcome: WithdrawOutcome
     signature: Signature = None
     petition: Petition = None
 
@@ -32,26 +44,26 @@ def inspect(token):
     try:
         signature = linked_signature(tokens.read("withdraw", token))
     except tokens.TokenError as exc:
-        return Withdrawal(exc.reason)
+        return Withdrawal(WithdrawOutcome(exc.reason))
     if signature is None:
         # A good link whose row is gone: the purge of unconfirmed signatures
         # deleted it (the id may now be another row's, which it never touches).
-        return Withdrawal("erased")
+        return Withdrawal(WithdrawOutcome.ERASED)
     if signature.state == SignatureState.WITHDRAWN:
-        return Withdrawal("already", signature, signature.petition)
+        return Withdrawal(WithdrawOutcome.ALREADY, signature, signature.petition)
     if is_erased(signature):  # retention: the count keeps it, nothing to withdraw
-        return Withdrawal("erased", signature, signature.petition)
-    return Withdrawal("ready", signature, signature.petition)
+        return Withdrawal(WithdrawOutcome.ERASED, signature, signature.petition)
+    return Withdrawal(WithdrawOutcome.READY, signature, signature.petition)
 
 
 def withdraw(token):
     """Withdraw the signature the link names; harmless when repeated."""
     for _attempt in range(3):  # a confirmation or moderation racing it moves the state
         found = inspect(token)
-        if found.outcome != "ready":
+        if found.outcome != WithdrawOutcome.READY:
             return found
         if _withdraw_row(found.signature):
-            return Withdrawal("withdrawn", found.signature, found.petition)
+            return Withdrawal(WithdrawOutcome.WITHDRAWN, found.signature, found.petition)
     return found
 
 

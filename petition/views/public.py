@@ -4,6 +4,7 @@ from flask_babel import get_locale
 
 from ..forms.public import SignForm
 from ..markdown import render as render_markdown
+from .. import tokens
 from ..services import petitions, signing, withdrawal
 
 bp = Blueprint("public", __name__)
@@ -86,5 +87,10 @@ def withdraw_post(token):
     return render_template("withdraw.html", found=found), _status(found.outcome)
 
 
+#: Outcomes of a confirm or withdraw link answered with 400: a refused token
+#: (tokens.TokenReason), or a petition that takes no signature now.
+REFUSED = frozenset({*tokens.TokenReason, signing.ConfirmOutcome.CLOSED})
+
+
 def _status(outcome):
-    return 400 if outcome in ("invalid", "outdated", "expired", "closed") else 200
+    return 400 if outcome in REFUSED else 200

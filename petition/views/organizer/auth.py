@@ -48,7 +48,7 @@ def _link_minutes():
 def signin_link(token):
     """A page with a button, so that a mail scanner opening the link logs nobody in."""
     found = (signin.sign_in if request.method == "POST" else signin.inspect_link)(token)
-    if found.outcome != "ready":
+    if found.outcome != organizers.LinkOutcome.READY:
         return render_template("organizer/link_error.html", outcome=found.outcome,
                                purpose="signin"), 400
     if request.method == "GET":
@@ -89,7 +89,7 @@ def accept_invite(token):
 
 def _set_password(purpose, token):
     found = organizers.inspect_link(purpose, token)
-    if found.outcome != "ready":
+    if found.outcome != organizers.LinkOutcome.READY:
         return render_template("organizer/link_error.html", outcome=found.outcome,
                                purpose=purpose), 400
     form = PasswordForm()

@@ -85,7 +85,8 @@ def invite(slug):
     except organizers.OrganizerError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("%(e)s a déjà accès à cette pétition.", e=form.email.data) if outcome == "already"
+        already = outcome == organizers.InviteOutcome.ALREADY
+        flash(_("%(e)s a déjà accès à cette pétition.", e=form.email.data) if already
               else _("Invitation envoyée à %(e)s.", e=form.email.data), "info")
     return redirect(url_for(".dashboard", slug=slug), 303)
 
@@ -100,10 +101,10 @@ def answer_grant(token):
         found = grants.answer(token, current_user, request.form["action"] == "accept")
     else:
         abort(400)
-    if found.outcome != "ready":
+    if found.outcome != grants.GrantOutcome.READY:
         return render_template("organizer/link_error.html", outcome=found.outcome,
                                purpose="grant"), (
-            403 if found.outcome == "other-account" else 400)
+            403 if found.outcome == grants.GrantOutcome.OTHER_ACCOUNT else 400)
     if request.method == "GET":
         return render_template("organizer/grant.html", petition=found.petition,
                                inviter=found.grant.inviter)
