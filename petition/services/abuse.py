@@ -4,12 +4,14 @@ legitimate signer nothing, a refusal would cost the petition a signature).
 """
 import ipaddress
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import tokens
 from ..addresses import hash_ip
@@ -35,7 +37,8 @@ class EventWindowError(ValueError):
 
 # ---- event windows -------------------------------------------------------
 
-def open_window(petition, hours, label="", ip=None, now=None):
+def open_window(petition: Petition, hours: int, label: str = "", ip: str | None = None,
+                now: datetime | None = None) -> EventWindow:
     """Open a window of `hours` for `ip` (None: for the QR link only)."""
     now = now or utcnow()
     limit = current_app.config["EVENT_WINDOW_MAX_HOURS"]
@@ -54,7 +57,7 @@ def open_window(petition, hours, label="", ip=None, now=None):
     return window
 
 
-def close_window(petition, window_id, now=None):
+def close_window(petition: Petition, window_id: int, now: datetime | None = None) -> bool:
     """End a window now; returns whether one was open."""
     now = now or utcnow()
     moved = db.session.execute(
@@ -67,20 +70,20 @@ def close_window(petition, window_id, now=None):
     return bool(moved)
 
 
-def windows(petition):
+def windows(petition: Petition) -> Sequence[EventWindow]:
     return db.session.scalars(
         select(EventWindow).where(EventWindow.petition_id == petition.id)
         .order_by(EventWindow.ends_at.desc()).limit(20)
     ).all()
 
 
-def event_link(window):
+def event_link(window: EventWindow) -> str:
     """The QR link: opening it lifts the per-IP limit for this browser."""
     token = tokens.make("event", {"w": window.id})
     return external_url("public.petition", slug=window.petition.slug, event=token)
 
 
-def remember_event_token(slug, token):
+def remember_event_token(slug: str, token: str) -> bool:
     """Keep a valid QR token in the session so the form's POST carries it."""
     if _window_from_token(slug, token) is None:
         return False
@@ -101,7 +104,7 @@ def _window_from_token(slug, token, now=None):
     return window
 
 
-def active_window(slug, ip, now=None):
+def active_window(slug: str, ip: str | None, now: datetime | None = None) -> EventWindow | None:
     """The window that lets this request sign petition `slug` beyond the IP limit."""
     now = now or utcnow()
     token = session.get(SESSION_KEY, {}).get(slug) if has_request_context() else None
@@ -119,7 +122,7 @@ def active_window(slug, ip, now=None):
     ).first()
 
 
-def request_window():
+def request_window() -> EventWindow | None:
     """The active window of the current sign request, computed once per request."""
     if "event_window" not in g:
         slug = (request.view_args or {}).get("slug", "")
@@ -129,7 +132,7 @@ def request_window():
 
 # ---- soft signals --------------------------------------------------------
 
-def flag_bursts(signature):
+def flag_bursts(signature: Signature) -> int:
     """Flag the recent signatures of a burst from this IP hash or email domain."""
     config = current_app.config
     since = utcnow() - timedelta(minutes=config["ABUSE_WINDOW_MINUTES"])
@@ -169,7 +172,8 @@ class Trend:
     count: int
 
 
-def trending(petition, column, hours=1, minimum=2, limit=10):
+def trending(petition: Petition, column: InstrumentedAttribute, hours: int = 1, minimum: int = 2,
+             limit: int = 10) -> list[Trend]:
     """The IP hashes or email domains with the most signatures in the last hour."""
     since = utcnow() - timedelta(hours=hours)
     rows = db.session.execute(
@@ -183,7 +187,7 @@ def trending(petition, column, hours=1, minimum=2, limit=10):
     return [Trend(value, n) for value, n in rows]
 
 
-def flagged(petition, limit=50):
+def flagged(petition: Petition, limit: int = 50) -> Sequence[Signature]:
     return db.session.scalars(
         select(Signature)
         .where(Signature.petition_id == petition.id, Signature.flagged.is_(True),
@@ -192,7 +196,7 @@ def flagged(petition, limit=50):
     ).all()
 
 
-def mail_failures(petition, limit=50):
+def mail_failures(petition: Petition, limit: int = 50) -> Sequence[Signature]:
     """Signatures whose email was refused for good (5xx): shown to organizers."""
     return db.session.scalars(
         select(Signature)
@@ -201,7 +205,7 @@ def mail_failures(petition, limit=50):
     ).all()
 
 
-def clear_flags(petition):
+def clear_flags(petition: Petition) -> int:
     """The organizer reviewed the flagged signatures and keeps them."""
     moved = db.session.execute(
         update(Signature).where(Signature.petition_id == petition.id,
@@ -212,7 +216,7 @@ def clear_flags(petition):
     return moved
 
 
-def delete_old_windows(before):
+def delete_old_windows(before: datetime) -> int:
     """Ended windows hold an IP hash: drop them once they are history."""
     moved = db.session.execute(delete(EventWindow).where(EventWindow.ends_at < before)
                                .execution_options(synchronize_session=False)).rowcount
@@ -220,6 +224,6 @@ def delete_old_windows(before):
     return moved
 
 
-def window_of(petition, window_id):
+def window_of(petition: Petition, window_id: int) -> EventWindow | None:
     window = db.session.get(EventWindow, window_id)
     return window if window is not None and window.petition_id == petition.id else None

@@ -18,6 +18,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import timezone
+from typing import Any, Self
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -36,7 +37,7 @@ SLUG_TTL = 300
 BREAKDOWN_TTL = 300
 
 
-def adjust(petition_id, delta):
+def adjust(petition_id: int, delta: int) -> None:
     """Add `delta` to the count in the current transaction (never below zero)."""
     db.session.execute(
         update(Petition)
@@ -58,25 +59,25 @@ class CountDoc:
     updated_at: str
 
     @property
-    def public(self):
+    def public(self) -> dict[str, Any]:
         return {"slug": self.slug, "signature_count": self.signature_count,
                 "goal": self.goal, "updated_at": self.updated_at}
 
     @property
-    def body(self):
+    def body(self) -> bytes:
         return self.__dict__.setdefault(
             "_body", json.dumps(self.public, separators=(",", ":")).encode())
 
     @property
-    def etag(self):
+    def etag(self) -> str:
         return self.__dict__.setdefault(
             "_etag", '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"')
 
-    def to_json(self):
+    def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, raw):
+    def from_json(cls, raw: str | bytes) -> Self:
         return cls(**json.loads(raw))
 
 
@@ -84,7 +85,7 @@ def _key(kind, *parts):
     return "counts:" + kind + ":" + ":".join(str(p) for p in parts)
 
 
-def channel(petition_id):
+def channel(petition_id: int) -> str:
     """The pub/sub channel on which each new count of a petition is published."""
     return _key("events", petition_id)
 
@@ -95,7 +96,7 @@ def _iso(value):
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def load(petition_id=None, slug=None):
+def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | None:
     """Build a CountDoc from the database (the one place reads do SQL)."""
     where = Petition.id == petition_id if slug is None else Petition.slug == slug
     row = db.session.execute(
@@ -147,12 +148,12 @@ def _local():
     return current_app.extensions.setdefault("counts_local", {})
 
 
-def clear_local():
+def clear_local() -> None:
     """Forget this process's micro-cache (tests, and after a failed refresh)."""
     _local().clear()
 
 
-def read(slug, fresh=False):
+def read(slug: str, fresh: bool = False) -> CountDoc | None:
     """The public CountDoc of a petition by slug, or None (unknown or draft).
 
     A hit of the in-process micro-cache does no I/O at all; `fresh` skips it.
@@ -170,7 +171,7 @@ def read(slug, fresh=False):
     return doc
 
 
-def changed(petition_id):
+def changed(petition_id: int) -> CountDoc | None:
     """Called after a commit that moved the count. Must never raise.
 
     Bumps the generation, stores the count read from the database under it,
@@ -195,7 +196,7 @@ def changed(petition_id):
         return None
 
 
-def breakdown(petition_id):
+def breakdown(petition_id: int) -> dict[str, Any]:
     """Verified counts by category and by commune, cached per generation."""
     try:
         redis = jobs.redis()

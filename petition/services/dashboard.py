@@ -1,19 +1,22 @@
 """What an organizer's dashboard shows: counts, breakdowns, organisations,
 signatures per day (as SVG bar geometry, drawn server-side), the latest
 signatures and the emails that could not be delivered. Read-only."""
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Date, cast, distinct, func, select
+from sqlalchemy import Date, Row, cast, distinct, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
-from ..models import Signature, SignatureState
+from ..models import Petition, Signature, SignatureState
 from . import exports, moderation
 
 CHART_DAYS = 60
 
 
-def state_counts(petition):
+def state_counts(petition: Petition) -> dict[str, int]:
     rows = db.session.execute(
         select(Signature.state, func.count()).where(Signature.petition_id == petition.id)
         .group_by(Signature.state)
@@ -28,14 +31,14 @@ def _verified(petition):
             Signature.state == SignatureState.VERIFIED)
 
 
-def by_column(petition, column):
+def by_column(petition: Petition, column: InstrumentedAttribute) -> Sequence[Row]:
     return db.session.execute(
         select(func.coalesce(column, ""), func.count()).where(*_verified(petition))
         .group_by(column).order_by(func.count().desc(), column)
     ).all()
 
 
-def organisations(petition):
+def organisations(petition: Petition) -> tuple[int, int]:
     """(distinct organisations, of which identified by SIREN).
 
     A SIRET's first 9 digits are its SIREN; without a number, the name
@@ -59,7 +62,8 @@ def _day_expression():
     return func.date(Signature.verified_at)
 
 
-def per_day(petition, days=CHART_DAYS, today=None):
+def per_day(petition: Petition, days: int = CHART_DAYS,
+            today: date | None = None) -> list[tuple[date, int]]:
     """[(date, verified that day)] for the last `days` days, zero-filled."""
     today = today or date.today()
     first = today - timedelta(days=days - 1)
@@ -85,7 +89,8 @@ class Bar:
     height: float
 
 
-def chart(series, width=600, height=160, pad=24):
+def chart(series: Sequence[tuple[date, int]], width: int = 600, height: int = 160,
+          pad: int = 24) -> dict[str, Any]:
     """Bars in SVG user units; the template draws them (no script)."""
     peak = max((c for _d, c in series), default=0) or 1
     step = (width - pad) / max(len(series), 1)
@@ -97,14 +102,14 @@ def chart(series, width=600, height=160, pad=24):
             "bar_width": max(step - 1, 1), "total": sum(c for _d, c in series)}
 
 
-def latest(petition, limit=20):
+def latest(petition: Petition, limit: int = 20) -> Sequence[Signature]:
     return db.session.scalars(
         select(Signature).where(Signature.petition_id == petition.id)
         .order_by(Signature.created_at.desc(), Signature.id.desc()).limit(limit)
     ).all()
 
 
-def failed_emails(petition, limit=50):
+def failed_emails(petition: Petition, limit: int = 50) -> Sequence[Signature]:
     return db.session.scalars(
         select(Signature).where(Signature.petition_id == petition.id,
                                 Signature.email_failed_at.is_not(None))
@@ -112,7 +117,7 @@ def failed_emails(petition, limit=50):
     ).all()
 
 
-def summary(petition):
+def summary(petition: Petition) -> dict[str, Any]:
     return {
         "counts": state_counts(petition),
         "by_category": by_column(petition, Signature.category),

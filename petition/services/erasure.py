@@ -6,7 +6,7 @@ retention both erase through `ERASED`; tests/test_erasure.py walks the models
 and fails on a column listed nowhere, so a new personal column cannot be
 forgotten by one of them.
 """
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 
 from ..models import Signature
 
@@ -51,7 +51,7 @@ KEPT = {
 }
 
 
-def not_erased():
+def not_erased() -> ColumnElement[bool]:
     """SQL: rows still holding any personal data."""
     return or_(*(
         getattr(Signature, name).is_not(None) if value is None
@@ -60,7 +60,7 @@ def not_erased():
     ))
 
 
-def is_erased(signature):
+def is_erased(signature: Signature) -> bool:
     """Whether the row's personal data were erased (withdrawal or retention).
 
     Every signature is made with an address and only erasure removes it; a

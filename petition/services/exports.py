@@ -14,9 +14,11 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,7 +26,7 @@ from itsdangerous import Signer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CATEGORIES, ExportLog, Signature, SignatureState, utcnow
+from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
 
 #: (header, column) in file order; README "Export" documents them.
 COLUMNS = (
@@ -54,10 +56,10 @@ class Filters:
     until: str = ""  # YYYY-MM-DD, verified on or before
     delimiter: str = ";"
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in asdict(self).items() if v}
 
-    def query_args(self):
+    def query_args(self) -> dict[str, str]:
         return self.as_dict()
 
 
@@ -80,7 +82,7 @@ def _day(text):
     return day
 
 
-def parse_filters(petition, args):
+def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters:
     """Filters from the export form or CLI options; raises ExportError.
 
     Everything the stream needs is checked here: once the response has
@@ -109,11 +111,11 @@ def _bounds(filters):
     return lower, upper
 
 
-def filename(petition, today=None):
+def filename(petition: Petition, today: date | None = None) -> str:
     return f"{petition.slug}-signataires-{(today or utcnow().date()).isoformat()}.csv"
 
 
-def start(petition, filters, actor):
+def start(petition: Petition, filters: Filters, actor: Organizer | str) -> ExportLog:
     """Log the export (rows and hash come at the end); commits."""
     entry = ExportLog(
         petition_id=petition.id, organizer_id=getattr(actor, "id", None),
@@ -126,7 +128,7 @@ def start(petition, filters, actor):
     return entry
 
 
-def stream(petition, filters, log_id):
+def stream(petition: Petition, filters: Filters, log_id: int) -> Iterator[bytes]:
     """The CSV as an iterator of bytes chunks; the ExportLog is completed at the end.
 
     The id is read now: a server iterates the body after the view returned and
@@ -217,7 +219,7 @@ def _sqlite_query(petition_id, filters):
             "ORDER BY verified_at, id", params)
 
 
-def neutralise(value):
+def neutralise(value: str | None) -> str | None:
     """A cell a spreadsheet would run as a formula starts with a quote instead."""
     if value and value.startswith(FORMULA_START):
         return "'" + value
@@ -286,7 +288,8 @@ def _postgres(petition_id, filters, rows):
         raw.close()
 
 
-def export_to_file(petition, filters, actor, out):
+def export_to_file(petition: Petition, filters: Filters, actor: Organizer | str,
+                   out: BinaryIO) -> ExportLog:
     """Write the CSV to a binary file object; returns the completed ExportLog."""
     entry = start(petition, filters, actor)
     for chunk in stream(petition, filters, entry.id):
@@ -306,7 +309,7 @@ def _canonical(body):
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def manifest(entry):
+def manifest(entry: ExportLog) -> dict[str, Any]:
     """The signed manifest of a finished export, as a dict ready for JSON."""
     body = {
         "petition": entry.petition.slug,
@@ -326,7 +329,8 @@ class ManifestCheck(StrEnum):
     SHA256 = "sha256"  # the CSV is not the exported file
 
 
-def verify(csv_bytes_iter, manifest_data):
+def verify(csv_bytes_iter: Iterable[bytes],
+           manifest_data: Mapping[str, Any]) -> tuple[bool, ManifestCheck]:
     """(ok, ManifestCheck) — is the file exactly the one the signed manifest describes?"""
     body = dict(manifest_data)
     signature = body.pop("signature", "")
@@ -341,14 +345,14 @@ def verify(csv_bytes_iter, manifest_data):
     return True, ManifestCheck.OK
 
 
-def logs(petition, limit=20):
+def logs(petition: Petition, limit: int = 20) -> Sequence[ExportLog]:
     return db.session.scalars(
         select(ExportLog).where(ExportLog.petition_id == petition.id)
         .order_by(ExportLog.created_at.desc(), ExportLog.id.desc()).limit(limit)
     ).all()
 
 
-def finished_log(petition, export_id):
+def finished_log(petition: Petition, export_id: int) -> ExportLog | None:
     entry = db.session.get(ExportLog, export_id)
     if entry is None or entry.petition_id != petition.id or entry.sha256 is None:
         return None

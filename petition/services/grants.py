@@ -32,11 +32,12 @@ class GrantOutcome(StrEnum):
 @dataclass
 class GrantCheck:
     outcome: GrantOutcome
-    grant: PendingGrant = None
-    petition: Petition = None
+    grant: PendingGrant | None = None
+    petition: Petition | None = None
 
 
-def offer(inviter, organizer, petition, retry=True):
+def offer(inviter: Organizer | None, organizer: Organizer, petition: Petition,
+          retry: bool = True) -> PendingGrant:
     """Offer `petition` to `organizer` (a newer offer replaces an older one's
     link). Commits; the caller queues the email with the grant's id."""
     grant = db.session.scalar(select(PendingGrant).where(
@@ -57,7 +58,7 @@ def offer(inviter, organizer, petition, retry=True):
     return grant
 
 
-def inspect(token, organizer):
+def inspect(token: str, organizer: Organizer) -> GrantCheck:
     """What the link (links.grant_token) offers, if it is still good and meant for `organizer`."""
     try:
         payload = tokens.read("grant", token)
@@ -74,7 +75,7 @@ def inspect(token, organizer):
     return GrantCheck(GrantOutcome.READY, grant, grant.petition)
 
 
-def answer(token, organizer, accept):
+def answer(token: str, organizer: Organizer, accept: bool) -> GrantCheck:
     """Accept or decline once: the guarded delete lets one answer through."""
     found = inspect(token, organizer)
     if found.outcome != GrantOutcome.READY:

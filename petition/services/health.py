@@ -11,7 +11,7 @@ from ..extensions import db
 log = logging.getLogger(__name__)
 
 
-def readiness():
+def readiness() -> dict[str, bool]:
     return {"database": _database(), "redis": _redis()}
 
 

@@ -24,7 +24,12 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+from flask import Flask
+from redis import Redis
+from redis.client import PubSub
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -47,14 +52,14 @@ class Refused(Exception):
         self.code = code
 
 
-def cooperative():
+def cooperative() -> bool:
     """True in a gevent-patched process (gunicorn's gevent worker), where a
     waiting stream costs a greenlet instead of a thread."""
     monkey = sys.modules.get("gevent.monkey")
     return bool(monkey and monkey.is_module_patched("socket"))
 
 
-def max_streams(config):
+def max_streams(config: Mapping[str, Any]) -> int:
     """Streams one process may hold: SSE_MAX_STREAMS, else by how it serves
     them: under gevent GEVENT_MAX_STREAMS, or fewer when the process may not
     open the two descriptors each one takes (its socket and its Redis
@@ -79,7 +84,7 @@ class Slots:
         self.total = 0
         self.by_client = {}
 
-    def take(self, client, per_client, limit):
+    def take(self, client: str, per_client: int, limit: int) -> None:
         """Count one more stream for `client`, or raise Refused."""
         with self._lock:
             if self.by_client.get(client, 0) >= per_client:
@@ -89,7 +94,7 @@ class Slots:
             self.total += 1
             self.by_client[client] = self.by_client.get(client, 0) + 1
 
-    def release(self, client):
+    def release(self, client: str) -> None:
         with self._lock:
             self.total -= 1
             left = self.by_client.get(client, 1) - 1
@@ -99,12 +104,13 @@ class Slots:
                 self.by_client.pop(client, None)
 
 
-def slots(app):
+def slots(app: Flask) -> Slots:
     """This app's (this process's) stream slots."""
     return app.extensions.setdefault("sse_slots", Slots())
 
 
-def open_stream(app, client, redis, channel, sock=None):
+def open_stream(app: Flask, client: str, redis: Redis, channel: str,
+                sock: socket.socket | None = None) -> "Stream":
     """A Stream for `client` (its address) on `channel`: takes one of this
     process's slots, then subscribes. Raises Refused (429/503) when the
     slots are taken, RedisError when Redis is down (the slot is given back).
@@ -120,7 +126,7 @@ def open_stream(app, client, redis, channel, sock=None):
     return Stream(taken, client, pubsub, sock)
 
 
-def subscribe(redis, channel):
+def subscribe(redis: Redis, channel: str) -> PubSub:
     """A pub/sub subscribed to `channel` now (before the current count is read,
     so no change can fall between the two). Raises RedisError when Redis is down."""
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
@@ -132,7 +138,7 @@ def subscribe(redis, channel):
     return pubsub
 
 
-def event(body, name="count"):
+def event(body: bytes | str, name: str = "count") -> str:
     data = body.decode() if isinstance(body, bytes) else body
     return f"event: {name}\ndata: {data}\n\n"
 
@@ -144,7 +150,7 @@ def _unpatched_poll():
     return select.poll
 
 
-def watchable(sock):
+def watchable(sock: socket.socket | None) -> socket.socket | None:
     """The client socket if its closing can be seen by peeking at it: a plain
     TCP socket (gunicorn's `gunicorn.socket`, werkzeug's `werkzeug.socket`),
     not a TLS one (peeking would read TLS records)."""
@@ -153,7 +159,7 @@ def watchable(sock):
     return sock
 
 
-def disconnected(sock):
+def disconnected(sock: socket.socket) -> bool:
     """True once the peer closed `sock` (end of file, reset, closed socket).
 
     Never blocks: a zero-timeout poll(2) (the unpatched one under gevent),
@@ -184,7 +190,7 @@ class Stream:
         self._lock = threading.Lock()
         self._open = True
 
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             if not self._open:
                 return
@@ -194,10 +200,11 @@ class Stream:
         finally:
             self.slots.release(self.client)
 
-    def client_left(self):
+    def client_left(self) -> bool:
         return self.sock is not None and disconnected(self.sock)
 
-    def body(self, first_body, heartbeat=15.0, retry_ms=3000, max_age=300.0):
+    def body(self, first_body: bytes | str, heartbeat: float = 15.0, retry_ms: int = 3000,
+             max_age: float = 300.0) -> Iterator[str]:
         """The SSE body: a generator that never holds an app context."""
         now = time.monotonic()
         deadline, next_ping = now + max_age, now + heartbeat

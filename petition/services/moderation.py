@@ -8,6 +8,7 @@ transaction; every action is logged with the rows it moved, so it can be
 restored exactly.
 """
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
 
 from ..extensions import db
-from ..models import MAX_ID, ModerationAction, ModerationItem, Signature, SignatureState, utcnow
+from ..models import (MAX_ID, ModerationAction, ModerationItem, Organizer, Petition, Signature,
+                      SignatureState, utcnow)
 from . import counters
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
@@ -30,17 +32,17 @@ class ModerationError(ValueError):
 class Rule:
     domain: str = ""
     ip_hash: str = ""
-    since: datetime = None
-    until: datetime = None
+    since: datetime | None = None
+    until: datetime | None = None
     name_pattern: str = ""
-    signature_id: int = None
+    signature_id: int | None = None
     extra: dict = field(default_factory=dict)
 
-    def is_empty(self):
+    def is_empty(self) -> bool:
         return not (self.domain or self.ip_hash or self.since or self.until
                     or self.name_pattern or self.signature_id)
 
-    def as_json(self):
+    def as_json(self) -> str:
         data = {
             "domain": self.domain or None, "ip_hash": self.ip_hash or None,
             "since": self.since.isoformat() if self.since else None,
@@ -81,7 +83,7 @@ def _conditions(petition, rule):
     return where
 
 
-def preview(petition, rule):
+def preview(petition: Petition, rule: Rule) -> dict[str, int]:
     """{state: rows} the rule would move (pending and verified only)."""
     rows = db.session.execute(
         select(Signature.state, func.count()).where(
@@ -100,7 +102,8 @@ def _check_reason(reason):
     return reason
 
 
-def invalidate(petition, rule, reason, actor):
+def invalidate(petition: Petition, rule: Rule, reason: str,
+               actor: Organizer | str | None) -> ModerationAction:
     """Apply the rule; returns the logged ModerationAction (rows = rows moved)."""
     reason = _check_reason(reason)
     where = _conditions(petition, rule)
@@ -127,7 +130,8 @@ def invalidate(petition, rule, reason, actor):
     return action
 
 
-def restore(petition, action_id, reason, actor, signature_id=None):
+def restore(petition: Petition, action_id: int, reason: str, actor: Organizer | str | None,
+            signature_id: int | None = None) -> ModerationAction:
     """Put back every row an invalidation moved that is still invalidated
     (only `signature_id` when given) in the state it had before."""
     reason = _check_reason(reason)
@@ -185,7 +189,7 @@ def _record_items(action, ids, previous_state):
         ])
 
 
-def latest_invalidation(petition, signature_id):
+def latest_invalidation(petition: Petition, signature_id: int) -> int | None:
     """The id of the action that last invalidated this signature, or None."""
     return db.session.scalar(
         select(ModerationAction.id).join(
@@ -197,7 +201,7 @@ def latest_invalidation(petition, signature_id):
     )
 
 
-def history(petition, limit=50):
+def history(petition: Petition, limit: int = 50) -> Sequence[ModerationAction]:
     return db.session.scalars(
         select(ModerationAction).where(ModerationAction.petition_id == petition.id)
         .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc()).limit(limit)
@@ -217,7 +221,7 @@ def _as_id(text):
     return None
 
 
-def search(petition, text="", limit=50):
+def search(petition: Petition, text: str | None = "", limit: int = 50) -> Sequence[Signature]:
     """Signatures to moderate one by one: by name, e-mail or id."""
     query = select(Signature).where(Signature.petition_id == petition.id)
     text = (text or "").strip()

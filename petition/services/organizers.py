@@ -8,6 +8,7 @@ neutral page. An account that already exists is not given a petition by an
 invitation: it is offered one, which it accepts or declines (services/grants.py).
 """
 import logging
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,21 +51,22 @@ class LinkOutcome(StrEnum):
     EXPIRED = tokens.TokenReason.EXPIRED.value
 
 
-def normalise(email):
+def normalise(email: str | None) -> str:
     return (email or "").strip().lower()
 
 
-def find(email):
+def find(email: str | None) -> Organizer | None:
     return db.session.scalar(select(Organizer).where(Organizer.email == normalise(email)))
 
 
-def check_password_rules(password):
+def check_password_rules(password: str | None) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise OrganizerError(
             _("Le mot de passe doit comporter au moins %(n)d caractères.", n=MIN_PASSWORD))
 
 
-def create(email, password=None, petitions=(), is_admin=False, name=""):
+def create(email: str, password: str | None = None, petitions: Iterable[Petition] = (),
+           is_admin: bool = False, name: str = "") -> Organizer:
     """A new account (no password: it will come with the invitation). Commits."""
     email = normalise(email)
     if "@" not in email or len(email) > 254:
@@ -85,14 +87,14 @@ def create(email, password=None, petitions=(), is_admin=False, name=""):
     return organizer
 
 
-def assign(organizer, petition):
+def assign(organizer: Organizer, petition: Petition) -> None:
     """Give the organizer access to the petition (idempotent). Commits."""
     if petition not in organizer.petitions:
         organizer.petitions.append(petition)
     db.session.commit()
 
 
-def check_password(email, password):
+def check_password(email: str, password: str | None) -> Organizer | None:
     """The active organizer with this address and password, else None. Logs
     nobody in (services/signin.py decides)."""
     global _DUMMY_HASH
@@ -106,7 +108,7 @@ def check_password(email, password):
     return organizer
 
 
-def invite(inviter, email, petition):
+def invite(inviter: Organizer | None, email: str, petition: Petition) -> InviteOutcome:
     """Invite `email` to organize `petition`.
 
     A new address gets an account and an invitation link (INVITED); so does
@@ -132,7 +134,7 @@ def invite(inviter, email, petition):
     return InviteOutcome.INVITED
 
 
-def request_reset(email):
+def request_reset(email: str) -> None:
     """Queue a reset link if the address has an account, at most
     RATELIMIT_RESET_ACCOUNT times per address; says nothing either way."""
     address = normalise(email)
@@ -163,10 +165,10 @@ def _enqueue(job, *args):
 @dataclass
 class LinkCheck:
     outcome: LinkOutcome
-    organizer: Organizer = None
+    organizer: Organizer | None = None
 
 
-def inspect_link(purpose, token):
+def inspect_link(purpose: str, token: str) -> LinkCheck:
     """Who an invitation or reset link (links.organizer_token) is for, if it is still good."""
     try:
         payload = tokens.read(purpose, token)
@@ -181,7 +183,7 @@ def inspect_link(purpose, token):
     return LinkCheck(LinkOutcome.READY, organizer)
 
 
-def set_password(purpose, token, password):
+def set_password(purpose: str, token: str, password: str) -> LinkCheck:
     """Set the password through a good link; the link then stops working."""
     found = inspect_link(purpose, token)
     if found.outcome != LinkOutcome.READY:
@@ -192,11 +194,11 @@ def set_password(purpose, token, password):
     return found
 
 
-def list_all():
+def list_all() -> Sequence[Organizer]:
     return db.session.scalars(select(Organizer).order_by(func.lower(Organizer.email))).all()
 
 
-def petitions_by_slug(slugs):
+def petitions_by_slug(slugs: Collection[str]) -> Sequence[Petition]:
     found = db.session.scalars(select(Petition).where(Petition.slug.in_(slugs))).all()
     missing = set(slugs) - {p.slug for p in found}
     if missing:
@@ -204,7 +206,8 @@ def petitions_by_slug(slugs):
     return found
 
 
-def create_and_invite(inviter, email, slugs, is_admin=False):
+def create_and_invite(inviter: Organizer | None, email: str, slugs: Collection[str],
+                      is_admin: bool = False) -> Organizer:
     """An administrator's invitation: a new account on these petitions."""
     chosen = petitions_by_slug(slugs)
     organizer = create(email, petitions=chosen, is_admin=is_admin)

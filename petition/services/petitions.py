@@ -1,6 +1,8 @@
 """Creating and editing petitions: one set of rules for the CLI and the web."""
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +27,7 @@ class PetitionError(ValueError):
     """A petition field breaks a rule; the message is for people."""
 
 
-def parse_communes(text):
+def parse_communes(text: str | None) -> list[tuple[str, str]]:
     """`Nice:06000,06100;Cannes:06400` -> [("Nice", "06000"), ("Nice", "06100"), …]."""
     pairs = []
     for chunk in filter(None, (c.strip() for c in re.split(r"[;\n]", text or ""))):
@@ -53,13 +55,13 @@ def _aware(value):
     return value.replace(tzinfo=timezone.utc)
 
 
-def normalised(fields):
+def normalised(fields: Mapping[str, Any]) -> dict[str, Any]:
     """`fields` with its single-line texts in NFC and stripped (text.line)."""
     return {key: textrules.line(value) if key in LINES or key == "slug" else value
             for key, value in fields.items()}
 
 
-def validate(fields, petition=None):
+def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> None:
     """Raise PetitionError for the first rule `fields` (normalised) breaks."""
     slug = fields.get("slug", petition.slug if petition else "")
     if not SLUG.fullmatch(slug or "") or len(slug) > 80:
@@ -88,7 +90,8 @@ def validate(fields, petition=None):
         raise PetitionError(_("La date de clôture doit suivre la date d'ouverture."))
 
 
-def save(fields, communes=(), petition=None):
+def save(fields: Mapping[str, Any], communes: Iterable[tuple[str, str]] = (),
+         petition: Petition | None = None) -> Petition:
     """Create (petition=None) or update a petition; commits. Raises PetitionError."""
     fields = normalised(fields)
     validate(fields, petition)
@@ -114,7 +117,7 @@ def save(fields, communes=(), petition=None):
     return petition
 
 
-def parse_date(text):
+def parse_date(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
@@ -123,7 +126,7 @@ def parse_date(text):
         raise PetitionError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
 
 
-def get_public(slug):
+def get_public(slug: str) -> Petition | None:
     """A petition the public may see (open or closed, never draft), or None."""
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None or petition.state == PetitionState.DRAFT:
@@ -131,7 +134,7 @@ def get_public(slug):
     return petition
 
 
-def list_public():
+def list_public() -> Sequence[Petition]:
     return db.session.scalars(
         select(Petition).where(Petition.state != PetitionState.DRAFT).order_by(Petition.title)
     ).all()

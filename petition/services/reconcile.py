@@ -24,7 +24,7 @@ class Repair:
     actual: int
 
 
-def reconcile_petition(petition_id):
+def reconcile_petition(petition_id: int) -> Repair | None:
     """Lock the petition row, count its verified signatures, fix the column.
 
     The row lock (PostgreSQL) makes a concurrent confirmation wait for us, and
@@ -56,7 +56,7 @@ def reconcile_petition(petition_id):
     return repair
 
 
-def reconcile_all():
+def reconcile_all() -> tuple[int, list[Repair]]:
     """Reconcile every petition, one short transaction each; returns (checked, repairs)."""
     ids = db.session.scalars(select(Petition.id).order_by(Petition.id)).all()
     db.session.rollback()

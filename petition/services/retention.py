@@ -11,7 +11,7 @@
 - Ended event windows (they hold an IP hash) go after the unconfirmed delay.
 Each function is idempotent: running it twice deletes or erases nothing more.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -23,7 +23,7 @@ from . import abuse
 from .erasure import ERASED, not_erased
 
 
-def purge_unconfirmed(now=None):
+def purge_unconfirmed(now: datetime | None = None) -> int:
     """Delete pending signatures older than the configured delay; returns how many."""
     now = now or utcnow()
     before = now - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
@@ -37,7 +37,7 @@ def purge_unconfirmed(now=None):
     return deleted
 
 
-def closed_at(petition, now):
+def closed_at(petition: Petition, now: datetime) -> datetime | None:
     """When the petition stopped taking signatures, or None if it still does."""
     if petition.closes_at and _aware(petition.closes_at) <= now:
         return _aware(petition.closes_at)
@@ -46,7 +46,7 @@ def closed_at(petition, now):
     return None
 
 
-def expired_petitions(now=None):
+def expired_petitions(now: datetime | None = None) -> list[Petition]:
     now = now or utcnow()
     candidates = db.session.scalars(select(Petition).where(
         or_(Petition.state == PetitionState.CLOSED, Petition.closes_at <= now)
@@ -55,7 +55,7 @@ def expired_petitions(now=None):
             if closed_at(p, now) + timedelta(days=p.retention_days) <= now]
 
 
-def erase_expired(now=None):
+def erase_expired(now: datetime | None = None) -> int:
     """Erase personal data of petitions past retention, and what withdrawn rows
     still hold; returns rows erased."""
     erased = 0
@@ -64,7 +64,7 @@ def erase_expired(now=None):
     return erased + erase_withdrawn()
 
 
-def erase_withdrawn():
+def erase_withdrawn() -> int:
     """Withdrawn rows keep no personal column, whatever list erased them."""
     return _erase(Signature.state == SignatureState.WITHDRAWN)
 

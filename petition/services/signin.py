@@ -32,11 +32,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Attempt:
-    organizer: Organizer = None  # logged in
+    organizer: Organizer | None = None  # logged in
     guarded: bool = False  # the one answer given to every attempt on this address
 
 
-def attempt(email, password):
+def attempt(email: str, password: str | None) -> Attempt:
     """Check a password under the per-account guard; logs in only when the
     address is not under attack."""
     address = organizers.normalise(email)
@@ -66,7 +66,7 @@ def _email_link_once(organizer):
         log.warning("Sign-in link for organizer %s not queued", organizer.id, exc_info=True)
 
 
-def inspect_link(token):
+def inspect_link(token: str) -> organizers.LinkCheck:
     """Whom a sign-in link (links.signin_token) is for, if it is still good."""
     try:
         payload = tokens.read("signin", token)
@@ -84,7 +84,7 @@ def inspect_link(token):
     return organizers.LinkCheck(LinkOutcome.READY, organizer)
 
 
-def sign_in(token):
+def sign_in(token: str) -> organizers.LinkCheck:
     """Spend a good link: the organizer to log in, or why not."""
     found = inspect_link(token)
     if found.outcome != LinkOutcome.READY:

@@ -5,8 +5,10 @@ the right email; `confirm` moves pending -> verified and the count with it,
 in one transaction, by guarded updates.
 """
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -26,7 +28,8 @@ class PetitionClosed(Exception):
     """Signing or confirming a petition that is not open."""
 
 
-def sign(petition, data, ip=None, locale="fr"):
+def sign(petition: Petition, data: Mapping[str, Any], ip: str | None = None,
+         locale: str = "fr") -> Signature:
     """Record a signature request and queue its email; returns the Signature.
 
     `data` holds the cleaned form fields. Whatever happened (new, pending
@@ -111,11 +114,11 @@ class Confirmation:
     """What a confirmation token leads to."""
 
     outcome: ConfirmOutcome
-    signature: Signature = None
-    petition: Petition = None
+    signature: Signature | None = None
+    petition: Petition | None = None
 
 
-def linked_signature(payload):
+def linked_signature(payload: Any) -> Signature | None:
     """The signature a confirm or withdraw link (links.link_payload) was made for, or None when
     that row is gone (deleted, its id perhaps given to another row).
 
@@ -133,7 +136,7 @@ def linked_signature(payload):
     return signature
 
 
-def inspect(token):
+def inspect(token: str) -> Confirmation:
     """Read a confirmation token without changing anything (the GET page)."""
     try:
         signature = linked_signature(tokens.read("confirm", token))
@@ -162,7 +165,7 @@ def _petition_of(payload):
     return signature.petition if signature is not None else None
 
 
-def confirm(token):
+def confirm(token: str) -> Confirmation:
     """Verify the signature the token names; harmless when repeated."""
     found = inspect(token)
     if found.outcome != ConfirmOutcome.READY:

@@ -52,7 +52,7 @@ def _listed():
     return (Signature.state == SignatureState.VERIFIED, Signature.public.is_(True))
 
 
-def page(petition_id, number=1, per_page=PER_PAGE):
+def page(petition_id: int, number: int | None = 1, per_page: int = PER_PAGE) -> Page:
     """One page of public supporters, newest first, with the category counts."""
     where = (Signature.petition_id == petition_id, *_listed())
     listed = db.session.scalar(select(func.count()).select_from(Signature).where(*where))

@@ -10,7 +10,7 @@ never both queue it), the job id is derived from the row (jobs.email_job_id),
 and the job skips a row whose email went out after it was queued.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -43,7 +43,7 @@ def _job_alive(job_id):
     return Job.exists(job_id, connection=jobs.redis())
 
 
-def sweep(now=None):
+def sweep(now: datetime | None = None) -> int:
     """Queue the missing emails; returns how many were queued. Raises if Redis is down."""
     now = now or utcnow()
     jobs.redis().ping()  # nothing to claim while Redis is away

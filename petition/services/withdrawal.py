@@ -36,11 +36,11 @@ class WithdrawOutcome(StrEnum):
 @dataclass
 class Withdrawal:
     outcome: WithdrawOutcome
-    signature: Signature = None
-    petition: Petition = None
+    signature: Signature | None = None
+    petition: Petition | None = None
 
 
-def inspect(token):
+def inspect(token: str) -> Withdrawal:
     try:
         signature = linked_signature(tokens.read("withdraw", token))
     except tokens.TokenError as exc:
@@ -56,7 +56,7 @@ def inspect(token):
     return Withdrawal(WithdrawOutcome.READY, signature, signature.petition)
 
 
-def withdraw(token):
+def withdraw(token: str) -> Withdrawal:
     """Withdraw the signature the link names; harmless when repeated."""
     for _attempt in range(3):  # a confirmation or moderation racing it moves the state
         found = inspect(token)
