@@ -10,7 +10,8 @@
 - Production never imports petition/dev/: no top-level import of it outside
   it, no dev blueprint in a production app, and not in sys.modules of a
   production process.
-- The packages of the layout exist (README, Architecture).
+- The packages of the layout exist: one per role (views, services, models,
+  forms, jobs, mail, cli, dev), and the modules they replaced are gone.
 """
 import ast
 import importlib
@@ -31,7 +32,7 @@ FUNCTION_IMPORTS = {
         "development only: a production app never imports petition.dev",
 }
 
-#: The layout: one package per role (README, Architecture).
+#: The layout: one package per role.
 PACKAGES = ("views", "views.organizer", "services", "models", "forms", "jobs", "mail", "cli",
             "dev")
 MODULES = (
