@@ -4,11 +4,11 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (auth, cli, errors, fastpath, i18n, jobs, ratelimits, routing, security, sqlite,
-               uploads)
+from . import (auth, cli, errors, extensions, fastpath, i18n, jobs, ratelimits, routing, security,
+               sqlite, uploads)
 from .config import (ROOT, check_environment, check_production, limiter_storage_uri,
                      load_settings)
-from .extensions import babel, csrf, db, limiter, mail, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 from .views import blueprints
 
 
@@ -50,7 +50,7 @@ def register_extensions(app):
     sqlite.install()  # WAL + synchronous=NORMAL on every SQLite connection
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    mail.init_app(app)
+    extensions.mail.init_app(app)  # not `mail`: here that is the petition.mail package
     uploads.init_app(app)  # before the CSRF check, which reads the form
     csrf.init_app(app)
     limiter.init_app(app)
