@@ -35,26 +35,6 @@ PLACEHOLDERS = ("<", "…", "*", "{")
 SKIPPED_DIRS = {".git", ".venv", "instance", "node_modules", "__pycache__", ".hypothesis",
                 ".pytest_cache"}
 
-#: The new paths of issue 17's module moves (the integrator's map), which land in
-#: another branch. Until they are merged, a doc naming one of them is an expected
-#: failure; remove this set (and the mark it gives) once they are.
-IN_TRANSIT = {
-    "petition/jobs/__init__.py", "petition/jobs/signatures.py", "petition/jobs/organizers.py",
-    "petition/jobs/counts.py", "petition/jobs/schedule.py", "petition/jobs/sweeper.py",
-    "petition/jobs/retention.py", "petition/jobs/recovery.py", "petition/jobs/",
-    "petition/mail/messages.py", "petition/mail/smtp.py", "petition/mail/",
-    "petition/cli/__init__.py", "petition/cli/petitions.py", "petition/cli/organizers.py",
-    "petition/cli/privacy.py", "petition/cli/mail.py", "petition/cli/",
-    "petition/forms/public.py", "petition/forms/base.py", "petition/forms/organizer.py",
-    "petition/forms/abuse.py", "petition/forms/",
-    "petition/ratelimits.py", "petition/views/organizer/protection.py",
-    "petition/dev/stack.py", "petition/dev/servers.py", "petition/dev/mail.py", "petition/dev/",
-}
-IN_TRANSIT_NAMES = {Path(p).name for p in IN_TRANSIT if not p.endswith("/")}
-MOVES_PENDING = pytest.mark.xfail(
-    strict=False, reason="module moves of issue 17 land in another branch")
-
-
 def _prose(path):
     """The page without its fenced code blocks (commands, not claims about files)."""
     return re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.M | re.S)
@@ -113,9 +93,6 @@ def _exists(path):
     return "/" not in path and path in NAMES
 
 
-def _in_transit(path):
-    return not _exists(path) and (path in IN_TRANSIT or path in IN_TRANSIT_NAMES)
-
 
 def _named_paths(page):
     return sorted({p for p in map(_path_of, _spans(page)) if p})
@@ -123,7 +100,6 @@ def _named_paths(page):
 
 def _params(pages):
     return [pytest.param(page.relative_to(ROOT).as_posix(), path,
-                         marks=[MOVES_PENDING] if _in_transit(path) else [],
                          id=f"{page.name}:{path}")
             for page in pages for path in _named_paths(page)]
 
