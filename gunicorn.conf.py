@@ -22,6 +22,7 @@ directly. The live streams each process accepts are capped by the app
 The control socket of gunicorn 27 (`~/.gunicorn/gunicorn.ctl`) is shared by
 every gunicorn of the user: it is off, so several instances run side by side.
 """
+
 import multiprocessing
 import os
 

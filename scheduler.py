@@ -5,6 +5,7 @@ on the `default` queue at its interval or cron time; the workers (worker.py)
 run them. Two schedulers would enqueue every chore twice: harmless (each
 chore is idempotent) but wasteful. SIGTERM/SIGINT stop it cleanly.
 """
+
 import logging
 
 from rq.cron import CronScheduler
@@ -23,8 +24,9 @@ def build(connection):
 
 def main():
     app = create_app()
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     build(make_redis(app.config["REDIS_URL"])).start()
 
 

@@ -8,6 +8,7 @@ and environment as the real app:
   engine options and SQLite pragmas (ceiling of sign and confirm, which each
   make one write transaction).
 """
+
 import os
 
 from flask import Flask, jsonify, request

@@ -4,6 +4,7 @@ Bulk rows go in the fastest way each database offers (PostgreSQL:
 INSERT … SELECT generate_series in the server; SQLite: one executemany in
 one transaction), so loading a million signatures takes seconds, not hours.
 """
+
 import http.client
 import re
 import secrets
@@ -22,7 +23,9 @@ DOMAIN = "gmail.com"
 #: Bulk rows are spread over the last 30 days, as a petition's signatures are:
 #: queries on recent rows (burst detection) must not see a million "just now".
 SPREAD = 30 * 86400
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 PG_BULK = text(f"""
 INSERT INTO signatures (petition_id, status, first_name, last_name, email, canonical_email,
@@ -48,9 +51,15 @@ VALUES (?, ?, ?, ?, ?, ?, '42000', 'Saint-Étienne', 'developer', ?, ?, 'fr', ?,
 
 def create_petition(slug):
     return save(
-        {"slug": slug, "title": f"Benchmark {slug}", "territory": "Saint-Étienne Métropole",
-         "goal": 2_000_000, "state": "open", "description": "Pétition de mesure.",
-         "controller_name": "Bench"},
+        {
+            "slug": slug,
+            "title": f"Benchmark {slug}",
+            "territory": "Saint-Étienne Métropole",
+            "goal": 2_000_000,
+            "state": "open",
+            "description": "Pétition de mesure.",
+            "controller_name": "Bench",
+        },
         parse_communes("Saint-Étienne:42000,42100"),
     )
 
@@ -62,14 +71,20 @@ def bulk_signatures(petition_id, n, state, prefix):
     else:
         _sqlite_bulk(petition_id, n, state, prefix)
     if state == SignatureState.VERIFIED:
-        db.session.execute(update(Petition).where(Petition.id == petition_id)
-                           .values(signature_count=Petition.signature_count + n))
+        db.session.execute(
+            update(Petition)
+            .where(Petition.id == petition_id)
+            .values(signature_count=Petition.signature_count + n)
+        )
     db.session.commit()
     # Fresh statistics, as after any large import: without them SQLite's planner
     # picks a (petition, created_at) index over the selective (ip_hash, created_at).
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE signatures" if db.engine.dialect.name == "postgresql"
-                          else "ANALYZE"))
+        conn.execute(
+            text(
+                "VACUUM ANALYZE signatures" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+            )
+        )
 
 
 def _sqlite_bulk(petition_id, n, state, prefix):
@@ -82,10 +97,20 @@ def _sqlite_bulk(petition_id, n, state, prefix):
             email = f"{prefix}-{g}@{DOMAIN}"
             organisation = '=HYPERLINK("http://x.example")' if g % 100 == 0 else f"Société {g}"
             created = now - timedelta(seconds=g % SPREAD)
-            yield (petition_id, state, f"Prénom{g}", f"Nom{g}", email, email, organisation,
-                   g % 2 == 0, DOMAIN, created.strftime(fmt),
-                   (created + timedelta(minutes=5)).strftime(fmt) if verified else None,
-                   secrets.token_urlsafe(16))
+            yield (
+                petition_id,
+                state,
+                f"Prénom{g}",
+                f"Nom{g}",
+                email,
+                email,
+                organisation,
+                g % 2 == 0,
+                DOMAIN,
+                created.strftime(fmt),
+                (created + timedelta(minutes=5)).strftime(fmt) if verified else None,
+                secrets.token_urlsafe(16),
+            )
 
     raw = db.session.connection().connection.dbapi_connection
     raw.executemany(SQLITE_BULK, rows())
@@ -95,9 +120,9 @@ def rows_with_prefix(petition_id, prefix):
     """(id, token_nonce) of one run's rows: what links and email jobs carry."""
     return db.session.execute(
         select(Signature.id, Signature.token_nonce)
-        .where(Signature.petition_id == petition_id,
-               Signature.canonical_email.like(f"{prefix}-%"))
-        .order_by(Signature.id)).all()
+        .where(Signature.petition_id == petition_id, Signature.canonical_email.like(f"{prefix}-%"))
+        .order_by(Signature.id)
+    ).all()
 
 
 def tokens_for(rows):
@@ -108,9 +133,11 @@ def counts(petition_id, prefix):
     """(rows, distinct canonical emails, verified rows) for one run's prefix."""
     where = (Signature.petition_id == petition_id, Signature.canonical_email.like(f"{prefix}-%"))
     rows, distinct = db.session.execute(
-        select(func.count(), func.count(Signature.canonical_email.distinct())).where(*where)).one()
-    verified = db.session.scalar(select(func.count()).where(
-        *where, Signature.state == SignatureState.VERIFIED))
+        select(func.count(), func.count(Signature.canonical_email.distinct())).where(*where)
+    ).one()
+    verified = db.session.scalar(
+        select(func.count()).where(*where, Signature.state == SignatureState.VERIFIED)
+    )
     return rows, distinct, verified
 
 
@@ -118,8 +145,11 @@ def count_state(petition_id):
     """(stored counter, verified rows) of a petition: they must be equal."""
     db.session.expire_all()
     stored = db.session.scalar(select(Petition.signature_count).where(Petition.id == petition_id))
-    verified = db.session.scalar(select(func.count()).where(
-        Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED))
+    verified = db.session.scalar(
+        select(func.count()).where(
+            Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED
+        )
+    )
     return stored, verified
 
 
@@ -128,7 +158,9 @@ def fetch_sessions(port, slug, n, path):
     lines = []
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for i in range(n):
-        conn.request("GET", f"/p/{slug}", headers={"X-Forwarded-For": f"10.250.{i // 256}.{i % 256}"})
+        conn.request(
+            "GET", f"/p/{slug}", headers={"X-Forwarded-For": f"10.250.{i // 256}.{i % 256}"}
+        )
         response = conn.getresponse()
         html = response.read().decode()
         cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]

@@ -7,6 +7,7 @@ is the highest sample minus the size before (the interpreter and the app's
 imports weigh the same with or without an export). ru_maxrss would not do:
 Linux carries it over from the parent across fork and exec.
 """
+
 import json
 import re
 import sys
@@ -54,9 +55,18 @@ def main(slug, out_path):
         seconds = time.monotonic() - started
         sampler.running = False
         sampler.join()
-        print("BENCH_JSON " + json.dumps({
-            "seconds": seconds, "rows": entry.rows, "rss_before_mib": before,
-            "rss_peak_mib": max(sampler.peak, rss_mib())}), flush=True)
+        print(
+            "BENCH_JSON "
+            + json.dumps(
+                {
+                    "seconds": seconds,
+                    "rows": entry.rows,
+                    "rss_before_mib": before,
+                    "rss_peak_mib": max(sampler.peak, rss_mib()),
+                }
+            ),
+            flush=True,
+        )
         db.engine.dispose()
 
 

@@ -5,6 +5,7 @@ completed, duration, latency percentiles, and the scripts' own counters
 (requests sent, answers with the expected status, token wrap-arounds).
 Without wrk, bench/pyload.py does the same with asyncio keep-alive clients.
 """
+
 import json
 import os
 import shutil
@@ -24,18 +25,37 @@ def generator():
 
 def run(url, script, duration, connections, threads=1, **params):
     """Load `url` for `duration` seconds; returns the figures as a dict."""
-    env = dict(os.environ, BENCH_LUA=str(LUA), BENCH_THREADS=str(threads),
-               **{f"BENCH_{k.upper()}": str(v) for k, v in params.items()})
+    env = dict(
+        os.environ,
+        BENCH_LUA=str(LUA),
+        BENCH_THREADS=str(threads),
+        **{f"BENCH_{k.upper()}": str(v) for k, v in params.items()},
+    )
     if generator() == "wrk":
-        argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-                "-s", str(LUA / f"{script}.lua"), url]
+        argv = [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA / f"{script}.lua"),
+            url,
+        ]
     else:
-        argv = [sys.executable, str(Path(__file__).with_name("pyload.py")), script, url,
-                str(duration), str(connections)]
+        argv = [
+            sys.executable,
+            str(Path(__file__).with_name("pyload.py")),
+            script,
+            url,
+            str(duration),
+            str(connections),
+        ]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=duration + 120)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
-            figures = json.loads(line[len("BENCH_JSON "):])
+            figures = json.loads(line[len("BENCH_JSON ") :])
             seconds = figures["duration_us"] / 1e6
             figures["rate"] = figures["requests"] / seconds if seconds else 0.0
             figures["p50_ms"] = figures["p50_us"] / 1000

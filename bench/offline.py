@@ -1,4 +1,5 @@
 """Scenarios without HTTP load: confirmation emails by one worker, CSV export."""
+
 import json
 import os
 import pickle
@@ -52,10 +53,13 @@ def worker_run(b, r):
     recipients = [m["To"] for m in messages]
     expected = {f"{prefix}-{i}@{data.DOMAIN}" for i in range(1, b.emails + 1)}
     b.last_messages = raw
-    return {"rate": _rate(times), "check": len(recipients) == len(set(recipients)) == b.emails
-            and set(recipients) == expected,
-            "check_text": f"{prefix}: {b.emails} jobs, {len(recipients)} emails, "
-                          f"{len(set(recipients))} distinct recipients"}
+    return {
+        "rate": _rate(times),
+        "check": len(recipients) == len(set(recipients)) == b.emails
+        and set(recipients) == expected,
+        "check_text": f"{prefix}: {b.emails} jobs, {len(recipients)} emails, "
+        f"{len(set(recipients))} distinct recipients",
+    }
 
 
 def smtplib_run(b, r):
@@ -64,8 +68,11 @@ def smtplib_run(b, r):
     path = b.workdir / "messages.pickle"
     path.write_bytes(pickle.dumps(messages))
     start = len(b.stack.sink.handler.times)
-    subprocess.run([sys.executable, str(HERE / "smtp_baseline.py"), str(path),
-                    str(b.stack.sink.port)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(HERE / "smtp_baseline.py"), str(path), str(b.stack.sink.port)],
+        check=True,
+        timeout=300,
+    )
     _messages, times, _raw = _arrivals(b.stack.sink, start, len(messages), timeout=30)
     return {"rate": _rate(times)}
 
@@ -76,9 +83,13 @@ def emails(b):
         got.append(worker_run(b, r))
         base.append(smtplib_run(b, r))
     rate, base_rate = median([g["rate"] for g in got]), median([g["rate"] for g in base])
-    row = ratio_row("confirmation emails, 1 worker process", f"{rate:,.0f} emails/s",
-                    f"{base_rate:,.0f} emails/s (smtplib, one connection)",
-                    rate / base_rate if base_rate else 0.0, at_least=0.5)
+    row = ratio_row(
+        "confirmation emails, 1 worker process",
+        f"{rate:,.0f} emails/s",
+        f"{base_rate:,.0f} emails/s (smtplib, one connection)",
+        rate / base_rate if base_rate else 0.0,
+        at_least=0.5,
+    )
     row.checks += [(g["check_text"], g["check"]) for g in got]
     return row
 
@@ -87,8 +98,9 @@ def _timed(argv, out_path, env=None):
     """Run argv with stdout to a file; (seconds, peak RSS MiB, returncode, stderr)."""
     with open(out_path, "wb") as out:
         started = time.monotonic()
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env,
-                                   cwd=HERE.parent)
+        process = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.PIPE, env=env, cwd=HERE.parent
+        )
         _pid, status, usage = os.wait4(process.pid, 0)
         seconds = time.monotonic() - started
     err = process.stderr.read().decode(errors="replace")
@@ -97,60 +109,96 @@ def _timed(argv, out_path, env=None):
 
 
 # The same columns and order as petition/services/exports.py, raw.
-EXPORT_SQL = ("SELECT first_name, last_name, email, postal_code, commune, category, "
-              "organisation, siren, verified_at, public FROM signatures WHERE petition_id = {pid} "
-              "AND status = 'verified' ORDER BY verified_at, id")
+EXPORT_SQL = (
+    "SELECT first_name, last_name, email, postal_code, commune, category, "
+    "organisation, siren, verified_at, public FROM signatures WHERE petition_id = {pid} "
+    "AND status = 'verified' ORDER BY verified_at, id"
+)
 
 
 def _baseline_argv(b, petition_id):
     sql = EXPORT_SQL.format(pid=petition_id)
     if b.stack.database.kind == "postgresql":
         url = make_url(_database_url(b.stack.database.url, None)).set(drivername="postgresql")
-        return ["psql", "-X", "-q", url.render_as_string(hide_password=False),
-                "-c", f"COPY ({sql}) TO STDOUT CSV HEADER"]
+        return [
+            "psql",
+            "-X",
+            "-q",
+            url.render_as_string(hide_password=False),
+            "-c",
+            f"COPY ({sql}) TO STDOUT CSV HEADER",
+        ]
     return ["sqlite3", "-csv", "-header", str(b.stack.database.path), sql]
 
 
 def _probe(b, slug):
     """The export inside a started app (bench/export_probe.py): (seconds, MiB, rows, MiB idle)."""
-    done = subprocess.run([sys.executable, str(HERE / "export_probe.py"), slug,
-                           str(b.workdir / "export.csv")], env=b.stack.env(), cwd=HERE.parent,
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, str(HERE / "export_probe.py"), slug, str(b.workdir / "export.csv")],
+        env=b.stack.env(),
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"export probe failed: {done.stdout}\n{done.stderr[-2000:]}")
-    r = json.loads(line[len("BENCH_JSON "):])
+    r = json.loads(line[len("BENCH_JSON ") :])
     return r["seconds"], r["rss_peak_mib"] - r["rss_before_mib"], r["rows"], r["rss_peak_mib"]
 
 
 def export(b, slug, petition_id, stored):
     goal = "<= 2x, <= 64 MiB"
     if not (HERE.parent / "petition" / "services" / "exports.py").exists():
-        return missing("CSV export", goal, "petition/services/exports.py is not there yet (issue 4)")
+        return missing(
+            "CSV export", goal, "petition/services/exports.py is not there yet (issue 4)"
+        )
     tool = _baseline_argv(b, petition_id)[0]
     if not shutil.which(tool):
         return missing("CSV export", goal, f"{tool} is not installed (apt-get install {tool})")
     got, base = interleave(
-        b.rounds, lambda r: _probe(b, slug),
-        lambda r: _timed(_baseline_argv(b, petition_id), b.workdir / "baseline.csv"))
+        b.rounds,
+        lambda r: _probe(b, slug),
+        lambda r: _timed(_baseline_argv(b, petition_id), b.workdir / "baseline.csv"),
+    )
     seconds, extra = median([g[0] for g in got]), max(g[1] for g in got)
     base_seconds = median([g[0] for g in base])
-    row = ratio_row(f"CSV export of {stored:,} verified",
-                    f"{seconds:.2f} s, +{extra:.0f} MiB RSS at peak "
-                    f"({max(g[3] for g in got):.0f} MiB with the app)",
-                    f"{base_seconds:.2f} s ({Path(tool).name})", seconds / base_seconds,
-                    at_most=2.0, goal=goal)
+    row = ratio_row(
+        f"CSV export of {stored:,} verified",
+        f"{seconds:.2f} s, +{extra:.0f} MiB RSS at peak "
+        f"({max(g[3] for g in got):.0f} MiB with the app)",
+        f"{base_seconds:.2f} s ({Path(tool).name})",
+        seconds / base_seconds,
+        at_most=2.0,
+        goal=goal,
+    )
     row.passed = row.passed and extra <= 64
     lines = _count_lines(b.workdir / "export.csv")
-    row.checks.append((f"{[g[2] for g in got]} rows exported, {lines:,} lines for {stored:,} "
-                       f"signers", all(g[2] == stored for g in got) and lines == stored + 1))
-    cli = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "petition", "export",
-           slug, "--output", str(b.workdir / "cli.csv")]
+    row.checks.append(
+        (
+            f"{[g[2] for g in got]} rows exported, {lines:,} lines for {stored:,} signers",
+            all(g[2] == stored for g in got) and lines == stored + 1,
+        )
+    )
+    cli = [
+        str(Path(sys.executable).with_name("flask")),
+        "--app",
+        "wsgi",
+        "petition",
+        "export",
+        slug,
+        "--output",
+        str(b.workdir / "cli.csv"),
+    ]
     seconds_cli, _rss, code, err = _timed(cli, b.workdir / "cli.out", b.stack.env())
-    row.note = (f"`flask petition export` end to end (interpreter start, app import, export): "
-                f"{seconds_cli:.2f} s")
-    row.checks.append(("flask petition export exits 0" + (f": {err[-300:]}" if code else ""),
-                       code == 0))
+    row.note = (
+        f"`flask petition export` end to end (interpreter start, app import, export): "
+        f"{seconds_cli:.2f} s"
+    )
+    row.checks.append(
+        ("flask petition export exits 0" + (f": {err[-300:]}" if code else ""), code == 0)
+    )
     return row
 
 

@@ -7,6 +7,7 @@ About a third of wrk's rate on the same machine: fine for the write
 scenarios (the server is far slower), a ceiling for the counter read (then
 install wrk: `apt-get install wrk`).
 """
+
 import asyncio
 import json
 import os
@@ -44,8 +45,10 @@ class Script:
             headers["Cookie"] = cookie
         if self.name == "sign":
             method, path = "POST", f"/p/{self.slug}"
-            body = (f"csrf_token={token}&first_name=Jean&last_name=Dupont&postal_code=42000"
-                    f"&category=developer&consent=y&email={self.prefix}-1-{n}%40gmail.com")
+            body = (
+                f"csrf_token={token}&first_name=Jean&last_name=Dupont&postal_code=42000"
+                f"&category=developer&consent=y&email={self.prefix}-1-{n}%40gmail.com"
+            )
         elif self.name == "confirm":
             if n > len(self.tokens):
                 self.wrapped += 1
@@ -130,12 +133,25 @@ async def main(name, url, seconds, connections):
     await asyncio.gather(*(client(script, parts, deadline, stats) for _ in range(connections)))
     elapsed = time.monotonic() - started
     lat = sorted(stats["latencies"])
-    print("BENCH_JSON " + json.dumps({
-        "requests": len(lat), "duration_us": int(elapsed * 1e6),
-        "p50_us": int(pct(lat, 50) * 1e6), "p90_us": int(pct(lat, 90) * 1e6),
-        "p99_us": int(pct(lat, 99) * 1e6), "sent": script.sent, "ok": stats["ok"],
-        "bad": stats["bad"], "wrapped": script.wrapped, "errors": stats["errors"],
-        "status_errors": stats["status_errors"]}), flush=True)
+    print(
+        "BENCH_JSON "
+        + json.dumps(
+            {
+                "requests": len(lat),
+                "duration_us": int(elapsed * 1e6),
+                "p50_us": int(pct(lat, 50) * 1e6),
+                "p90_us": int(pct(lat, 90) * 1e6),
+                "p99_us": int(pct(lat, 99) * 1e6),
+                "sent": script.sent,
+                "ok": stats["ok"],
+                "bad": stats["bad"],
+                "wrapped": script.wrapped,
+                "errors": stats["errors"],
+                "status_errors": stats["status_errors"],
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """The one table: scenario, measured, baseline, ratio, goal, pass/miss."""
+
 import statistics
 from dataclasses import dataclass, field
 
@@ -42,8 +43,11 @@ def render(rows):
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in table]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     notes = [f"- {row.scenario}: {row.note}" for row in rows if row.note]
-    checks = [f"- [{'ok' if ok else 'FAILED'}] {row.scenario}: {text}"
-              for row in rows for text, ok in row.checks]
+    checks = [
+        f"- [{'ok' if ok else 'FAILED'}] {row.scenario}: {text}"
+        for row in rows
+        for text, ok in row.checks
+    ]
     out = "\n".join(lines)
     if checks:
         out += "\n\nSelf-checks:\n" + "\n".join(checks)

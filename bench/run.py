@@ -10,6 +10,7 @@ and an SMTP sink; loads them from another process (wrk + bench/lua/, or
 bench/pyload.py); prints one table. Exit status 1 when a self-check fails
 (a goal missed is reported, not an error: the machine may be busy).
 """
+
 import argparse
 import http.client
 import logging
@@ -66,18 +67,31 @@ class Bench:
             self.petition_id = data.create_petition(self.slug).id
         self.app_proc, self.app_port = self.stack.gunicorn("wsgi:app", self.workers, self.threads)
         self.base_proc, self.base_port = self.stack.gunicorn(
-            "bench.baseline_app:create_app()", self.workers, self.threads)
-        self.sessions = data.fetch_sessions(self.app_port, self.slug, 64,
-                                            self.workdir / "sessions.txt")
+            "bench.baseline_app:create_app()", self.workers, self.threads
+        )
+        self.sessions = data.fetch_sessions(
+            self.app_port, self.slug, 64, self.workdir / "sessions.txt"
+        )
 
 
 def machine():
-    mem = next(line for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {int(mem.split()[1]) / 1048576:.1f} GiB RAM, "
-            f"load average {os.getloadavg()[0]:.2f} at start, {platform.platform()}")
+    mem = next(
+        line
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {int(mem.split()[1]) / 1048576:.1f} GiB RAM, "
+        f"load average {os.getloadavg()[0]:.2f} at start, {platform.platform()}"
+    )
 
 
 def versions(b):
@@ -90,28 +104,40 @@ def versions(b):
     with b.app.app_context():
         server = db.session.connection().dialect.server_version_info
     redis_v = b.redis.info("server")["redis_version"]
-    wrk = (subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-           if load.generator() == "wrk" else "bench/pyload.py")
-    return (f"Python {platform.python_version()}, Flask {version('flask')}, SQLAlchemy "
-            f"{sqlalchemy.__version__}, gunicorn {gunicorn.__version__}, RQ {rq.__version__}, "
-            f"{b.stack.database.kind} {'.'.join(map(str, server or ()))}, Redis {redis_v}; "
-            f"load: {wrk.strip()}")
+    wrk = (
+        subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        if load.generator() == "wrk"
+        else "bench/pyload.py"
+    )
+    return (
+        f"Python {platform.python_version()}, Flask {version('flask')}, SQLAlchemy "
+        f"{sqlalchemy.__version__}, gunicorn {gunicorn.__version__}, RQ {rq.__version__}, "
+        f"{b.stack.database.kind} {'.'.join(map(str, server or ()))}, Redis {redis_v}; "
+        f"load: {wrk.strip()}"
+    )
 
 
 def configuration(b):
-    return (f"web: gunicorn gthread, {b.workers} workers x {b.threads} threads, keep-alive "
-            f"(baseline app: same); SSE: 1 gevent worker; worker: 1 worker.py (SimpleWorker, "
-            f"one reused SMTP connection); load: {web.READ_CONNECTIONS} connections for reads, "
-            f"{web.WRITE_CONNECTIONS} for writes, {b.duration} s per run, {b.rounds} interleaved "
-            f"round(s), medians; {b.stored:,} rows for export and growth")
+    return (
+        f"web: gunicorn gthread, {b.workers} workers x {b.threads} threads, keep-alive "
+        f"(baseline app: same); SSE: 1 gevent worker; worker: 1 worker.py (SimpleWorker, "
+        f"one reused SMTP connection); load: {web.READ_CONNECTIONS} connections for reads, "
+        f"{web.WRITE_CONNECTIONS} for writes, {b.duration} s per run, {b.rounds} interleaved "
+        f"round(s), medians; {b.stored:,} rows for export and growth"
+    )
 
 
 SCENARIOS = ("counter", "sign", "confirm", "emails", "sse", "export", "growth")
 
 
 def scenarios(b, only):
-    steps = {"counter": web.counter, "sign": web.sign, "confirm": web.confirm,
-             "emails": offline.emails, "sse": sse.stream}
+    steps = {
+        "counter": web.counter,
+        "sign": web.sign,
+        "confirm": web.confirm,
+        "emails": offline.emails,
+        "sse": sse.stream,
+    }
     rows = [steps[name](b) for name in SCENARIOS if name in steps and name in only]
     if not {"export", "growth"} & set(only):
         return rows
@@ -126,8 +152,9 @@ def scenarios(b, only):
         rows.append(offline.export(b, "bench-big", big_id, b.stored))
     if "growth" in only:
         rows.append(web.growth(b, "bench-big", big_id, "bench-empty", empty_id, b.stored))
-    rows[-1].note = (rows[-1].note + f"; {b.stored:,} verified rows bulk-loaded in "
-                     f"{loaded:.1f} s").lstrip("; ")
+    rows[-1].note = (
+        rows[-1].note + f"; {b.stored:,} verified rows bulk-loaded in {loaded:.1f} s"
+    ).lstrip("; ")
     return rows
 
 
@@ -139,8 +166,11 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for export and growth")
     parser.add_argument("--workers", type=int, default=WEB_WORKERS, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=WEB_THREADS, help="threads per process")
-    parser.add_argument("--only", default=",".join(SCENARIOS),
-                        help=f"comma-separated subset of: {', '.join(SCENARIOS)}")
+    parser.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated subset of: {', '.join(SCENARIOS)}",
+    )
     args = parser.parse_args(argv)
     b = Bench(args)
     try:

@@ -1,6 +1,7 @@
 """The ceiling of the emails scenario: smtplib sending already-rendered
 messages over one reused connection. `python smtp_baseline.py FILE PORT`,
 run in its own process so it never shares a GIL with the sink."""
+
 import pickle
 import smtplib
 import sys

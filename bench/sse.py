@@ -1,5 +1,6 @@
 """Live stream: many SSE viewers on ONE web process (gunicorn gevent worker),
 a confirmation made through the regular web processes, delivery measured."""
+
 import json
 import subprocess
 import sys
@@ -21,13 +22,21 @@ def stream(b):
     except ImportError:
         return missing("live stream (SSE)", GOAL, "gevent is not installed")
     # Every bench viewer comes from 127.0.0.1: lift the per-address cap (10) for them.
-    proc, port = b.stack.gunicorn("wsgi:app", 1, 1, worker_class="gevent",
-                                  SSE_MAX_PER_CLIENT=b.sse_clients,
-                                  SSE_MAX_STREAMS=max(b.sse_clients, 1000))
+    proc, port = b.stack.gunicorn(
+        "wsgi:app",
+        1,
+        1,
+        worker_class="gevent",
+        SSE_MAX_PER_CLIENT=b.sse_clients,
+        SSE_MAX_STREAMS=max(b.sse_clients, 1000),
+    )
     try:
         if b.status(port, f"/api/v1/petitions/{b.slug}/count") == 404:
-            return missing("live stream (SSE)", GOAL,
-                           f"GET {path} is not there yet (issue 3); runs as soon as it exists")
+            return missing(
+                "live stream (SSE)",
+                GOAL,
+                f"GET {path} is not there yet (issue 3); runs as soon as it exists",
+            )
         return _measure(b, proc, port, path)
     finally:
         b.stack.stop(proc)
@@ -39,13 +48,24 @@ def _measure(b, proc, port, path):
         tokens = data.tokens_for(data.rows_with_prefix(b.petition_id, "sse"))
     cookie, csrf = b.sessions.read_text().splitlines()[0].split("\t")
     config = b.workdir / "sse.json"
-    config.write_text(json.dumps({
-        "events_url": f"http://127.0.0.1:{port}{path}", "clients": b.sse_clients,
-        "app_url": f"http://127.0.0.1:{b.app_port}", "session": [cookie, csrf],
-        "tokens": tokens}))
+    config.write_text(
+        json.dumps(
+            {
+                "events_url": f"http://127.0.0.1:{port}{path}",
+                "clients": b.sse_clients,
+                "app_url": f"http://127.0.0.1:{b.app_port}",
+                "session": [cookie, csrf],
+                "tokens": tokens,
+            }
+        )
+    )
     idle_rss = rss_kib(proc.pid)
-    clients = subprocess.Popen([sys.executable, str(HERE / "sse_clients.py"), str(config)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    clients = subprocess.Popen(
+        [sys.executable, str(HERE / "sse_clients.py"), str(config)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     ready = clients.stdout.readline()
     held_rss = rss_kib(proc.pid)
     clients.stdin.write("go\n")
@@ -54,19 +74,27 @@ def _measure(b, proc, port, path):
     line = next((x for x in out.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"SSE clients failed: {ready} {out}")
-    r = json.loads(line[len("BENCH_JSON "):])
+    r = json.loads(line[len("BENCH_JSON ") :])
     p99 = r["p99_s"] if r["p99_s"] is not None else float("inf")
     row = Row(
         "live stream: SSE clients on 1 process",
         f"{r['held']:,}/{r['clients']:,} held, delivery p50 {_s(r['p50_s'])}, p99 {_s(r['p99_s'])}, "
         f"{held_rss / 1024:.0f} MiB ({(held_rss - idle_rss) / max(r['held'], 1):.0f} KiB/client)",
-        "-", None, GOAL if not b.quick else f"{b.sse_clients} clients (quick), p99 < 1 s",
-        r["held"] >= b.sse_clients and p99 < 1.0)
+        "-",
+        None,
+        GOAL if not b.quick else f"{b.sse_clients} clients (quick), p99 < 1 s",
+        r["held"] >= b.sse_clients and p99 < 1.0,
+    )
     expected = r["clients"] * CONFIRMATIONS
-    row.checks.append((f"{CONFIRMATIONS} confirmations answered {r['statuses']}, "
-                       f"{r['deliveries']}/{expected} deliveries, {r['missed']} missed",
-                       all(s == 200 for s in r["statuses"]) and r["missed"] == 0
-                       and r["connected"] == r["clients"]))
+    row.checks.append(
+        (
+            f"{CONFIRMATIONS} confirmations answered {r['statuses']}, "
+            f"{r['deliveries']}/{expected} deliveries, {r['missed']} missed",
+            all(s == 200 for s in r["statuses"])
+            and r["missed"] == 0
+            and r["connected"] == r["clients"],
+        )
+    )
     return row
 
 

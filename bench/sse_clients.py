@@ -6,6 +6,7 @@ count, waits for a line on stdin, then confirms signatures one by one
 through the app (one POST per token, a second apart) and records, for each
 stream, when the new count arrived. Prints one BENCH_JSON line.
 """
+
 import asyncio
 import http.client
 import json
@@ -23,8 +24,10 @@ class Stream:
 
     async def run(self, host, port, path):
         reader, writer = await asyncio.open_connection(host, port)
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
-                     "Cache-Control: no-cache\r\n\r\n".encode())
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
+            "Cache-Control: no-cache\r\n\r\n".encode()
+        )
         await writer.drain()
         self.open = True
         try:
@@ -51,8 +54,12 @@ def confirm(base, session, token):
     cookie, csrf = session
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    conn.request("POST", f"/confirm/{token}", body=f"csrf_token={csrf}",
-                  headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    conn.request(
+        "POST",
+        f"/confirm/{token}",
+        body=f"csrf_token={csrf}",
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     status = conn.getresponse().status
     conn.close()
     return status
@@ -86,7 +93,9 @@ async def main(config):
     sends, statuses = [], []
     for k, token in enumerate(config["tokens"], start=1):
         sends.append((k, time.monotonic()))
-        statuses.append(await asyncio.to_thread(confirm, config["app_url"], config["session"], token))
+        statuses.append(
+            await asyncio.to_thread(confirm, config["app_url"], config["session"], token)
+        )
         await asyncio.sleep(config.get("gap", 1.0))
     await asyncio.sleep(3)  # late deliveries still count, with their real delay
     latencies, missed = [], 0
@@ -100,11 +109,23 @@ async def main(config):
     held = sum(1 for s in streams if s.open)
     for task in tasks:
         task.cancel()
-    print("BENCH_JSON " + json.dumps({
-        "clients": len(streams), "connected": connected, "held": held, "statuses": statuses,
-        "deliveries": len(latencies), "missed": missed,
-        "p50_s": percentile(latencies, 50), "p99_s": percentile(latencies, 99),
-        "max_s": max(latencies, default=None)}), flush=True)
+    print(
+        "BENCH_JSON "
+        + json.dumps(
+            {
+                "clients": len(streams),
+                "connected": connected,
+                "held": held,
+                "statuses": statuses,
+                "deliveries": len(latencies),
+                "missed": missed,
+                "p50_s": percentile(latencies, 50),
+                "p99_s": percentile(latencies, 99),
+                "max_s": max(latencies, default=None),
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ names, dropped at the end; else a SQLite file), a private redis-server, an
 SMTP sink that timestamps each message, gunicorn processes with the
 project's gunicorn.conf.py, and RQ workers (worker.py).
 """
+
 import os
 import secrets
 import signal
@@ -67,8 +68,13 @@ class TimedHandler(_Handler):
         reply = await super().handle_DATA(server, session, envelope)
         with self.lock:
             self.times.append(time.monotonic())
-            self.raw.append((envelope.mail_from, envelope.rcpt_tos,
-                             envelope.original_content or envelope.content))
+            self.raw.append(
+                (
+                    envelope.mail_from,
+                    envelope.rcpt_tos,
+                    envelope.original_content or envelope.content,
+                )
+            )
         return reply
 
 
@@ -93,15 +99,23 @@ class Stack:
     def env(self, **extra):
         """The environment every app process of the run gets."""
         env = dict(os.environ)
-        env.update({
-            "APP_ENV": "bench", "SECRET_KEY": SECRET_KEY,
-            "DATABASE_URL": self.database.url, "REDIS_URL": self.redis.url,
-            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(self.sink.port),
-            "BASE_URL": "http://127.0.0.1", "INSTANCE_PATH": str(self.workdir),
-            # One proxy in front (as in production): each simulated visitor
-            # brings its own X-Forwarded-For, so per-IP limits stay realistic.
-            "PROXY_COUNT": "1", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-        })
+        env.update(
+            {
+                "APP_ENV": "bench",
+                "SECRET_KEY": SECRET_KEY,
+                "DATABASE_URL": self.database.url,
+                "REDIS_URL": self.redis.url,
+                "MAIL_SERVER": "127.0.0.1",
+                "MAIL_PORT": str(self.sink.port),
+                "BASE_URL": "http://127.0.0.1",
+                "INSTANCE_PATH": str(self.workdir),
+                # One proxy in front (as in production): each simulated visitor
+                # brings its own X-Forwarded-For, so per-IP limits stay realistic.
+                "PROXY_COUNT": "1",
+                "LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(ROOT),
+            }
+        )
         env.pop("DEV_MAIL_DIR", None)
         env.update({k: str(v) for k, v in extra.items()})
         return env
@@ -109,22 +123,38 @@ class Stack:
     def settings(self):
         """The same settings, as create_app overrides for this process."""
         return {
-            "APP_ENV": "bench", "SECRET_KEY": SECRET_KEY,
+            "APP_ENV": "bench",
+            "SECRET_KEY": SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": _database_url(self.database.url, None),
-            "REDIS_URL": self.redis.url, "RATELIMIT_STORAGE_URI": self.redis.url,
-            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.sink.port,
-            "BASE_URL": "http://127.0.0.1", "MAIL_SUPPRESS_SEND": False,
+            "REDIS_URL": self.redis.url,
+            "RATELIMIT_STORAGE_URI": self.redis.url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": self.sink.port,
+            "BASE_URL": "http://127.0.0.1",
+            "MAIL_SUPPRESS_SEND": False,
         }
 
     def gunicorn(self, app_spec, workers, threads, worker_class="gthread", **env):
         """Start gunicorn with the project's gunicorn.conf.py; returns (process, port)."""
         port = free_port()
         process = self._spawn(
-            [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket",
-             "--bind", f"127.0.0.1:{port}", app_spec],
-            self.env(WEB_CONCURRENCY=workers, WEB_THREADS=threads,
-                     GUNICORN_WORKER_CLASS=worker_class, GUNICORN_LOG_LEVEL="warning",
-                     GUNICORN_GRACEFUL_TIMEOUT=3, **env),
+            [
+                GUNICORN,
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--no-control-socket",
+                "--bind",
+                f"127.0.0.1:{port}",
+                app_spec,
+            ],
+            self.env(
+                WEB_CONCURRENCY=workers,
+                WEB_THREADS=threads,
+                GUNICORN_WORKER_CLASS=worker_class,
+                GUNICORN_LOG_LEVEL="warning",
+                GUNICORN_GRACEFUL_TIMEOUT=3,
+                **env,
+            ),
             "gunicorn-" + app_spec.split(":")[0].replace(".", "_"),
         )
         wait_for_port(port, timeout=30)
@@ -136,8 +166,9 @@ class Stack:
 
     def _spawn(self, argv, env, name):
         log = open(self.workdir / f"{name}-{len(self.processes)}.log", "wb")
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         process.log_path = log.name
         self.processes.append(process)
         return process

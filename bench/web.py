@@ -1,5 +1,6 @@
 """Web scenarios, each interleaved with its baseline (A B B A …) so that the
 noise of a shared machine hits both sides alike; medians are reported."""
+
 import time
 
 from rq import Queue
@@ -21,7 +22,7 @@ def interleave(rounds, measured, baseline):
     got, base = [], []
     for r in range(rounds):
         pair = [(got, measured), (base, baseline)]
-        for results, run in (pair if r % 2 == 0 else pair[::-1]):
+        for results, run in pair if r % 2 == 0 else pair[::-1]:
             results.append(run(r))
     return got, base
 
@@ -29,47 +30,77 @@ def interleave(rounds, measured, baseline):
 def counter(b):
     path = f"/api/v1/petitions/{b.slug}/count"
     if b.status(b.app_port, path) != 200:
-        return missing("counter read", ">= 0.9x",
-                       f"GET {path} is not there yet (issue 3); runs as soon as it exists")
+        return missing(
+            "counter read",
+            ">= 0.9x",
+            f"GET {path} is not there yet (issue 3); runs as soon as it exists",
+        )
     got, base = interleave(
         b.rounds,
-        lambda r: load.run(f"http://127.0.0.1:{b.app_port}{path}", "get", b.duration,
-                           READ_CONNECTIONS),
-        lambda r: load.run(f"http://127.0.0.1:{b.base_port}/const", "get", b.duration,
-                           READ_CONNECTIONS))
-    row = ratio_row("counter read", _rate(got, "req/s"), _rate(base, "req/s"),
-                    median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
-                    at_least=0.9)
+        lambda r: load.run(
+            f"http://127.0.0.1:{b.app_port}{path}", "get", b.duration, READ_CONNECTIONS
+        ),
+        lambda r: load.run(
+            f"http://127.0.0.1:{b.base_port}/const", "get", b.duration, READ_CONNECTIONS
+        ),
+    )
+    row = ratio_row(
+        "counter read",
+        _rate(got, "req/s"),
+        _rate(base, "req/s"),
+        median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
+        at_least=0.9,
+    )
     errors = sum(g["errors"] + g["status_errors"] for g in got)
     row.checks.append((f"{sum(g['requests'] for g in got)} reads, {errors} errors", errors == 0))
     return row
 
 
 def _rate(results, unit):
-    return (f"{median([r['rate'] for r in results]):,.0f} {unit}, "
-            f"p50 {median([r['p50_ms'] for r in results]):.1f} ms, "
-            f"p99 {median([r['p99_ms'] for r in results]):.1f} ms")
+    return (
+        f"{median([r['rate'] for r in results]):,.0f} {unit}, "
+        f"p50 {median([r['p50_ms'] for r in results]):.1f} ms, "
+        f"p99 {median([r['p99_ms'] for r in results]):.1f} ms"
+    )
 
 
 def _insert(b, prefix):
-    return load.run(f"http://127.0.0.1:{b.base_port}/insert", "insert", b.duration,
-                    WRITE_CONNECTIONS, prefix=prefix)
+    return load.run(
+        f"http://127.0.0.1:{b.base_port}/insert",
+        "insert",
+        b.duration,
+        WRITE_CONNECTIONS,
+        prefix=prefix,
+    )
 
 
 def sign_run(b, slug, petition_id, prefix, connections=WRITE_CONNECTIONS):
     """One sign load; checks one row per email sent and one email job per row."""
-    figures = load.run(f"http://127.0.0.1:{b.app_port}/p/{slug}", "sign", b.duration,
-                       connections, sessions=b.sessions, slug=slug, prefix=prefix)
+    figures = load.run(
+        f"http://127.0.0.1:{b.app_port}/p/{slug}",
+        "sign",
+        b.duration,
+        connections,
+        sessions=b.sessions,
+        slug=slug,
+        prefix=prefix,
+    )
     time.sleep(0.5)  # let requests in flight when the load stopped finish
     with b.app.app_context():
         rows, distinct, _ = data.counts(petition_id, prefix)
     queue = Queue(EMAIL_QUEUE, connection=b.redis)
     jobs = queue.count
     queue.empty()  # the emails scenario measures the worker on its own
-    figures["check"] = (rows == distinct and figures["ok"] <= rows <= figures["sent"]
-                        and jobs == rows and figures["bad"] == 0)
-    figures["check_text"] = (f"{prefix}: {figures['sent']} sent, {figures['ok']} answered 302, "
-                             f"{rows} rows, {distinct} distinct emails, {jobs} email jobs queued")
+    figures["check"] = (
+        rows == distinct
+        and figures["ok"] <= rows <= figures["sent"]
+        and jobs == rows
+        and figures["bad"] == 0
+    )
+    figures["check_text"] = (
+        f"{prefix}: {figures['sent']} sent, {figures['ok']} answered 302, "
+        f"{rows} rows, {distinct} distinct emails, {jobs} email jobs queued"
+    )
     return figures
 
 
@@ -77,27 +108,44 @@ def sign(b):
     got, base = interleave(
         b.rounds,
         lambda r: sign_run(b, b.slug, b.petition_id, f"s{r}"),
-        lambda r: _insert(b, f"bs{r}"))
+        lambda r: _insert(b, f"bs{r}"),
+    )
     b.sign_p50 = median([g["p50_ms"] for g in got])
-    row = ratio_row("sign", _rate(got, "signs/s"), _rate(base, "inserts/s"),
-                    median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
-                    at_least=0.75)
+    row = ratio_row(
+        "sign",
+        _rate(got, "signs/s"),
+        _rate(base, "inserts/s"),
+        median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
+        at_least=0.75,
+    )
     row.checks += [(g["check_text"], g["check"]) for g in got]
     return row
 
 
 def confirm_run(b, r):
     prefix = f"c{r}"
-    figures = load.run(f"http://127.0.0.1:{b.app_port}/confirm/x", "confirm", b.duration,
-                       WRITE_CONNECTIONS, sessions=b.sessions, tokens=b.token_files[r])
+    figures = load.run(
+        f"http://127.0.0.1:{b.app_port}/confirm/x",
+        "confirm",
+        b.duration,
+        WRITE_CONNECTIONS,
+        sessions=b.sessions,
+        tokens=b.token_files[r],
+    )
     time.sleep(0.5)
     with b.app.app_context():
         rows, _distinct, verified = data.counts(b.petition_id, prefix)
         stored, counted = data.count_state(b.petition_id)
-    figures["check"] = (figures["wrapped"] == 0 and figures["ok"] <= verified <= figures["sent"]
-                        and stored == counted and figures["bad"] == 0)
-    figures["check_text"] = (f"{prefix}: {figures['sent']} tokens posted, {figures['ok']} answered "
-                             f"200, {verified} verified; count {stored} = verified rows {counted}")
+    figures["check"] = (
+        figures["wrapped"] == 0
+        and figures["ok"] <= verified <= figures["sent"]
+        and stored == counted
+        and figures["bad"] == 0
+    )
+    figures["check_text"] = (
+        f"{prefix}: {figures['sent']} tokens posted, {figures['ok']} answered "
+        f"200, {verified} verified; count {stored} = verified rows {counted}"
+    )
     return figures
 
 
@@ -108,12 +156,18 @@ def confirm(b):
         for r in range(b.rounds):
             data.bulk_signatures(b.petition_id, tokens, "pending", f"c{r}")
             path = b.workdir / f"tokens-{r}.txt"
-            path.write_text("\n".join(data.tokens_for(data.rows_with_prefix(b.petition_id, f"c{r}"))))
+            path.write_text(
+                "\n".join(data.tokens_for(data.rows_with_prefix(b.petition_id, f"c{r}")))
+            )
             b.token_files.append(path)
     got, base = interleave(b.rounds, lambda r: confirm_run(b, r), lambda r: _insert(b, f"bc{r}"))
-    row = ratio_row("confirm", _rate(got, "confirms/s"), _rate(base, "inserts/s"),
-                    median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
-                    at_least=0.75)
+    row = ratio_row(
+        "confirm",
+        _rate(got, "confirms/s"),
+        _rate(base, "inserts/s"),
+        median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
+        at_least=0.75,
+    )
     row.checks += [(g["check_text"], g["check"]) for g in got]
     return row
 
@@ -122,12 +176,16 @@ def growth(b, big_slug, big_id, empty_slug, empty_id, stored):
     got, base = interleave(
         b.rounds,
         lambda r: sign_run(b, big_slug, big_id, f"gb{r}", LATENCY_CONNECTIONS),
-        lambda r: sign_run(b, empty_slug, empty_id, f"ge{r}", LATENCY_CONNECTIONS))
+        lambda r: sign_run(b, empty_slug, empty_id, f"ge{r}", LATENCY_CONNECTIONS),
+    )
     p50, p50_empty = median([g["p50_ms"] for g in got]), median([g["p50_ms"] for g in base])
-    row = ratio_row(f"growth: sign p50 at {stored:,} stored ({LATENCY_CONNECTIONS} clients)",
-                    f"p50 {p50:.1f} ms ({median([g['rate'] for g in got]):,.0f} signs/s)",
-                    f"p50 {p50_empty:.1f} ms on an empty petition",
-                    p50 / p50_empty if p50_empty else 0.0, at_most=1.1)
+    row = ratio_row(
+        f"growth: sign p50 at {stored:,} stored ({LATENCY_CONNECTIONS} clients)",
+        f"p50 {p50:.1f} ms ({median([g['rate'] for g in got]):,.0f} signs/s)",
+        f"p50 {p50_empty:.1f} ms on an empty petition",
+        p50 / p50_empty if p50_empty else 0.0,
+        at_most=1.1,
+    )
     row.checks += [(g["check_text"], g["check"]) for g in got + base]
     return row
 

@@ -1,13 +1,25 @@
 """The petition platform. `create_app()` builds the app; nothing runs at import."""
+
 import logging
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (auth, cli, errors, extensions, fastpath, i18n, jobs, ratelimits, routing, security,
-               sqlite, uploads)
-from .config import (ROOT, check_environment, check_production, limiter_storage_uri,
-                     load_settings)
+from . import (
+    auth,
+    cli,
+    errors,
+    extensions,
+    fastpath,
+    i18n,
+    jobs,
+    ratelimits,
+    routing,
+    security,
+    sqlite,
+    uploads,
+)
+from .config import ROOT, check_environment, check_production, limiter_storage_uri, load_settings
 from .extensions import babel, csrf, db, limiter, migrate
 from .views import blueprints
 

@@ -1,6 +1,7 @@
 """A signer's addresses: the canonical email that deduplicates signers, and
 the keyed hash that stands for an IP address (signing and abuse both take it
 from here)."""
+
 import hashlib
 import hmac
 import unicodedata

@@ -3,6 +3,7 @@
 The session stores "<id>:<fingerprint of the password hash>", so changing
 the password (reset) ends every other session of that account.
 """
+
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db, login

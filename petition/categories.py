@@ -1,4 +1,5 @@
 """Human labels of the actor categories, translated at render time."""
+
 from flask_babel import lazy_gettext as _l
 
 LABELS = {

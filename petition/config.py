@@ -3,6 +3,7 @@
 `load_settings()` is called by the app factory; importing this module does
 nothing. Every variable is documented in README.md, section Configuration.
 """
+
 import os
 from pathlib import Path
 
@@ -140,9 +141,9 @@ def _database_url(url, instance):
         return f"sqlite:///{instance / 'petition.db'}"
     # Heroku-style URLs and plain postgresql:// use psycopg 3 here.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -150,7 +151,7 @@ def limiter_storage_uri(redis_url):
     """REDIS_URL as Flask-Limiter's storage wants it: `unix://` (the embedded
     Redis) is spelled `redis+unix://` there."""
     if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
+        return "redis+unix://" + redis_url[len("unix://") :]
     return redis_url
 
 

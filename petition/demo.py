@@ -7,7 +7,7 @@ DEMO = [
         "territory": "Saint-Étienne Métropole",
         "goal": 1000,
         "communes": "Saint-Étienne:42000,42100;Saint-Chamond:42400;Firminy:42700;"
-                    "Saint-Priest-en-Jarez:42270;Villars:42390",
+        "Saint-Priest-en-Jarez:42270;Villars:42390",
         "controller_name": "Saint-Étienne Métropole — équipe French Tech",
         "controller_email": "frenchtech@example.org",
         "description": (
@@ -24,7 +24,7 @@ DEMO = [
         "territory": "French Tech Côte d'Azur",
         "goal": 1500,
         "communes": "Nice:06000,06100,06200,06300;Cannes:06400,06150;Grasse:06130,06520;"
-                    "Sophia Antipolis:06560,06410;Antibes:06600",
+        "Sophia Antipolis:06560,06410;Antibes:06600",
         "controller_name": "French Tech Côte d'Azur",
         "controller_email": "contact@example.org",
         "description": (
@@ -38,7 +38,7 @@ DEMO = [
         "territory": "Métropole de Lyon",
         "goal": 2000,
         "communes": "Lyon:69001,69002,69003,69004,69005,69006,69007,69008,69009;"
-                    "Villeurbanne:69100;Vénissieux:69200",
+        "Villeurbanne:69100;Vénissieux:69200",
         "controller_name": "Métropole de Lyon — mission French Tech",
         "controller_email": "frenchtech@example.org",
         "description": "Entrepreneurs, chercheurs, étudiants : **signez** pour Lyon.",

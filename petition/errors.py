@@ -1,5 +1,6 @@
 """Error pages in the user's language (JSON under /api/). A broken database
 answers 503, a stale form 400 with a way back; nothing half written stays."""
+
 import logging
 
 from flask import jsonify, render_template, request
@@ -29,11 +30,15 @@ def _titles():
 def _messages():
     return {
         404: _("Cette page n'existe pas, ou plus. Vérifiez l'adresse."),
-        413: _("Ce que vous avez envoyé dépasse la taille autorisée ; rien n'a été "
-               "enregistré. Raccourcissez les textes et envoyez de nouveau le formulaire."),
+        413: _(
+            "Ce que vous avez envoyé dépasse la taille autorisée ; rien n'a été "
+            "enregistré. Raccourcissez les textes et envoyez de nouveau le formulaire."
+        ),
         429: _("Vous avez fait trop de tentatives. Réessayez dans quelques minutes."),
-        503: _("Le service est momentanément indisponible. Réessayez dans un instant ; "
-               "rien n'a été enregistré."),
+        503: _(
+            "Le service est momentanément indisponible. Réessayez dans un instant ; "
+            "rien n'a été enregistré."
+        ),
     }
 
 
@@ -55,10 +60,13 @@ def render_error(code, message=None):
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, _(
-            "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
-            "Rechargez la page et envoyez-le de nouveau."
-        ))
+        return render_error(
+            400,
+            _(
+                "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
+                "Rechargez la page et envoyez-le de nouveau."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -15,6 +15,7 @@ the entry on a confirmation, and it expires after COUNT_LOCAL_TTL, so the
 replay is never staler than the view. Anything else (another path, HEAD,
 an If-None-Match that does not match, a cold entry) goes through Flask.
 """
+
 import re
 import time
 
@@ -31,7 +32,8 @@ class CountReplay:
 
     def __call__(self, environ, start_response):
         match = environ.get("REQUEST_METHOD") == "GET" and PATH.fullmatch(
-            environ.get("PATH_INFO", ""))
+            environ.get("PATH_INFO", "")
+        )
         if not match:
             return self.wsgi_app(environ, start_response)
         slug = match.group(1)
@@ -62,9 +64,13 @@ class CountReplay:
         headers = {k.lower(): v for k, v in seen.get("headers", ())}
         # The ETag proves the body was built from this very entry (a change
         # may have landed during the request); never record a cookie.
-        if (status in ("200", "304") and doc is not None and "set-cookie" not in headers
-                and headers.get("etag") == doc.etag
-                and (status == "200" or _matches(environ, doc.etag))):
+        if (
+            status in ("200", "304")
+            and doc is not None
+            and "set-cookie" not in headers
+            and headers.get("etag") == doc.etag
+            and (status == "200" or _matches(environ, doc.etag))
+        ):
             self.recorded[(slug, status)] = (doc, seen["status"], tuple(seen["headers"]), body)
         return [body]
 
@@ -74,8 +80,7 @@ def _matches(environ, etag):
     header = environ.get("HTTP_IF_NONE_MATCH")
     if not header:
         return False
-    return any(c.strip() == "*" or c.strip().removeprefix("W/") == etag
-               for c in header.split(","))
+    return any(c.strip() == "*" or c.strip().removeprefix("W/") == etag for c in header.split(","))
 
 
 def init_app(app):

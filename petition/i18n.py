@@ -1,5 +1,6 @@
 """Language choice: `?lang=` on any page, then the `lang` cookie, then the
 browser's Accept-Language; French by default."""
+
 from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request, url_for
@@ -65,6 +66,11 @@ def init_app(app):
     def remember_language(response):
         lang = g.get("set_lang_cookie")
         if lang and not g.get("no_cookies"):
-            response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax",
-                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+            response.set_cookie(
+                COOKIE,
+                lang,
+                max_age=365 * 86400,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
         return response

@@ -8,6 +8,7 @@ check the same fields (signing.linked_signature, organizers.inspect_link,
 signin.inspect_link, grants.inspect). Both take them from here, below both,
 so neither imports the other to build a link.
 """
+
 from datetime import timezone
 
 from . import tokens
@@ -50,8 +51,14 @@ def login_stamp(when):
 
 def signin_token(organizer):
     """The one-time sign-in link: any login spends it (services/signin.py)."""
-    return tokens.make("signin", {"o": organizer.id, "f": organizer.fingerprint(),
-                                  "l": login_stamp(organizer.last_login_at)})
+    return tokens.make(
+        "signin",
+        {
+            "o": organizer.id,
+            "f": organizer.fingerprint(),
+            "l": login_stamp(organizer.last_login_at),
+        },
+    )
 
 
 def grant_token(grant):

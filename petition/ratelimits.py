@@ -16,6 +16,7 @@ tests and deployments tune them without code. The client address is
 `request.remote_addr`: behind proxies it is right only through ProxyFix with
 PROXY_COUNT (create_app), never from a header a client can send itself.
 """
+
 import functools
 import time
 
@@ -97,8 +98,15 @@ LIMITS = {
         address_budget,
     ],
     # One budget for every token page: guessing tokens costs the same everywhere.
-    **{endpoint: [TOKEN_ATTEMPTS] for endpoint in (
-        "public.confirm", "public.confirm_post", "public.withdraw", "public.withdraw_post")},
+    **{
+        endpoint: [TOKEN_ATTEMPTS]
+        for endpoint in (
+            "public.confirm",
+            "public.confirm_post",
+            "public.withdraw",
+            "public.withdraw_post",
+        )
+    },
 }
 
 #: Endpoints no limit applies to: the load balancer's health checks.
@@ -116,7 +124,8 @@ def check_endpoints(app):
         raise UnknownEndpoint(
             f"petition/ratelimits.py names endpoint(s) this app does not have: "
             f"{', '.join(missing)}. A renamed or removed view would lose its limit: "
-            f"update LIMITS or EXEMPT.")
+            f"update LIMITS or EXEMPT."
+        )
 
 
 def init_app(app):

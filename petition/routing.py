@@ -7,6 +7,7 @@ past 2**31-1 is "integer out of range"). Registered under the name `int`, this
 one matches ASCII digits no longer than MAX_ID and at most MAX_ID; anything
 else is no route, a 404, before a view runs.
 """
+
 import builtins
 
 from werkzeug.routing import IntegerConverter

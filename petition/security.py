@@ -2,6 +2,7 @@
 inline script runs without one), no framing except where a view allows it,
 and the usual hardening headers. HSTS in production only. And one request
 check: no NUL byte anywhere."""
+
 import secrets
 
 from flask import abort, g, request
@@ -24,7 +25,9 @@ def refuse_nul_bytes():
     values = [request.path]
     values += [v for _, vs in request.args.lists() for v in vs]
     if request.method == "POST" and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         values += [v for _, vs in request.form.lists() for v in vs]
     if any("\x00" in value for value in values):
         abort(400)
@@ -50,7 +53,9 @@ def init_app(app):
             response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if app.config.get("APP_ENV") == "production":
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -11,6 +11,7 @@ its moderation items behind, pointing at whichever row later reuses its id.
 Migrations turn it off while they rebuild tables (migrations/env.py).
 PostgreSQL is untouched: this listens to SQLite connections only.
 """
+
 import sqlite3
 
 from sqlalchemy import event

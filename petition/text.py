@@ -36,6 +36,7 @@ they also:
   "St. Étienne" and "Marie.Claire" (no such TLD) pass. A dotted name that
   does end in a TLD ("Dr.House") is refused: the message asks for a space.
 """
+
 import re
 import unicodedata
 from functools import cache
@@ -63,8 +64,9 @@ _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DOTS = str.maketrans({"\u3002": "."})
 
 CONTROL = _l("Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle.")
-INVISIBLE = _l("Ce champ contient un caractère invisible ou de mise en forme : "
-               "retapez-le sans copier-coller.")
+INVISIBLE = _l(
+    "Ce champ contient un caractère invisible ou de mise en forme : retapez-le sans copier-coller."
+)
 MARKS = _l("Trop de signes accumulés sur une même lettre (%(n)s au plus).", n=MAX_MARKS)
 LINK = _l("Un nom ne peut pas contenir d'adresse web.")
 
@@ -86,8 +88,7 @@ def name(value):
 def line_problem(value):
     """Why `value` cannot be a single line of text (a message), or None."""
     for char in value or "":
-        if (unicodedata.category(char) == "Cc" or char in LINE_SEPARATORS
-                or char in BIDI_CONTROLS):
+        if unicodedata.category(char) == "Cc" or char in LINE_SEPARATORS or char in BIDI_CONTROLS:
             return CONTROL
     return None
 
@@ -113,8 +114,12 @@ def _invisible(value):
             return True
         if unicodedata.category(char) != "Cf":
             continue
-        if char in JOINERS and 0 < i < len(value) - 1 and _joinable(value[i - 1]) \
-                and _joinable(value[i + 1]):
+        if (
+            char in JOINERS
+            and 0 < i < len(value) - 1
+            and _joinable(value[i - 1])
+            and _joinable(value[i + 1])
+        ):
             continue
         return True
     return False

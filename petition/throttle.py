@@ -11,6 +11,7 @@
   While Redis is unreachable an in-process copy (limits' MemoryStorage) keeps
   counting, so these limits hold in each process instead of vanishing.
 """
+
 import logging
 from dataclasses import dataclass
 

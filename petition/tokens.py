@@ -1,5 +1,6 @@
 """Signed, expiring tokens: one salt per purpose, so a token made for one
 purpose (confirm a signature) is never accepted for another (withdraw it)."""
+
 from enum import StrEnum
 
 from flask import current_app

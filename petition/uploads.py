@@ -10,6 +10,7 @@ The limit must be set before anything reads the form, and Flask-WTF's CSRF
 check reads it in a `before_request`: `init_app` must run before
 `csrf.init_app`.
 """
+
 from flask import current_app, request
 
 

@@ -1,4 +1,5 @@
 """Absolute URLs outside a request (emails, embed snippets), from BASE_URL."""
+
 from flask import current_app, has_request_context, url_for
 
 

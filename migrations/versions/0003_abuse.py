@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0001
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -24,16 +25,17 @@ def upgrade():
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_event_windows_ends_after_start")),
-        sa.ForeignKeyConstraint(["petition_id"], ["petitions.id"],
-                                name=op.f("fk_event_windows_petition_id_petitions"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["petition_id"],
+            ["petitions.id"],
+            name=op.f("fk_event_windows_petition_id_petitions"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event_windows")),
     )
-    op.create_index("ix_event_windows_petition_ends", "event_windows",
-                    ["petition_id", "ends_at"])
+    op.create_index("ix_event_windows_petition_ends", "event_windows", ["petition_id", "ends_at"])
     op.create_index("ix_signatures_ip_hash_created", "signatures", ["ip_hash", "created_at"])
-    op.create_index("ix_signatures_domain_created", "signatures",
-                    ["email_domain", "created_at"])
+    op.create_index("ix_signatures_domain_created", "signatures", ["email_domain", "created_at"])
 
 
 def downgrade():

@@ -4,6 +4,7 @@ accepts or declines the emailed invitation (issue 9, item 17d)
 Revision ID: 0005_pending_grants
 Revises: 0004
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -23,18 +24,28 @@ def upgrade():
         sa.Column("inviter_id", sa.Integer(), nullable=True),
         sa.Column("nonce", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["organizer_id"], ["organizers.id"],
-                                name=op.f("fk_pending_grants_organizer_id_organizers"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["petition_id"], ["petitions.id"],
-                                name=op.f("fk_pending_grants_petition_id_petitions"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["inviter_id"], ["organizers.id"],
-                                name=op.f("fk_pending_grants_inviter_id_organizers"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["organizer_id"],
+            ["organizers.id"],
+            name=op.f("fk_pending_grants_organizer_id_organizers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["petition_id"],
+            ["petitions.id"],
+            name=op.f("fk_pending_grants_petition_id_petitions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["inviter_id"],
+            ["organizers.id"],
+            name=op.f("fk_pending_grants_inviter_id_organizers"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_grants")),
-        sa.UniqueConstraint("organizer_id", "petition_id",
-                            name=op.f("uq_pending_grants_organizer_id_petition_id")),
+        sa.UniqueConstraint(
+            "organizer_id", "petition_id", name=op.f("uq_pending_grants_organizer_id_petition_id")
+        ),
     )
 
 

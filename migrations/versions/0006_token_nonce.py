@@ -9,6 +9,7 @@ withdraw somebody else. Every row gets a random nonce; existing rows get one
 here, so the links and emails sent from now on carry it too. Links mailed
 before this revision carry no nonce and are refused (README, Security).
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -37,8 +38,12 @@ def upgrade():
     # SQLite cannot ALTER a column: batch mode copies the table (its foreign
     # keys are not enforced here, so nothing cascades while it is recreated).
     with op.batch_alter_table("signatures") as batch:
-        batch.alter_column("token_nonce", existing_type=sa.String(length=32), nullable=False,
-                           server_default=sa.text(nonce))
+        batch.alter_column(
+            "token_nonce",
+            existing_type=sa.String(length=32),
+            nullable=False,
+            server_default=sa.text(nonce),
+        )
 
 
 def downgrade():

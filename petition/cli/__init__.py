@@ -1,6 +1,7 @@
 """`flask` commands, one module per group: petitions.py (`flask petition …`),
 privacy.py (`flask privacy …`), mail.py (`flask mail …`) and organizers.py
 (`flask organizer …`). Each command is non-interactive and prints what it did."""
+
 from .mail import mail_cli
 from .organizers import organizer_cli
 from .petitions import petition_cli

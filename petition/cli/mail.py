@@ -1,4 +1,5 @@
 """`flask mail sweep`: the email sweeper (jobs/sweeper.py), by hand."""
+
 import click
 from flask.cli import AppGroup
 from redis.exceptions import RedisError

@@ -1,4 +1,5 @@
 """`flask organizer create`."""
+
 import sys
 
 import click
@@ -42,5 +43,7 @@ def create(email, slugs, admin, password_stdin, invite):
         raise click.ClickException(str(exc))
     role = "administrator" if admin else "organizer"
     where = ", ".join(p.slug for p in account.petitions) or "-"
-    click.echo(f"Created {role} {account.email} (id {account.id}) for: {where}"
-               + (" — invitation queued." if invite else "."))
+    click.echo(
+        f"Created {role} {account.email} (id {account.id}) for: {where}"
+        + (" — invitation queued." if invite else ".")
+    )

@@ -1,4 +1,5 @@
 """`flask petition …`: create, demo, list, reconcile, export, verify-export."""
+
 import json
 import sys
 from pathlib import Path
@@ -26,21 +27,41 @@ petition_cli = AppGroup("petition", help="Create, list and load petitions.")
 @click.option("--communes", default="", help="Nice:06000,06100;Cannes:06400")
 @click.option("--description", default="", help="Markdown (sanitised on display).")
 @click.option("--goal", type=int, default=1000, show_default=True)
-@click.option("--state", type=click.Choice(PetitionState.ALL), default=PetitionState.OPEN,
-              show_default=True)
+@click.option(
+    "--state", type=click.Choice(PetitionState.ALL), default=PetitionState.OPEN, show_default=True
+)
 @click.option("--opens", default=None, help="YYYY-MM-DD[THH:MM] (UTC)")
 @click.option("--closes", default=None, help="YYYY-MM-DD[THH:MM] (UTC)")
 @click.option("--controller-name", default="", help="Data controller (privacy notice).")
 @click.option("--controller-email", default="")
 @click.option("--retention-days", type=int, default=365, show_default=True)
-def create(slug, title, territory, communes, description, goal, state, opens, closes,
-           controller_name, controller_email, retention_days):
+def create(
+    slug,
+    title,
+    territory,
+    communes,
+    description,
+    goal,
+    state,
+    opens,
+    closes,
+    controller_name,
+    controller_email,
+    retention_days,
+):
     """Create a petition non-interactively."""
     try:
         fields = dict(
-            slug=slug, title=title, territory=territory, description=description,
-            goal=goal, state=state, opens_at=parse_date(opens), closes_at=parse_date(closes),
-            controller_name=controller_name, controller_email=controller_email,
+            slug=slug,
+            title=title,
+            territory=territory,
+            description=description,
+            goal=goal,
+            state=state,
+            opens_at=parse_date(opens),
+            closes_at=parse_date(closes),
+            controller_name=controller_name,
+            controller_email=controller_email,
             retention_days=retention_days,
         )
         petition = save(fields, parse_communes(communes))
@@ -84,10 +105,18 @@ def reconcile(enqueue):
 
 @petition_cli.command("export")
 @click.argument("slug")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
-              help="CSV file (default: <slug>-signataires-<date>.csv here; - for stdout).")
-@click.option("--manifest", "manifest_out", type=click.Path(dir_okay=False, writable=True),
-              help="Manifest file (default: <output>.manifest.json; none for stdout).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="CSV file (default: <slug>-signataires-<date>.csv here; - for stdout).",
+)
+@click.option(
+    "--manifest",
+    "manifest_out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Manifest file (default: <output>.manifest.json; none for stdout).",
+)
 @click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True)
 @click.option("--category", default="")
 @click.option("--commune", default="")
@@ -100,14 +129,20 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
         raise click.ClickException(f"No petition {slug!r}.")
     try:
         with message_context():
-            filters = exports.parse_filters(petition, dict(
-                delimiter=delimiter, category=category, commune=commune,
-                since=since, until=until))
+            filters = exports.parse_filters(
+                petition,
+                dict(
+                    delimiter=delimiter,
+                    category=category,
+                    commune=commune,
+                    since=since,
+                    until=until,
+                ),
+            )
     except exports.ExportError as exc:
         raise click.ClickException(str(exc))
     if output == "-":
-        entry = exports.export_to_file(petition, filters, "cli",
-                                       sys.stdout.buffer)
+        entry = exports.export_to_file(petition, filters, "cli", sys.stdout.buffer)
         path = "stdout"
     else:
         path = Path(output or exports.filename(petition))
@@ -117,9 +152,13 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
     if manifest_out:
         Path(manifest_out).write_text(
             json.dumps(exports.manifest(entry), ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8")
-    click.echo(f"Wrote {entry.rows} verified signers to {path} (sha256 {entry.sha256}); "
-               f"manifest {manifest_out or '-'}.", err=output == "-")
+            encoding="utf-8",
+        )
+    click.echo(
+        f"Wrote {entry.rows} verified signers to {path} (sha256 {entry.sha256}); "
+        f"manifest {manifest_out or '-'}.",
+        err=output == "-",
+    )
 
 
 @petition_cli.command("verify-export")
@@ -136,11 +175,15 @@ def verify_export(csv_file, manifest_file):
     with open(csv_file, "rb") as handle:
         ok, reason = exports.verify(iter(lambda: handle.read(1 << 16), b""), data)
     if not ok:
-        raise click.ClickException({
-            exports.ManifestCheck.SIGNATURE: "FAILED: the manifest's signature is wrong (edited, or "
-                         "signed with another key).",
-            exports.ManifestCheck.SHA256: "FAILED: the CSV differs from the exported file "
-                      "(its SHA-256 does not match the manifest).",
-        }[reason])
-    click.echo(f"OK: {csv_file} is exactly the export of {data.get('petition')} "
-               f"({data.get('rows')} rows, {data.get('generated_at')}).")
+        raise click.ClickException(
+            {
+                exports.ManifestCheck.SIGNATURE: "FAILED: the manifest's signature is wrong (edited, or "
+                "signed with another key).",
+                exports.ManifestCheck.SHA256: "FAILED: the CSV differs from the exported file "
+                "(its SHA-256 does not match the manifest).",
+            }[reason]
+        )
+    click.echo(
+        f"OK: {csv_file} is exactly the export of {data.get('petition')} "
+        f"({data.get('rows')} rows, {data.get('generated_at')})."
+    )

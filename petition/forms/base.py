@@ -1,5 +1,6 @@
 """What every form of the site shares: BaseForm (single-line text rules on
 every single-line field) and the field rules more than one form uses."""
+
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -28,7 +29,8 @@ class BaseForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, StringField) and not isinstance(
-                    field, (TextAreaField, PasswordField)):
+                field, (TextAreaField, PasswordField)
+            ):
                 field.filters = (*field.filters, text.line)
                 if not any(isinstance(v, text.SingleLine) for v in field.validators):
                     field.validators = [*field.validators, text.SingleLine()]

@@ -1,11 +1,28 @@
 """Input rules of the organizer pages."""
+
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import (DataRequired, EqualTo, InputRequired, Length, NumberRange,
-                                Optional, ValidationError)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -14,35 +31,49 @@ from .base import BaseForm, ValidEmail, strip
 
 
 class LoginForm(BaseForm):
-    email = EmailField(_l("Adresse e-mail"), filters=[strip],
-                       validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
-                                   Length(max=254)],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Mot de passe"),
-                             validators=[DataRequired(_l("Indiquez votre mot de passe."))],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("Adresse e-mail"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe."))],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Rester connecté·e sur cet appareil"))
     submit = SubmitField(_l("Se connecter"))
 
 
 class EmailForm(BaseForm):
-    email = EmailField(_l("Adresse e-mail"), filters=[strip],
-                       validators=[DataRequired(_l("Indiquez votre adresse e-mail.")),
-                                   Length(max=254), ValidEmail()],
-                       render_kw={"autocomplete": "email"})
+    email = EmailField(
+        _l("Adresse e-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Indiquez votre adresse e-mail.")),
+            Length(max=254),
+            ValidEmail(),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
     submit = SubmitField(_l("Envoyer"))
 
 
 class PasswordForm(BaseForm):
     password = PasswordField(
         _l("Nouveau mot de passe"),
-        validators=[DataRequired(_l("Choisissez un mot de passe.")),
-                    Length(min=12, max=200, message=_l("Au moins 12 caractères."))],
-        render_kw={"autocomplete": "new-password"})
+        validators=[
+            DataRequired(_l("Choisissez un mot de passe.")),
+            Length(min=12, max=200, message=_l("Au moins 12 caractères.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         _l("Le même, une seconde fois"),
         validators=[EqualTo("password", _l("Les deux mots de passe diffèrent."))],
-        render_kw={"autocomplete": "new-password"})
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("Enregistrer le mot de passe"))
 
 
@@ -67,53 +98,82 @@ class DateTimeText(StringField):
 
 
 class PetitionForm(BaseForm):
-    slug = StringField(_l("Adresse courte"), filters=[strip],
-                       validators=[DataRequired(_l("Indiquez l'adresse courte.")), Length(max=80)])
-    title = StringField(_l("Titre"), filters=[strip],
-                        validators=[DataRequired(_l("Indiquez le titre.")), Length(max=200)])
+    slug = StringField(
+        _l("Adresse courte"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez l'adresse courte.")), Length(max=80)],
+    )
+    title = StringField(
+        _l("Titre"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez le titre.")), Length(max=200)],
+    )
     description = TextAreaField(_l("Description (Markdown)"), render_kw={"rows": 10})
-    territory = StringField(_l("Territoire"), filters=[strip],
-                            validators=[DataRequired(_l("Indiquez le territoire.")),
-                                        Length(max=120)])
+    territory = StringField(
+        _l("Territoire"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez le territoire.")), Length(max=120)],
+    )
     communes = TextAreaField(_l("Communes"), render_kw={"rows": 4})
-    goal = IntegerField(_l("Objectif de signatures"), default=1000,
-                        validators=[InputRequired(_l("Indiquez un objectif.")),
-                                    NumberRange(min=1, message=_l("Au moins 1."))])
-    state = SelectField(_l("État"), choices=[
-        SelectChoice(PetitionState.DRAFT, _l("Brouillon (invisible)")),
-        SelectChoice(PetitionState.OPEN, _l("Ouverte")),
-        SelectChoice(PetitionState.CLOSED, _l("Close")),
-    ])
+    goal = IntegerField(
+        _l("Objectif de signatures"),
+        default=1000,
+        validators=[
+            InputRequired(_l("Indiquez un objectif.")),
+            NumberRange(min=1, message=_l("Au moins 1.")),
+        ],
+    )
+    state = SelectField(
+        _l("État"),
+        choices=[
+            SelectChoice(PetitionState.DRAFT, _l("Brouillon (invisible)")),
+            SelectChoice(PetitionState.OPEN, _l("Ouverte")),
+            SelectChoice(PetitionState.CLOSED, _l("Close")),
+        ],
+    )
     opens_at = DateTimeText(_l("Ouverture (UTC, facultatif)"), filters=[strip])
     closes_at = DateTimeText(_l("Clôture (UTC, facultatif)"), filters=[strip])
-    controller_name = StringField(_l("Responsable du traitement"), filters=[strip],
-                                  validators=[Length(max=200)])
-    controller_email = StringField(_l("E-mail du responsable"), filters=[strip],
-                                   validators=[Length(max=254)])
-    controller_address = StringField(_l("Adresse du responsable"), filters=[strip],
-                                     validators=[Length(max=300)])
-    retention_days = IntegerField(_l("Durée de conservation (jours)"), default=365,
-                                  validators=[InputRequired(), NumberRange(min=1, max=3650)])
+    controller_name = StringField(
+        _l("Responsable du traitement"), filters=[strip], validators=[Length(max=200)]
+    )
+    controller_email = StringField(
+        _l("E-mail du responsable"), filters=[strip], validators=[Length(max=254)]
+    )
+    controller_address = StringField(
+        _l("Adresse du responsable"), filters=[strip], validators=[Length(max=300)]
+    )
+    retention_days = IntegerField(
+        _l("Durée de conservation (jours)"),
+        default=365,
+        validators=[InputRequired(), NumberRange(min=1, max=3650)],
+    )
     submit = SubmitField(_l("Enregistrer"))
 
 
 class RuleForm(BaseForm):
-    domain = StringField(_l("Domaine de l'e-mail"), filters=[strip],
-                         validators=[Length(max=254)])
-    ip_hash = StringField(_l("Empreinte d'adresse IP"), filters=[strip],
-                          validators=[Length(max=64)])
+    domain = StringField(_l("Domaine de l'e-mail"), filters=[strip], validators=[Length(max=254)])
+    ip_hash = StringField(
+        _l("Empreinte d'adresse IP"), filters=[strip], validators=[Length(max=64)]
+    )
     since = DateTimeText(_l("Signées à partir de (UTC)"), filters=[strip])
     until = DateTimeText(_l("Signées avant (UTC)"), filters=[strip])
-    name_pattern = StringField(_l("Motif de nom (* = n'importe quoi)"), filters=[strip],
-                               validators=[Length(max=200)])
-    reason = StringField(_l("Raison"), filters=[strip],
-                         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
+    name_pattern = StringField(
+        _l("Motif de nom (* = n'importe quoi)"), filters=[strip], validators=[Length(max=200)]
+    )
+    reason = StringField(
+        _l("Raison"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)],
+    )
     submit = SubmitField(_l("Prévisualiser"))
 
 
 class ReasonForm(BaseForm):
-    reason = StringField(_l("Raison"), filters=[strip],
-                         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)])
+    reason = StringField(
+        _l("Raison"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)],
+    )
     submit = SubmitField(_l("Valider"))
 
 
@@ -123,9 +183,11 @@ class MultiCheckbox(SelectMultipleField):
 
 
 class OrganizerForm(BaseForm):
-    email = EmailField(_l("Adresse e-mail"), filters=[strip],
-                       validators=[DataRequired(_l("Indiquez l'adresse e-mail.")),
-                                   Length(max=254), ValidEmail()])
+    email = EmailField(
+        _l("Adresse e-mail"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez l'adresse e-mail.")), Length(max=254), ValidEmail()],
+    )
     petitions = MultiCheckbox(_l("Pétitions"), choices=[], validate_choice=True)
     is_admin = BooleanField(_l("Administrateur du site (toutes les pétitions)"))
     submit = SubmitField(_l("Inviter"))
@@ -139,5 +201,8 @@ class SearchForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Rechercher une signature (nom, e-mail ou numéro)"), filters=[strip],
-                    validators=[Optional(), Length(max=200)])
+    q = StringField(
+        _l("Rechercher une signature (nom, e-mail ou numéro)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
+    )

@@ -1,4 +1,5 @@
 """Input rules of the public forms (signing). Messages are in the user's language."""
+
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -23,9 +24,12 @@ class NotDisposable:
         domain = (field.data or "").rpartition("@")[2].strip().lower().rstrip(".")
         parts = domain.split(".")
         if any(".".join(parts[i:]) in blocklist for i in range(len(parts) - 1)):
-            raise ValidationError(_l(
-                "Les adresses e-mail jetables ne sont pas acceptées : "
-                "utilisez une adresse que vous consultez."))
+            raise ValidationError(
+                _l(
+                    "Les adresses e-mail jetables ne sont pas acceptées : "
+                    "utilisez une adresse que vous consultez."
+                )
+            )
 
 
 def valid_siren_or_siret(form, field):
@@ -54,15 +58,13 @@ class SignForm(BaseForm):
     first_name = StringField(
         _l("Prénom"),
         filters=[text.name],
-        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100),
-                    text.PersonName()],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100), text.PersonName()],
         render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         _l("Nom"),
         filters=[text.name],
-        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100),
-                    text.PersonName()],
+        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100), text.PersonName()],
         render_kw={"autocomplete": "family-name"},
     )
     email = EmailField(
@@ -117,9 +119,7 @@ class SignForm(BaseForm):
             (key, LABELS[key]) for key in CATEGORIES
         ]
         names = petition.commune_names
-        self.commune.choices = [("", _l("— Selon le code postal —"))] + [
-            (n, n) for n in names
-        ]
+        self.commune.choices = [("", _l("— Selon le code postal —"))] + [(n, n) for n in names]
 
     def validate_category(self, field):
         if field.data not in CATEGORIES:

@@ -9,6 +9,7 @@ process (read-only afterwards, so threads and greenlets share it): a signature
 resolves its postal code with dictionary lookups, no SQL and no I/O. Importing
 this module reads nothing.
 """
+
 import gzip
 import json
 import sys
@@ -66,12 +67,22 @@ class Geography:
         self.source = data["source"]
         intern = sys.intern  # département, region and EPCI codes repeat thousands of times
         self.communes = {
-            intern(code): Commune(intern(code), name, intern(dep), intern(region), intern(epci),
-                                  population, tuple(map(intern, postal)), intern(parent))
+            intern(code): Commune(
+                intern(code),
+                name,
+                intern(dep),
+                intern(region),
+                intern(epci),
+                population,
+                tuple(map(intern, postal)),
+                intern(parent),
+            )
             for code, name, dep, region, epci, population, postal, parent in data["communes"]
         }
-        self.epcis = {intern(siren): Epci(intern(siren), name, kind, tuple(map(intern, members)))
-                      for siren, name, kind, members in data["epci"]}
+        self.epcis = {
+            intern(siren): Epci(intern(siren), name, kind, tuple(map(intern, members)))
+            for siren, name, kind, members in data["epci"]
+        }
         self.departements = {code: name for code, name, _region in data["departements"]}
         self.regions = {code: name for code, name in data["regions"]}
         self._postal = self._index_postal_codes()

@@ -17,6 +17,7 @@ derivative keeps what the app needs and nothing else, in a compact JSON file:
 Run it when Etalab publishes a new version: change VERSION and SHA256, rebuild,
 run the tests, commit the data file with the script.
 """
+
 import argparse
 import gzip
 import hashlib
@@ -36,10 +37,16 @@ OUTPUT = Path(__file__).resolve().parent / "data" / "geography.json.gz"
 
 def fetch(workdir):
     """`npm pack` the pinned version into `workdir`; returns the tarball's path."""
-    out = subprocess.run(
-        ["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(workdir)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            ["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(workdir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return Path(workdir) / out
 
 
@@ -53,8 +60,10 @@ def load_package(tarball):
     if digest != SHA256:
         raise SystemExit(f"{tarball}: SHA-256 {digest} is not the pinned {SHA256}")
     with tarfile.open(tarball) as tar:
-        return {name: _read_json(tar, f"{name}.json")
-                for name in ("communes", "epci", "departements", "regions")}
+        return {
+            name: _read_json(tar, f"{name}.json")
+            for name in ("communes", "epci", "departements", "regions")
+        }
 
 
 def derive(package):
@@ -71,19 +80,24 @@ def derive(package):
         if c["type"] not in ("commune-actuelle", "arrondissement-municipal"):
             continue
         parent = c.get("commune", "")
-        communes.append([
-            c["code"], c["nom"], c.get("departement", ""), c.get("region", ""),
-            epci_of.get(parent or c["code"], ""), c.get("population") or 0,
-            sorted(c.get("codesPostaux") or []), parent,
-        ])
+        communes.append(
+            [
+                c["code"],
+                c["nom"],
+                c.get("departement", ""),
+                c.get("region", ""),
+                epci_of.get(parent or c["code"], ""),
+                c.get("population") or 0,
+                sorted(c.get("codesPostaux") or []),
+                parent,
+            ]
+        )
     communes.sort(key=lambda c: c[0])
     return {
-        "source": {"package": PACKAGE, "version": VERSION, "sha256": SHA256,
-                   "license": LICENSE},
+        "source": {"package": PACKAGE, "version": VERSION, "sha256": SHA256, "license": LICENSE},
         "communes": communes,
         "epci": epcis,
-        "departements": sorted([d["code"], d["nom"], d["region"]]
-                               for d in package["departements"]),
+        "departements": sorted([d["code"], d["nom"], d["region"]] for d in package["departements"]),
         "regions": sorted([r["code"], r["nom"]] for r in package["regions"]),
     }
 
@@ -92,8 +106,10 @@ def write(data, output=OUTPUT):
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     output.parent.mkdir(parents=True, exist_ok=True)
     # mtime=0: the same input gives the same bytes (a rebuild shows no diff).
-    with open(output, "wb") as handle, gzip.GzipFile(
-            fileobj=handle, mode="wb", mtime=0, filename="") as gz:
+    with (
+        open(output, "wb") as handle,
+        gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="") as gz,
+    ):
         gz.write(raw)
     return output
 
@@ -107,8 +123,11 @@ def main(argv=None):
         tarball = args.tarball or fetch(workdir)
         data = derive(load_package(tarball))
     path = write(data, args.output)
-    print(f"{path}: {len(data['communes'])} communes, {len(data['epci'])} EPCI, "
-          f"{path.stat().st_size:,} bytes ({PACKAGE}@{VERSION})", file=sys.stderr)
+    print(
+        f"{path}: {len(data['communes'])} communes, {len(data['epci'])} EPCI, "
+        f"{path.stat().st_size:,} bytes ({PACKAGE}@{VERSION})",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

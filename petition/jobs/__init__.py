@@ -9,6 +9,7 @@ to signers), `organizers` (emails to organizers), `counts`, `sweeper`,
 jobs of a killed worker. Jobs are enqueued as function objects, so RQ stores
 the dotted path of the function where it lives.
 """
+
 import logging
 from enum import StrEnum
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 EMAIL_QUEUE = "emails"
 DEFAULT_QUEUE = "default"
 QUEUES = (EMAIL_QUEUE, DEFAULT_QUEUE)
+
 
 class JobResult(StrEnum):
     """What an email job did (RQ keeps it as the job's return value)."""
@@ -61,8 +63,13 @@ MAX_CONNECTIONS = 5000
 
 def make_redis(url):
     """A client for REDIS_URL (redis://, rediss:// or unix://). Connects lazily."""
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
-                          health_check_interval=30, max_connections=MAX_CONNECTIONS)
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        health_check_interval=30,
+        max_connections=MAX_CONNECTIONS,
+    )
 
 
 def redis():
@@ -101,8 +108,10 @@ def enqueue_email(job, signature, n):
     """
     try:
         queue(EMAIL_QUEUE).enqueue_call(
-            job, args=(signature.id, signature.token_nonce),
-            retry=email_retry(), failure_ttl=30 * 86400,
+            job,
+            args=(signature.id, signature.token_nonce),
+            retry=email_retry(),
+            failure_ttl=30 * 86400,
             job_id=email_job_id(signature, n),
             timeout=current_app.config.get("EMAIL_JOB_TIMEOUT", 120),
             description=f"{job.__name__}({signature.id})",

@@ -8,6 +8,7 @@ built (mail.smtp.Unsendable: a line break in an old petition title…) is logged
 an error and the job fails at once, kept in RQ's failed registry for a person
 to look at: no retry could mend it.
 """
+
 import logging
 
 from flask import current_app
@@ -31,10 +32,17 @@ def send_invitation(organizer_id, inviter_id, petition_id):
     inviter = db.session.get(Organizer, inviter_id) if inviter_id else None
     petition = db.session.get(Petition, petition_id)
     url = external_url("organizer.accept_invite", token=organizer_token("invite", organizer))
-    _send(organizer, "organizer_invite",
-          lambda: _("Invitation à l’espace organisateur : %(title)s",
-                    title=petition.title if petition else ""),
-          url=url, inviter=inviter, petition=petition)
+    _send(
+        organizer,
+        "organizer_invite",
+        lambda: _(
+            "Invitation à l’espace organisateur : %(title)s",
+            title=petition.title if petition else "",
+        ),
+        url=url,
+        inviter=inviter,
+        petition=petition,
+    )
     return jobs.JobResult.SENT
 
 
@@ -43,8 +51,7 @@ def send_password_reset(organizer_id):
     if organizer is None or not organizer.active:
         return jobs.JobResult.SKIPPED
     url = external_url("organizer.reset_password", token=organizer_token("reset", organizer))
-    _send(organizer, "organizer_reset",
-          lambda: _("Choisissez un nouveau mot de passe"), url=url)
+    _send(organizer, "organizer_reset", lambda: _("Choisissez un nouveau mot de passe"), url=url)
     return jobs.JobResult.SENT
 
 
@@ -55,8 +62,13 @@ def send_signin_link(organizer_id):
         return jobs.JobResult.SKIPPED
     url = external_url("organizer.signin_link", token=signin_token(organizer))
     minutes = max(1, current_app.config["SIGNIN_TOKEN_MAX_AGE"] // 60)
-    _send(organizer, "organizer_signin", lambda: _("Votre lien de connexion"), url=url,
-          minutes=minutes)
+    _send(
+        organizer,
+        "organizer_signin",
+        lambda: _("Votre lien de connexion"),
+        url=url,
+        minutes=minutes,
+    )
     return jobs.JobResult.SENT
 
 
@@ -67,9 +79,14 @@ def send_access_invitation(grant_id):
         log.info("Offer %s answered or withdrawn; not sent", grant_id)
         return jobs.JobResult.SKIPPED
     url = external_url("organizer.answer_grant", token=grant_token(grant))
-    _send(grant.organizer, "organizer_access",
-          lambda: _("Invitation à co-organiser : %(title)s", title=grant.petition.title),
-          url=url, inviter=grant.inviter, petition=grant.petition)
+    _send(
+        grant.organizer,
+        "organizer_access",
+        lambda: _("Invitation à co-organiser : %(title)s", title=grant.petition.title),
+        url=url,
+        inviter=grant.inviter,
+        petition=grant.petition,
+    )
     return jobs.JobResult.SENT
 
 
@@ -77,8 +94,9 @@ def _send(organizer, name, subject, **context):
     try:
         smtp.send(smtp.build(messages.to_organizer, organizer, name, subject, context))
     except smtp.Unsendable:
-        log.exception("%s to organizer %s cannot be sent; the job fails without retry",
-                      name, organizer.id)
+        log.exception(
+            "%s to organizer %s cannot be sent; the job fails without retry", name, organizer.id
+        )
         jobs.fail_without_retry()
         raise
     log.info("Sent %s to organizer %s", name, organizer.id)

@@ -12,6 +12,7 @@ marked expired now, and RQ's own cleanup does the rest. Nothing is half done
 meanwhile: a job commits its row only after the SMTP server accepted the
 message (at worst the email goes twice: see README, Security and privacy).
 """
+
 import logging
 import os
 import socket
@@ -40,12 +41,14 @@ def _worker_gone(connection, execution_id, job_id):
         return True
     if not execution.worker_name:
         return False
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + execution.worker_name,
-                                connection=connection)
+    worker = Worker.find_by_key(
+        Worker.redis_worker_namespace_prefix + execution.worker_name, connection=connection
+    )
     if worker is None:
         return True
-    return worker.hostname == socket.gethostname() and bool(worker.pid) \
-        and not _pid_alive(worker.pid)
+    return (
+        worker.hostname == socket.gethostname() and bool(worker.pid) and not _pid_alive(worker.pid)
+    )
 
 
 def recover_abandoned(connection, queue_names, job_class=None):
@@ -54,8 +57,11 @@ def recover_abandoned(connection, queue_names, job_class=None):
     for name in queue_names:
         registry = StartedJobRegistry(name, connection=connection, job_class=job_class)
         entries = registry.get_job_and_execution_ids(cleanup=False)
-        dead = [f"{job_id}:{execution_id}" for job_id, execution_id in entries
-                if _worker_gone(connection, execution_id, job_id)]
+        dead = [
+            f"{job_id}:{execution_id}"
+            for job_id, execution_id in entries
+            if _worker_gone(connection, execution_id, job_id)
+        ]
         if dead:
             connection.zadd(registry.key, {entry: 0 for entry in dead}, xx=True)
             registry.cleanup()

@@ -1,6 +1,7 @@
 """RGPD retention as jobs (nightly, jobs/schedule.py): delete the signatures
 never confirmed, erase the personal data past retention
 (services/retention.py)."""
+
 from ..services import retention
 
 

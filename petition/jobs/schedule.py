@@ -3,6 +3,7 @@ scheduler, which queues it on the `default` queue; `flask privacy …` and
 `flask mail sweep` run the same functions by hand (petition/cli/). Each is
 idempotent and returns what it did; errors raise, so RQ records them and the
 next run tries again."""
+
 from .retention import erase_expired, purge_unconfirmed
 from .sweeper import sweep_unsent_emails
 

@@ -6,6 +6,7 @@ raise, so RQ retries with backoff; a permanent refusal (5xx), or a message
 that cannot be built (mail.smtp.Unsendable: a line break in an old title…), is
 recorded on the signature and shown to organizers instead of being retried.
 """
+
 import logging
 import smtplib
 
@@ -38,8 +39,12 @@ EMAILS = {
 def _send(signature_id, nonce, expected_state, build):
     """`nonce` None: a job queued before jobs carried it; the row is its own."""
     signature = db.session.get(Signature, signature_id)
-    if (signature is None or (nonce is not None and signature.token_nonce != nonce)
-            or signature.state != expected_state or not signature.email):
+    if (
+        signature is None
+        or (nonce is not None and signature.token_nonce != nonce)
+        or signature.state != expected_state
+        or not signature.email
+    ):
         log.info("Signature %s moved on; %s not sent", signature_id, build.__name__)
         return jobs.JobResult.SKIPPED
     if _job_already_sent():  # the same job id queued twice (sweeper, race): once is enough

@@ -1,5 +1,6 @@
 """One function per email. Each renders templates/email/<name>.txt and .html
 in the recipient's language and returns a flask_mail.Message; jobs send them."""
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -25,7 +26,8 @@ def _message(signature, name, subject, **context):
 
 def confirmation(signature):
     return _message(
-        signature, "confirmation",
+        signature,
+        "confirmation",
         lambda: _("Confirmez votre signature : %(title)s", title=signature.petition.title),
         confirm_url=external_url("public.confirm", token=confirm_token(signature)),
     )
@@ -33,7 +35,8 @@ def confirmation(signature):
 
 def already_signed(signature):
     return _message(
-        signature, "already_signed",
+        signature,
+        "already_signed",
         lambda: _("Vous avez déjà signé : %(title)s", title=signature.petition.title),
     )
 
@@ -44,7 +47,8 @@ def to_organizer(organizer, name, subject, context):
     context["organizer"] = organizer
     with force_locale("fr"):
         return Message(
-            subject=subject(), recipients=[organizer.email],
+            subject=subject(),
+            recipients=[organizer.email],
             body=render_template(f"email/{name}.txt", **context),
             html=render_template(f"email/{name}.html", **context),
         )

@@ -18,6 +18,7 @@ it cannot serialise) raises `Unsendable` instead, whether it failed while
 being built (`build`) or in Flask-Mail's checks before any SMTP command
 (`send`): retrying cannot mend it, so jobs record it and stop.
 """
+
 import os
 import smtplib
 import threading
@@ -43,9 +44,14 @@ _local = threading.local()
 
 
 def _key(config):
-    return (os.getpid(), config["MAIL_SERVER"], config["MAIL_PORT"],
-            config.get("MAIL_USERNAME"), config.get("MAIL_USE_TLS"),
-            config.get("MAIL_USE_SSL"))
+    return (
+        os.getpid(),
+        config["MAIL_SERVER"],
+        config["MAIL_PORT"],
+        config.get("MAIL_USERNAME"),
+        config.get("MAIL_USE_TLS"),
+        config.get("MAIL_USE_SSL"),
+    )
 
 
 def _state():

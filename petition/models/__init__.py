@@ -1,4 +1,5 @@
 """The data model, one module per area; import names from here."""
+
 from .core import (  # noqa: F401
     CATEGORIES,
     MAX_ID,

@@ -4,6 +4,7 @@ An event window lifts the per-IP signing limit of one petition for a while:
 for one network (the venue's IP, stored as a keyed hash like every IP), or
 for whoever opens the event's QR link (a signed token naming the window).
 """
+
 from sqlalchemy import CheckConstraint, Index
 
 from ..extensions import db

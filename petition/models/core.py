@@ -1,4 +1,5 @@
 """Petitions, their communes and their signatures. Constraints live here; no I/O."""
+
 import secrets
 import unicodedata
 from datetime import datetime, timezone
@@ -104,7 +105,9 @@ class Petition(db.Model):
     )
 
     communes = db.relationship(
-        "Commune", back_populates="petition", order_by="Commune.name",
+        "Commune",
+        back_populates="petition",
+        order_by="Commune.name",
         cascade="all, delete-orphan",
     )
 
@@ -195,8 +198,9 @@ class Signature(db.Model):
     # Carried by every confirm and withdraw link and in every email job id, with
     # the row id: SQLite hands a deleted row's id to the next insert, and a link
     # or an "already sent" marker of the old row must never act on the new one.
-    token_nonce = db.Column(db.String(32), nullable=False, default=new_token_nonce,
-                            server_default=random_nonce())
+    token_nonce = db.Column(
+        db.String(32), nullable=False, default=new_token_nonce, server_default=random_nonce()
+    )
 
     petition = db.relationship("Petition")
 

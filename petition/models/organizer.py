@@ -1,5 +1,6 @@
 """Organizers, the petitions they may see, and what they did (moderation,
 exports). Constraints live here; no I/O."""
+
 import hashlib
 
 from flask_login import UserMixin
@@ -14,10 +15,18 @@ Index("ix_signatures_petition_email_failed", Signature.petition_id, Signature.em
 
 organizer_petitions = db.Table(
     "organizer_petitions",
-    db.Column("organizer_id", db.Integer,
-              db.ForeignKey("organizers.id", ondelete="CASCADE"), primary_key=True),
-    db.Column("petition_id", db.Integer,
-              db.ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True),
+    db.Column(
+        "organizer_id",
+        db.Integer,
+        db.ForeignKey("organizers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    db.Column(
+        "petition_id",
+        db.Integer,
+        db.ForeignKey("petitions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 
@@ -114,7 +123,8 @@ class ModerationItem(db.Model):
     __tablename__ = "moderation_items"
 
     action_id = db.Column(
-        db.Integer, db.ForeignKey("moderation_actions.id", ondelete="CASCADE"),
+        db.Integer,
+        db.ForeignKey("moderation_actions.id", ondelete="CASCADE"),
         primary_key=True,
     )
     signature_id = db.Column(
@@ -147,6 +157,4 @@ class ExportLog(db.Model):
     organizer = db.relationship("Organizer")
     petition = db.relationship("Petition")
 
-    __table_args__ = (
-        Index("ix_export_logs_petition_created", "petition_id", "created_at"),
-    )
+    __table_args__ = (Index("ix_export_logs_petition_created", "petition_id", "created_at"),)

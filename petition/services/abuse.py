@@ -2,6 +2,7 @@
 soft signals that flag bursts for review (never refuse: a flag costs a
 legitimate signer nothing, a refusal would cost the petition a signature).
 """
+
 import ipaddress
 import logging
 from collections.abc import Sequence
@@ -22,12 +23,35 @@ from ..urls import external_url
 log = logging.getLogger(__name__)
 
 #: Big mail providers: a burst from gmail.com is a popular petition, not a bot.
-COMMON_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "outlook.fr", "hotmail.com", "hotmail.fr",
-    "live.com", "live.fr", "msn.com", "yahoo.com", "yahoo.fr", "icloud.com", "me.com",
-    "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "neuf.fr", "laposte.net",
-    "bbox.fr", "proton.me", "protonmail.com", "gmx.fr", "gmx.com", "aol.com",
-})
+COMMON_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "outlook.fr",
+        "hotmail.com",
+        "hotmail.fr",
+        "live.com",
+        "live.fr",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.fr",
+        "icloud.com",
+        "me.com",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "neuf.fr",
+        "laposte.net",
+        "bbox.fr",
+        "proton.me",
+        "protonmail.com",
+        "gmx.fr",
+        "gmx.com",
+        "aol.com",
+    }
+)
 SESSION_KEY = "event_tokens"
 
 
@@ -37,8 +61,14 @@ class EventWindowError(ValueError):
 
 # ---- event windows -------------------------------------------------------
 
-def open_window(petition: Petition, hours: int, label: str = "", ip: str | None = None,
-                now: datetime | None = None) -> EventWindow:
+
+def open_window(
+    petition: Petition,
+    hours: int,
+    label: str = "",
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> EventWindow:
     """Open a window of `hours` for `ip` (None: for the QR link only)."""
     now = now or utcnow()
     limit = current_app.config["EVENT_WINDOW_MAX_HOURS"]
@@ -49,9 +79,13 @@ def open_window(petition: Petition, hours: int, label: str = "", ip: str | None 
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
             raise EventWindowError(_("Cette adresse IP n’est pas valide.")) from None
-    window = EventWindow(petition_id=petition.id, label=(label or "").strip()[:120],
-                         ip_hash=hash_ip(ip) if ip else None,
-                         starts_at=now, ends_at=now + timedelta(hours=hours))
+    window = EventWindow(
+        petition_id=petition.id,
+        label=(label or "").strip()[:120],
+        ip_hash=hash_ip(ip) if ip else None,
+        starts_at=now,
+        ends_at=now + timedelta(hours=hours),
+    )
     db.session.add(window)
     db.session.commit()
     return window
@@ -62,9 +96,14 @@ def close_window(petition: Petition, window_id: int, now: datetime | None = None
     now = now or utcnow()
     moved = db.session.execute(
         update(EventWindow)
-        .where(EventWindow.id == window_id, EventWindow.petition_id == petition.id,
-               EventWindow.ends_at > now, EventWindow.starts_at < now)
-        .values(ends_at=now).execution_options(synchronize_session=False)
+        .where(
+            EventWindow.id == window_id,
+            EventWindow.petition_id == petition.id,
+            EventWindow.ends_at > now,
+            EventWindow.starts_at < now,
+        )
+        .values(ends_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return bool(moved)
@@ -72,8 +111,10 @@ def close_window(petition: Petition, window_id: int, now: datetime | None = None
 
 def windows(petition: Petition) -> Sequence[EventWindow]:
     return db.session.scalars(
-        select(EventWindow).where(EventWindow.petition_id == petition.id)
-        .order_by(EventWindow.ends_at.desc()).limit(20)
+        select(EventWindow)
+        .where(EventWindow.petition_id == petition.id)
+        .order_by(EventWindow.ends_at.desc())
+        .limit(20)
     ).all()
 
 
@@ -115,9 +156,14 @@ def active_window(slug: str, ip: str | None, now: datetime | None = None) -> Eve
     if not ip:
         return None
     return db.session.scalars(
-        select(EventWindow).join(Petition, Petition.id == EventWindow.petition_id)
-        .where(Petition.slug == slug, EventWindow.ip_hash == hash_ip(ip),
-               EventWindow.starts_at <= now, EventWindow.ends_at > now)
+        select(EventWindow)
+        .join(Petition, Petition.id == EventWindow.petition_id)
+        .where(
+            Petition.slug == slug,
+            EventWindow.ip_hash == hash_ip(ip),
+            EventWindow.starts_at <= now,
+            EventWindow.ends_at > now,
+        )
         .limit(1)
     ).first()
 
@@ -132,6 +178,7 @@ def request_window() -> EventWindow | None:
 
 # ---- soft signals --------------------------------------------------------
 
+
 def flag_bursts(signature: Signature) -> int:
     """Flag the recent signatures of a burst from this IP hash or email domain."""
     config = current_app.config
@@ -139,30 +186,46 @@ def flag_bursts(signature: Signature) -> int:
     flagged = 0
     under_event = has_request_context() and g.get("event_window") is not None
     if signature.ip_hash and not under_event:
-        flagged += _flag_if_burst(signature.petition_id, Signature.ip_hash,
-                                  signature.ip_hash, since, config["ABUSE_IP_BURST"])
+        flagged += _flag_if_burst(
+            signature.petition_id,
+            Signature.ip_hash,
+            signature.ip_hash,
+            since,
+            config["ABUSE_IP_BURST"],
+        )
     domain = signature.email_domain
     if domain and domain not in COMMON_DOMAINS:
-        flagged += _flag_if_burst(signature.petition_id, Signature.email_domain, domain,
-                                  since, config["ABUSE_DOMAIN_BURST"])
+        flagged += _flag_if_burst(
+            signature.petition_id,
+            Signature.email_domain,
+            domain,
+            since,
+            config["ABUSE_DOMAIN_BURST"],
+        )
     if flagged:
         db.session.commit()
     return flagged
 
 
 def _flag_if_burst(petition_id, column, value, since, threshold):
-    where = (Signature.petition_id == petition_id, column == value,
-             Signature.created_at >= since)
+    where = (Signature.petition_id == petition_id, column == value, Signature.created_at >= since)
     count = db.session.scalar(select(func.count()).select_from(Signature).where(*where))
     if count < threshold:
         return 0
     moved = db.session.execute(
-        update(Signature).where(*where, Signature.flagged.is_(False)).values(flagged=True)
+        update(Signature)
+        .where(*where, Signature.flagged.is_(False))
+        .values(flagged=True)
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved:
-        log.warning("Burst of %s signatures on petition %s from one %s: flagged %s",
-                    count, petition_id, column.key, moved)
+        log.warning(
+            "Burst of %s signatures on petition %s from one %s: flagged %s",
+            count,
+            petition_id,
+            column.key,
+            moved,
+        )
     return moved
 
 
@@ -172,17 +235,27 @@ class Trend:
     count: int
 
 
-def trending(petition: Petition, column: InstrumentedAttribute, hours: int = 1, minimum: int = 2,
-             limit: int = 10) -> list[Trend]:
+def trending(
+    petition: Petition,
+    column: InstrumentedAttribute,
+    hours: int = 1,
+    minimum: int = 2,
+    limit: int = 10,
+) -> list[Trend]:
     """The IP hashes or email domains with the most signatures in the last hour."""
     since = utcnow() - timedelta(hours=hours)
     rows = db.session.execute(
         select(column, func.count().label("n"))
-        .where(Signature.petition_id == petition.id, Signature.created_at >= since,
-               column.is_not(None),
-               Signature.state.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
-        .group_by(column).having(func.count() >= minimum)
-        .order_by(func.count().desc()).limit(limit)
+        .where(
+            Signature.petition_id == petition.id,
+            Signature.created_at >= since,
+            column.is_not(None),
+            Signature.state.in_((SignatureState.PENDING, SignatureState.VERIFIED)),
+        )
+        .group_by(column)
+        .having(func.count() >= minimum)
+        .order_by(func.count().desc())
+        .limit(limit)
     ).all()
     return [Trend(value, n) for value, n in rows]
 
@@ -190,9 +263,13 @@ def trending(petition: Petition, column: InstrumentedAttribute, hours: int = 1, 
 def flagged(petition: Petition, limit: int = 50) -> Sequence[Signature]:
     return db.session.scalars(
         select(Signature)
-        .where(Signature.petition_id == petition.id, Signature.flagged.is_(True),
-               Signature.state.in_((SignatureState.PENDING, SignatureState.VERIFIED)))
-        .order_by(Signature.created_at.desc()).limit(limit)
+        .where(
+            Signature.petition_id == petition.id,
+            Signature.flagged.is_(True),
+            Signature.state.in_((SignatureState.PENDING, SignatureState.VERIFIED)),
+        )
+        .order_by(Signature.created_at.desc())
+        .limit(limit)
     ).all()
 
 
@@ -201,15 +278,17 @@ def mail_failures(petition: Petition, limit: int = 50) -> Sequence[Signature]:
     return db.session.scalars(
         select(Signature)
         .where(Signature.petition_id == petition.id, Signature.email_failed_at.is_not(None))
-        .order_by(Signature.email_failed_at.desc()).limit(limit)
+        .order_by(Signature.email_failed_at.desc())
+        .limit(limit)
     ).all()
 
 
 def clear_flags(petition: Petition) -> int:
     """The organizer reviewed the flagged signatures and keeps them."""
     moved = db.session.execute(
-        update(Signature).where(Signature.petition_id == petition.id,
-                                Signature.flagged.is_(True)).values(flagged=False)
+        update(Signature)
+        .where(Signature.petition_id == petition.id, Signature.flagged.is_(True))
+        .values(flagged=False)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -218,8 +297,11 @@ def clear_flags(petition: Petition) -> int:
 
 def delete_old_windows(before: datetime) -> int:
     """Ended windows hold an IP hash: drop them once they are history."""
-    moved = db.session.execute(delete(EventWindow).where(EventWindow.ends_at < before)
-                               .execution_options(synchronize_session=False)).rowcount
+    moved = db.session.execute(
+        delete(EventWindow)
+        .where(EventWindow.ends_at < before)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return moved
 

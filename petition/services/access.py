@@ -4,6 +4,7 @@ cannot even learn which other petitions exist.
 
 Use with `flask_login.login_required` on every `/organizer/…` route.
 """
+
 from collections.abc import Sequence
 
 from flask import abort
@@ -20,10 +21,16 @@ def can_manage(organizer: Organizer | AnonymousUserMixin | None, petition_id: in
         return False
     if organizer.is_admin:
         return True
-    return bool(db.session.scalar(select(exists().where(
-        organizer_petitions.c.organizer_id == organizer.id,
-        organizer_petitions.c.petition_id == petition_id,
-    ))))
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    organizer_petitions.c.organizer_id == organizer.id,
+                    organizer_petitions.c.petition_id == petition_id,
+                )
+            )
+        )
+    )
 
 
 def organizer_petition_or_404(slug: str) -> Petition:

@@ -12,6 +12,7 @@ Redis keys carry a generation number bumped by every change: a reader that
 rebuilds a copy from the database writes it under the generation it saw, so a
 slow reader can never overwrite a newer count with an older one.
 """
+
 import hashlib
 import json
 import logging
@@ -60,18 +61,24 @@ class CountDoc:
 
     @property
     def public(self) -> dict[str, Any]:
-        return {"slug": self.slug, "signature_count": self.signature_count,
-                "goal": self.goal, "updated_at": self.updated_at}
+        return {
+            "slug": self.slug,
+            "signature_count": self.signature_count,
+            "goal": self.goal,
+            "updated_at": self.updated_at,
+        }
 
     @property
     def body(self) -> bytes:
         return self.__dict__.setdefault(
-            "_body", json.dumps(self.public, separators=(",", ":")).encode())
+            "_body", json.dumps(self.public, separators=(",", ":")).encode()
+        )
 
     @property
     def etag(self) -> str:
         return self.__dict__.setdefault(
-            "_etag", '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"')
+            "_etag", '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -100,13 +107,21 @@ def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | 
     """Build a CountDoc from the database (the one place reads do SQL)."""
     where = Petition.id == petition_id if slug is None else Petition.slug == slug
     row = db.session.execute(
-        select(Petition.id, Petition.slug, Petition.title, Petition.state, Petition.goal,
-               Petition.signature_count, Petition.updated_at).where(where)
+        select(
+            Petition.id,
+            Petition.slug,
+            Petition.title,
+            Petition.state,
+            Petition.goal,
+            Petition.signature_count,
+            Petition.updated_at,
+        ).where(where)
     ).first()
     if row is None:
         return None
-    return CountDoc(row.id, row.slug, row.title, row.state, row.goal,
-                    row.signature_count, _iso(row.updated_at))
+    return CountDoc(
+        row.id, row.slug, row.title, row.state, row.goal, row.signature_count, _iso(row.updated_at)
+    )
 
 
 def _generation(redis, petition_id):
@@ -217,15 +232,18 @@ def breakdown(petition_id: int) -> dict[str, Any]:
 
 
 def _breakdown_from_db(petition_id):
-    verified = (Signature.petition_id == petition_id,
-                Signature.state == SignatureState.VERIFIED)
+    verified = (Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED)
     by_category = db.session.execute(
-        select(Signature.category, func.count()).where(*verified)
-        .group_by(Signature.category).order_by(func.count().desc(), Signature.category)
+        select(Signature.category, func.count())
+        .where(*verified)
+        .group_by(Signature.category)
+        .order_by(func.count().desc(), Signature.category)
     ).all()
     by_commune = db.session.execute(
-        select(Signature.commune, func.count()).where(*verified)
-        .group_by(Signature.commune).order_by(func.count().desc(), Signature.commune)
+        select(Signature.commune, func.count())
+        .where(*verified)
+        .group_by(Signature.commune)
+        .order_by(func.count().desc(), Signature.commune)
     ).all()
     return {
         "by_category": {category: n for category, n in by_category},

@@ -1,6 +1,7 @@
 """What an organizer's dashboard shows: counts, breakdowns, organisations,
 signatures per day (as SVG bar geometry, drawn server-side), the latest
 signatures and the emails that could not be delivered. Read-only."""
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +19,8 @@ CHART_DAYS = 60
 
 def state_counts(petition: Petition) -> dict[str, int]:
     rows = db.session.execute(
-        select(Signature.state, func.count()).where(Signature.petition_id == petition.id)
+        select(Signature.state, func.count())
+        .where(Signature.petition_id == petition.id)
         .group_by(Signature.state)
     ).all()
     counts = {state: 0 for state in SignatureState.ALL}
@@ -27,14 +29,15 @@ def state_counts(petition: Petition) -> dict[str, int]:
 
 
 def _verified(petition):
-    return (Signature.petition_id == petition.id,
-            Signature.state == SignatureState.VERIFIED)
+    return (Signature.petition_id == petition.id, Signature.state == SignatureState.VERIFIED)
 
 
 def by_column(petition: Petition, column: InstrumentedAttribute) -> Sequence[Row]:
     return db.session.execute(
-        select(func.coalesce(column, ""), func.count()).where(*_verified(petition))
-        .group_by(column).order_by(func.count().desc(), column)
+        select(func.coalesce(column, ""), func.count())
+        .where(*_verified(petition))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
     ).all()
 
 
@@ -45,13 +48,17 @@ def organisations(petition: Petition) -> tuple[int, int]:
     (case-insensitive) stands for the organisation.
     """
     sirens = db.session.scalar(
-        select(func.count(distinct(func.substr(Signature.siren, 1, 9))))
-        .where(*_verified(petition), Signature.siren.is_not(None), Signature.siren != "")
+        select(func.count(distinct(func.substr(Signature.siren, 1, 9)))).where(
+            *_verified(petition), Signature.siren.is_not(None), Signature.siren != ""
+        )
     )
     named = db.session.scalar(
-        select(func.count(distinct(func.lower(func.trim(Signature.organisation)))))
-        .where(*_verified(petition), func.coalesce(Signature.siren, "") == "",
-               Signature.organisation.is_not(None), func.trim(Signature.organisation) != "")
+        select(func.count(distinct(func.lower(func.trim(Signature.organisation))))).where(
+            *_verified(petition),
+            func.coalesce(Signature.siren, "") == "",
+            Signature.organisation.is_not(None),
+            func.trim(Signature.organisation) != "",
+        )
     )
     return (sirens or 0) + (named or 0), sirens or 0
 
@@ -62,8 +69,9 @@ def _day_expression():
     return func.date(Signature.verified_at)
 
 
-def per_day(petition: Petition, days: int = CHART_DAYS,
-            today: date | None = None) -> list[tuple[date, int]]:
+def per_day(
+    petition: Petition, days: int = CHART_DAYS, today: date | None = None
+) -> list[tuple[date, int]]:
     """[(date, verified that day)] for the last `days` days, zero-filled."""
     today = today or date.today()
     first = today - timedelta(days=days - 1)
@@ -76,8 +84,9 @@ def per_day(petition: Petition, days: int = CHART_DAYS,
         value = date.fromisoformat(value) if isinstance(value, str) else value
         if value and value >= first:
             found[value] = found.get(value, 0) + count
-    return [(first + timedelta(days=i), found.get(first + timedelta(days=i), 0))
-            for i in range(days)]
+    return [
+        (first + timedelta(days=i), found.get(first + timedelta(days=i), 0)) for i in range(days)
+    ]
 
 
 @dataclass
@@ -89,8 +98,9 @@ class Bar:
     height: float
 
 
-def chart(series: Sequence[tuple[date, int]], width: int = 600, height: int = 160,
-          pad: int = 24) -> dict[str, Any]:
+def chart(
+    series: Sequence[tuple[date, int]], width: int = 600, height: int = 160, pad: int = 24
+) -> dict[str, Any]:
     """Bars in SVG user units; the template draws them (no script)."""
     peak = max((c for _d, c in series), default=0) or 1
     step = (width - pad) / max(len(series), 1)
@@ -98,22 +108,32 @@ def chart(series: Sequence[tuple[date, int]], width: int = 600, height: int = 16
     for i, (day, count) in enumerate(series):
         h = (height - pad) * count / peak
         bars.append(Bar(day, count, pad + i * step, height - pad - h, h))
-    return {"bars": bars, "width": width, "height": height, "pad": pad, "peak": peak,
-            "bar_width": max(step - 1, 1), "total": sum(c for _d, c in series)}
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "pad": pad,
+        "peak": peak,
+        "bar_width": max(step - 1, 1),
+        "total": sum(c for _d, c in series),
+    }
 
 
 def latest(petition: Petition, limit: int = 20) -> Sequence[Signature]:
     return db.session.scalars(
-        select(Signature).where(Signature.petition_id == petition.id)
-        .order_by(Signature.created_at.desc(), Signature.id.desc()).limit(limit)
+        select(Signature)
+        .where(Signature.petition_id == petition.id)
+        .order_by(Signature.created_at.desc(), Signature.id.desc())
+        .limit(limit)
     ).all()
 
 
 def failed_emails(petition: Petition, limit: int = 50) -> Sequence[Signature]:
     return db.session.scalars(
-        select(Signature).where(Signature.petition_id == petition.id,
-                                Signature.email_failed_at.is_not(None))
-        .order_by(Signature.email_failed_at.desc()).limit(limit)
+        select(Signature)
+        .where(Signature.petition_id == petition.id, Signature.email_failed_at.is_not(None))
+        .order_by(Signature.email_failed_at.desc())
+        .limit(limit)
     ).all()
 
 

@@ -6,6 +6,7 @@ retention both erase through `ERASED`; tests/test_erasure.py walks the models
 and fails on a column listed nowhere, so a new personal column cannot be
 forgotten by one of them.
 """
+
 from sqlalchemy import ColumnElement, or_
 
 from ..models import Signature
@@ -44,7 +45,7 @@ KEPT = {
     "signatures.email_queued_at": "the sweeper's bookkeeping; a date alone",
     "signatures.email_sent_at": "the sweeper's bookkeeping; a date alone",
     "signatures.token_nonce": "random; binds links to this row (a replayed link "
-                              "of an erased row says so, a reused id never matches)",
+    "of an erased row says so, a reused id never matches)",
     "moderation_items.action_id": "the moderation log, so an action can be undone",
     "moderation_items.signature_id": "the moderation log, so an action can be undone",
     "moderation_items.previous_status": "the state to restore; not personal",
@@ -53,11 +54,14 @@ KEPT = {
 
 def not_erased() -> ColumnElement[bool]:
     """SQL: rows still holding any personal data."""
-    return or_(*(
-        getattr(Signature, name).is_not(None) if value is None
-        else getattr(Signature, name) != value
-        for name, value in ERASED.items()
-    ))
+    return or_(
+        *(
+            getattr(Signature, name).is_not(None)
+            if value is None
+            else getattr(Signature, name) != value
+            for name, value in ERASED.items()
+        )
+    )
 
 
 def is_erased(signature: Signature) -> bool:

@@ -9,6 +9,7 @@ guard done in SQL); SQLite goes through a plain cursor and `csv.writer`.
 The SHA-256 is computed while streaming and stored in the ExportLog with the
 row count once the last byte went out; the manifest is built from that log.
 """
+
 import codecs
 import csv
 import hashlib
@@ -30,10 +31,16 @@ from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState,
 
 #: (header, column) in file order; README "Export" documents them.
 COLUMNS = (
-    ("prenom", "first_name"), ("nom", "last_name"), ("email", "email"),
-    ("code_postal", "postal_code"), ("commune", "commune"), ("categorie", "category"),
-    ("organisation", "organisation"), ("siren_siret", "siren"),
-    ("verifie_le_utc", "verified_at"), ("liste_publique", "public"),
+    ("prenom", "first_name"),
+    ("nom", "last_name"),
+    ("email", "email"),
+    ("code_postal", "postal_code"),
+    ("commune", "commune"),
+    ("categorie", "category"),
+    ("organisation", "organisation"),
+    ("siren_siret", "siren"),
+    ("verifie_le_utc", "verified_at"),
+    ("liste_publique", "public"),
 )
 #: Free-text columns a signer typed: the formula guard applies to them.
 TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisation", "siren"}
@@ -77,8 +84,14 @@ def _day(text):
     except ValueError:
         raise ExportError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ExportError(_("Date hors limites : %(d)s (entre le %(first)s et le %(last)s).",
-                            d=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+        raise ExportError(
+            _(
+                "Date hors limites : %(d)s (entre le %(first)s et le %(last)s).",
+                d=text,
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+        )
     return day
 
 
@@ -88,8 +101,9 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
     Everything the stream needs is checked here: once the response has
     started, an error can only cut the file short.
     """
-    f = Filters(**{k: (args.get(k) or "").strip() for k in
-                   ("category", "commune", "since", "until")})
+    f = Filters(
+        **{k: (args.get(k) or "").strip() for k in ("category", "commune", "since", "until")}
+    )
     f.delimiter = args.get("delimiter") or ";"
     if f.delimiter not in DELIMITERS:
         raise ExportError(_("Séparateur inconnu : choisissez « ; » ou « , »."))
@@ -118,7 +132,8 @@ def filename(petition: Petition, today: date | None = None) -> str:
 def start(petition: Petition, filters: Filters, actor: Organizer | str) -> ExportLog:
     """Log the export (rows and hash come at the end); commits."""
     entry = ExportLog(
-        petition_id=petition.id, organizer_id=getattr(actor, "id", None),
+        petition_id=petition.id,
+        organizer_id=getattr(actor, "id", None),
         actor=getattr(actor, "email", None) or str(actor),
         filters=json.dumps(filters.as_dict(), ensure_ascii=False, sort_keys=True),
         filename=filename(petition),
@@ -142,7 +157,8 @@ def _stream(petition_id, filters, log_id):
     digest = hashlib.sha256()
     header = io.StringIO()
     csv.writer(header, delimiter=filters.delimiter, lineterminator=_newline()).writerow(
-        [h for h, _c in COLUMNS])
+        [h for h, _c in COLUMNS]
+    )
     first = codecs.BOM_UTF8 + header.getvalue().encode()
     digest.update(first)
     yield first
@@ -200,23 +216,34 @@ def _sqlite_column(column):
     if column == "public":
         return "CASE WHEN public THEN 'oui' ELSE 'non' END"
     if column in TEXT:
-        return (f"CASE WHEN unicode({column}) IN ({FORMULA_CODES}) "
-                f"THEN '''' || {column} ELSE {column} END")
+        return (
+            f"CASE WHEN unicode({column}) IN ({FORMULA_CODES}) "
+            f"THEN '''' || {column} ELSE {column} END"
+        )
     return column
 
 
 def _sqlite_query(petition_id, filters):
     lower, upper = _bounds(filters)
     where, params = ["petition_id = ?", "status = ?"], [petition_id, SignatureState.VERIFIED]
-    for clause, value in (("category = ?", filters.category), ("commune = ?", filters.commune),
-                          ("verified_at >= ?", lower), ("verified_at < ?", upper)):
+    for clause, value in (
+        ("category = ?", filters.category),
+        ("commune = ?", filters.commune),
+        ("verified_at >= ?", lower),
+        ("verified_at < ?", upper),
+    ):
         if value:
             where.append(clause)
-            params.append(value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
-                          if isinstance(value, datetime) else value)
+            params.append(
+                value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
+                if isinstance(value, datetime)
+                else value
+            )
     columns = ", ".join(_sqlite_column(c) for _h, c in COLUMNS)
-    return (f"SELECT {columns} FROM signatures WHERE {' AND '.join(where)} "
-            "ORDER BY verified_at, id", params)
+    return (
+        f"SELECT {columns} FROM signatures WHERE {' AND '.join(where)} ORDER BY verified_at, id",
+        params,
+    )
 
 
 def neutralise(value: str | None) -> str | None:
@@ -243,8 +270,10 @@ def _pg_column(column):
     if column == "public":
         return "CASE WHEN s.public THEN 'oui' ELSE 'non' END"
     if column in TEXT:
-        return (f"CASE WHEN ascii(s.{column}) IN ({FORMULA_CODES}) "
-                f"THEN '''' || s.{column} ELSE s.{column} END")
+        return (
+            f"CASE WHEN ascii(s.{column}) IN ({FORMULA_CODES}) "
+            f"THEN '''' || s.{column} ELSE s.{column} END"
+        )
     return f"s.{column}"
 
 
@@ -260,14 +289,21 @@ def _pg_query(filters):
         where.append("s.verified_at < %(upper)s")
     columns = ", ".join(_pg_column(c) for _h, c in COLUMNS)
     delimiter = "','" if filters.delimiter == "," else "';'"  # from DELIMITERS only
-    return (f"COPY (SELECT {columns} FROM signatures s WHERE {' AND '.join(where)} "
-            f"ORDER BY s.verified_at, s.id) TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})")
+    return (
+        f"COPY (SELECT {columns} FROM signatures s WHERE {' AND '.join(where)} "
+        f"ORDER BY s.verified_at, s.id) TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})"
+    )
 
 
 def _postgres(petition_id, filters, rows):
     lower, upper = _bounds(filters)
-    params = {"petition": petition_id, "category": filters.category,
-              "commune": filters.commune, "lower": lower, "upper": upper}
+    params = {
+        "petition": petition_id,
+        "category": filters.category,
+        "commune": filters.commune,
+        "lower": lower,
+        "upper": upper,
+    }
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -288,8 +324,9 @@ def _postgres(petition_id, filters, rows):
         raw.close()
 
 
-def export_to_file(petition: Petition, filters: Filters, actor: Organizer | str,
-                   out: BinaryIO) -> ExportLog:
+def export_to_file(
+    petition: Petition, filters: Filters, actor: Organizer | str, out: BinaryIO
+) -> ExportLog:
     """Write the CSV to a binary file object; returns the completed ExportLog."""
     entry = start(petition, filters, actor)
     for chunk in stream(petition, filters, entry.id):
@@ -300,9 +337,14 @@ def export_to_file(petition: Petition, filters: Filters, actor: Organizer | str,
 
 # --- manifest ----------------------------------------------------------------
 
+
 def _signer():
-    return Signer(current_app.config["SECRET_KEY"], salt=MANIFEST_SALT,
-                  digest_method=hashlib.sha256, key_derivation="hmac")
+    return Signer(
+        current_app.config["SECRET_KEY"],
+        salt=MANIFEST_SALT,
+        digest_method=hashlib.sha256,
+        key_derivation="hmac",
+    )
 
 
 def _canonical(body):
@@ -313,9 +355,13 @@ def manifest(entry: ExportLog) -> dict[str, Any]:
     """The signed manifest of a finished export, as a dict ready for JSON."""
     body = {
         "petition": entry.petition.slug,
-        "export_id": entry.id, "filename": entry.filename,
-        "filters": json.loads(entry.filters), "rows": entry.rows, "sha256": entry.sha256,
-        "generated_at": _utc(entry.finished_at, "%Y-%m-%dT%H:%M:%SZ"), "exported_by": entry.actor,
+        "export_id": entry.id,
+        "filename": entry.filename,
+        "filters": json.loads(entry.filters),
+        "rows": entry.rows,
+        "sha256": entry.sha256,
+        "generated_at": _utc(entry.finished_at, "%Y-%m-%dT%H:%M:%SZ"),
+        "exported_by": entry.actor,
     }
     body["signature"] = _signer().get_signature(_canonical(body)).decode()
     return body
@@ -329,13 +375,15 @@ class ManifestCheck(StrEnum):
     SHA256 = "sha256"  # the CSV is not the exported file
 
 
-def verify(csv_bytes_iter: Iterable[bytes],
-           manifest_data: Mapping[str, Any]) -> tuple[bool, ManifestCheck]:
+def verify(
+    csv_bytes_iter: Iterable[bytes], manifest_data: Mapping[str, Any]
+) -> tuple[bool, ManifestCheck]:
     """(ok, ManifestCheck) — is the file exactly the one the signed manifest describes?"""
     body = dict(manifest_data)
     signature = body.pop("signature", "")
     if not isinstance(signature, str) or not _signer().verify_signature(
-            _canonical(body), signature.encode()):
+        _canonical(body), signature.encode()
+    ):
         return False, ManifestCheck.SIGNATURE
     digest = hashlib.sha256()
     for chunk in csv_bytes_iter:
@@ -347,8 +395,10 @@ def verify(csv_bytes_iter: Iterable[bytes],
 
 def logs(petition: Petition, limit: int = 20) -> Sequence[ExportLog]:
     return db.session.scalars(
-        select(ExportLog).where(ExportLog.petition_id == petition.id)
-        .order_by(ExportLog.created_at.desc(), ExportLog.id.desc()).limit(limit)
+        select(ExportLog)
+        .where(ExportLog.petition_id == petition.id)
+        .order_by(ExportLog.created_at.desc(), ExportLog.id.desc())
+        .limit(limit)
     ).all()
 
 

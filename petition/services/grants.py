@@ -7,6 +7,7 @@ accepts or declines; until then the petition stays a 404 for it. The link does
 nothing for another account, works once (the row goes when answered, and a
 newer invitation changes the nonce) and expires (GRANT_TOKEN_MAX_AGE).
 """
+
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,12 +37,16 @@ class GrantCheck:
     petition: Petition | None = None
 
 
-def offer(inviter: Organizer | None, organizer: Organizer, petition: Petition,
-          retry: bool = True) -> PendingGrant:
+def offer(
+    inviter: Organizer | None, organizer: Organizer, petition: Petition, retry: bool = True
+) -> PendingGrant:
     """Offer `petition` to `organizer` (a newer offer replaces an older one's
     link). Commits; the caller queues the email with the grant's id."""
-    grant = db.session.scalar(select(PendingGrant).where(
-        PendingGrant.organizer_id == organizer.id, PendingGrant.petition_id == petition.id))
+    grant = db.session.scalar(
+        select(PendingGrant).where(
+            PendingGrant.organizer_id == organizer.id, PendingGrant.petition_id == petition.id
+        )
+    )
     if grant is None:
         grant = PendingGrant(organizer_id=organizer.id, petition_id=petition.id)
         db.session.add(grant)
@@ -81,10 +86,15 @@ def answer(token: str, organizer: Organizer, accept: bool) -> GrantCheck:
     if found.outcome != GrantOutcome.READY:
         return found
     grant, petition = found.grant, found.petition
-    gone = db.session.execute(delete(PendingGrant).where(
-        PendingGrant.id == grant.id, PendingGrant.nonce == grant.nonce,
-        PendingGrant.organizer_id == organizer.id,
-    ).execution_options(synchronize_session=False))
+    gone = db.session.execute(
+        delete(PendingGrant)
+        .where(
+            PendingGrant.id == grant.id,
+            PendingGrant.nonce == grant.nonce,
+            PendingGrant.organizer_id == organizer.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
     if gone.rowcount != 1:
         db.session.rollback()
         return GrantCheck(GrantOutcome.USED)

@@ -1,4 +1,5 @@
 """Readiness: can this process reach what it needs to serve a signature?"""
+
 import logging
 
 from redis.exceptions import RedisError

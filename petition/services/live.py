@@ -17,6 +17,7 @@ once, not at its next heartbeat: it checks its socket every `CHECK_EVERY`
 seconds while it waits for Redis, and its slot and Redis subscription are
 released however the response ends (even one never iterated).
 """
+
 import logging
 import resource
 import select
@@ -109,8 +110,9 @@ def slots(app: Flask) -> Slots:
     return app.extensions.setdefault("sse_slots", Slots())
 
 
-def open_stream(app: Flask, client: str, redis: Redis, channel: str,
-                sock: socket.socket | None = None) -> "Stream":
+def open_stream(
+    app: Flask, client: str, redis: Redis, channel: str, sock: socket.socket | None = None
+) -> "Stream":
     """A Stream for `client` (its address) on `channel`: takes one of this
     process's slots, then subscribes. Raises Refused (429/503) when the
     slots are taken, RedisError when Redis is down (the slot is given back).
@@ -203,8 +205,13 @@ class Stream:
     def client_left(self) -> bool:
         return self.sock is not None and disconnected(self.sock)
 
-    def body(self, first_body: bytes | str, heartbeat: float = 15.0, retry_ms: int = 3000,
-             max_age: float = 300.0) -> Iterator[str]:
+    def body(
+        self,
+        first_body: bytes | str,
+        heartbeat: float = 15.0,
+        retry_ms: int = 3000,
+        max_age: float = 300.0,
+    ) -> Iterator[str]:
         """The SSE body: a generator that never holds an app context."""
         now = time.monotonic()
         deadline, next_ping = now + max_age, now + heartbeat

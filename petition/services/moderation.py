@@ -7,6 +7,7 @@ row confirmed meanwhile is counted exactly once. The count moves in the same
 transaction; every action is logged with the rows it moved, so it can be
 restored exactly.
 """
+
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
 
 from ..extensions import db
-from ..models import (MAX_ID, ModerationAction, ModerationItem, Organizer, Petition, Signature,
-                      SignatureState, utcnow)
+from ..models import (
+    MAX_ID,
+    ModerationAction,
+    ModerationItem,
+    Organizer,
+    Petition,
+    Signature,
+    SignatureState,
+    utcnow,
+)
 from . import counters
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
@@ -39,24 +48,36 @@ class Rule:
     extra: dict = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return not (self.domain or self.ip_hash or self.since or self.until
-                    or self.name_pattern or self.signature_id)
+        return not (
+            self.domain
+            or self.ip_hash
+            or self.since
+            or self.until
+            or self.name_pattern
+            or self.signature_id
+        )
 
     def as_json(self) -> str:
         data = {
-            "domain": self.domain or None, "ip_hash": self.ip_hash or None,
+            "domain": self.domain or None,
+            "ip_hash": self.ip_hash or None,
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
-            "name_pattern": self.name_pattern or None, "signature_id": self.signature_id,
+            "name_pattern": self.name_pattern or None,
+            "signature_id": self.signature_id,
         }
-        return json.dumps({k: v for k, v in data.items() if v is not None},
-                          ensure_ascii=False, sort_keys=True)
+        return json.dumps(
+            {k: v for k, v in data.items() if v is not None}, ensure_ascii=False, sort_keys=True
+        )
 
 
 def _like(pattern):
     """`*` is the wildcard people type; SQL's own wildcards are taken literally."""
-    escaped = (pattern.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-               .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
+    escaped = (
+        pattern.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
     return escaped.replace("*", "%").lower()
 
 
@@ -77,8 +98,9 @@ def _conditions(petition, rule):
     if rule.until:
         where.append(Signature.created_at < rule.until)
     if rule.name_pattern:
-        full = func.lower(func.coalesce(Signature.first_name, "") + " "
-                          + func.coalesce(Signature.last_name, ""))
+        full = func.lower(
+            func.coalesce(Signature.first_name, "") + " " + func.coalesce(Signature.last_name, "")
+        )
         where.append(full.like(_like(rule.name_pattern), escape=LIKE_ESCAPE))
     return where
 
@@ -86,9 +108,9 @@ def _conditions(petition, rule):
 def preview(petition: Petition, rule: Rule) -> dict[str, int]:
     """{state: rows} the rule would move (pending and verified only)."""
     rows = db.session.execute(
-        select(Signature.state, func.count()).where(
-            *_conditions(petition, rule), Signature.state.in_(MOVABLE)
-        ).group_by(Signature.state)
+        select(Signature.state, func.count())
+        .where(*_conditions(petition, rule), Signature.state.in_(MOVABLE))
+        .group_by(Signature.state)
     ).all()
     counts = {state: 0 for state in MOVABLE}
     counts.update(dict(rows))
@@ -102,8 +124,9 @@ def _check_reason(reason):
     return reason
 
 
-def invalidate(petition: Petition, rule: Rule, reason: str,
-               actor: Organizer | str | None) -> ModerationAction:
+def invalidate(
+    petition: Petition, rule: Rule, reason: str, actor: Organizer | str | None
+) -> ModerationAction:
     """Apply the rule; returns the logged ModerationAction (rows = rows moved)."""
     reason = _check_reason(reason)
     where = _conditions(petition, rule)
@@ -113,8 +136,11 @@ def invalidate(petition: Petition, rule: Rule, reason: str,
         ids = db.session.scalars(
             update(Signature)
             .where(*where, Signature.state == state)
-            .values(state=SignatureState.INVALIDATED, invalidated_at=utcnow(),
-                    invalidation_reason=reason)
+            .values(
+                state=SignatureState.INVALIDATED,
+                invalidated_at=utcnow(),
+                invalidation_reason=reason,
+            )
             .returning(Signature.id)
             .execution_options(synchronize_session=False)
         ).all()
@@ -130,8 +156,13 @@ def invalidate(petition: Petition, rule: Rule, reason: str,
     return action
 
 
-def restore(petition: Petition, action_id: int, reason: str, actor: Organizer | str | None,
-            signature_id: int | None = None) -> ModerationAction:
+def restore(
+    petition: Petition,
+    action_id: int,
+    reason: str,
+    actor: Organizer | str | None,
+    signature_id: int | None = None,
+) -> ModerationAction:
     """Put back every row an invalidation moved that is still invalidated
     (only `signature_id` when given) in the state it had before."""
     reason = _check_reason(reason)
@@ -145,13 +176,17 @@ def restore(petition: Petition, action_id: int, reason: str, actor: Organizer | 
     moved_verified = 0
     for state in MOVABLE:
         item_ids = select(ModerationItem.signature_id).where(
-            ModerationItem.action_id == original.id, ModerationItem.previous_state == state)
+            ModerationItem.action_id == original.id, ModerationItem.previous_state == state
+        )
         if signature_id:
             item_ids = item_ids.where(ModerationItem.signature_id == signature_id)
         ids = db.session.scalars(
             update(Signature)
-            .where(Signature.petition_id == petition.id, Signature.id.in_(item_ids),
-                   Signature.state == SignatureState.INVALIDATED)
+            .where(
+                Signature.petition_id == petition.id,
+                Signature.id.in_(item_ids),
+                Signature.state == SignatureState.INVALIDATED,
+            )
             .values(state=state, invalidated_at=None, invalidation_reason=None)
             .returning(Signature.id)
             .execution_options(synchronize_session=False)
@@ -172,9 +207,13 @@ def restore(petition: Petition, action_id: int, reason: str, actor: Organizer | 
 
 def _log(petition, actor, action, rule_json, reason):
     entry = ModerationAction(
-        petition_id=petition.id, organizer_id=getattr(actor, "id", None),
-        actor=getattr(actor, "email", None) or str(actor), action=action,
-        rule=rule_json, reason=reason, rows=0,
+        petition_id=petition.id,
+        organizer_id=getattr(actor, "id", None),
+        actor=getattr(actor, "email", None) or str(actor),
+        action=action,
+        rule=rule_json,
+        reason=reason,
+        rows=0,
     )
     db.session.add(entry)
     db.session.flush()
@@ -183,28 +222,36 @@ def _log(petition, actor, action, rule_json, reason):
 
 def _record_items(action, ids, previous_state):
     if ids:
-        db.session.execute(insert(ModerationItem), [
-            {"action_id": action.id, "signature_id": i, "previous_state": previous_state}
-            for i in ids
-        ])
+        db.session.execute(
+            insert(ModerationItem),
+            [
+                {"action_id": action.id, "signature_id": i, "previous_state": previous_state}
+                for i in ids
+            ],
+        )
 
 
 def latest_invalidation(petition: Petition, signature_id: int) -> int | None:
     """The id of the action that last invalidated this signature, or None."""
     return db.session.scalar(
-        select(ModerationAction.id).join(
-            ModerationItem, ModerationItem.action_id == ModerationAction.id)
-        .where(ModerationAction.petition_id == petition.id,
-               ModerationAction.action == "invalidate",
-               ModerationItem.signature_id == signature_id)
-        .order_by(ModerationAction.id.desc()).limit(1)
+        select(ModerationAction.id)
+        .join(ModerationItem, ModerationItem.action_id == ModerationAction.id)
+        .where(
+            ModerationAction.petition_id == petition.id,
+            ModerationAction.action == "invalidate",
+            ModerationItem.signature_id == signature_id,
+        )
+        .order_by(ModerationAction.id.desc())
+        .limit(1)
     )
 
 
 def history(petition: Petition, limit: int = 50) -> Sequence[ModerationAction]:
     return db.session.scalars(
-        select(ModerationAction).where(ModerationAction.petition_id == petition.id)
-        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc()).limit(limit)
+        select(ModerationAction)
+        .where(ModerationAction.petition_id == petition.id)
+        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -215,8 +262,7 @@ def _as_id(text):
     refuses) and within MAX_ID (23 digits overflowed the driver); anything
     else is searched as text.
     """
-    if (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))
-            and int(text) <= MAX_ID):
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)) and int(text) <= MAX_ID:
         return int(text)
     return None
 
@@ -230,9 +276,11 @@ def search(petition: Petition, text: str | None = "", limit: int = 50) -> Sequen
         query = query.where(Signature.id == number)
     elif text:
         like = "%" + _like(text) + "%"
-        query = query.where(or_(
-            func.lower(Signature.email).like(like, escape=LIKE_ESCAPE),
-            func.lower(Signature.last_name).like(like, escape=LIKE_ESCAPE),
-            func.lower(Signature.first_name).like(like, escape=LIKE_ESCAPE),
-        ))
+        query = query.where(
+            or_(
+                func.lower(Signature.email).like(like, escape=LIKE_ESCAPE),
+                func.lower(Signature.last_name).like(like, escape=LIKE_ESCAPE),
+                func.lower(Signature.first_name).like(like, escape=LIKE_ESCAPE),
+            )
+        )
     return db.session.scalars(query.order_by(Signature.created_at.desc()).limit(limit)).all()

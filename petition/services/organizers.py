@@ -7,6 +7,7 @@ Reset emails are limited per account (RATELIMIT_RESET_ACCOUNT) behind the same
 neutral page. An account that already exists is not given a petition by an
 invitation: it is offered one, which it accepts or declines (services/grants.py).
 """
+
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -62,11 +63,17 @@ def find(email: str | None) -> Organizer | None:
 def check_password_rules(password: str | None) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise OrganizerError(
-            _("Le mot de passe doit comporter au moins %(n)d caractères.", n=MIN_PASSWORD))
+            _("Le mot de passe doit comporter au moins %(n)d caractères.", n=MIN_PASSWORD)
+        )
 
 
-def create(email: str, password: str | None = None, petitions: Iterable[Petition] = (),
-           is_admin: bool = False, name: str = "") -> Organizer:
+def create(
+    email: str,
+    password: str | None = None,
+    petitions: Iterable[Petition] = (),
+    is_admin: bool = False,
+    name: str = "",
+) -> Organizer:
     """A new account (no password: it will come with the invitation). Commits."""
     email = normalise(email)
     if "@" not in email or len(email) > 254:
@@ -74,7 +81,9 @@ def create(email: str, password: str | None = None, petitions: Iterable[Petition
     if password is not None:
         check_password_rules(password)
     organizer = Organizer(
-        email=email, name=name.strip(), is_admin=is_admin,
+        email=email,
+        name=name.strip(),
+        is_admin=is_admin,
         password_hash=generate_password_hash(password) if password else None,
     )
     organizer.petitions = list(petitions)
@@ -129,8 +138,9 @@ def invite(inviter: Organizer | None, email: str, petition: Petition) -> InviteO
     else:
         organizer = existing
         assign(organizer, petition)
-    _enqueue(organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None,
-             petition.id)
+    _enqueue(
+        organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None, petition.id
+    )
     return InviteOutcome.INVITED
 
 
@@ -154,8 +164,11 @@ def _enqueue(job, *args):
     """Queue an email job of jobs/organizers.py with its retry policy."""
     try:
         jobs.queue(jobs.EMAIL_QUEUE).enqueue_call(
-            job, args=args, retry=jobs.email_retry(),
-            failure_ttl=30 * 86400, description=f"{job.__name__}{args}",
+            job,
+            args=args,
+            retry=jobs.email_retry(),
+            failure_ttl=30 * 86400,
+            description=f"{job.__name__}{args}",
         )
     except RedisError:
         log.exception("Could not enqueue %s%s", job.__name__, args)
@@ -206,8 +219,9 @@ def petitions_by_slug(slugs: Collection[str]) -> Sequence[Petition]:
     return found
 
 
-def create_and_invite(inviter: Organizer | None, email: str, slugs: Collection[str],
-                      is_admin: bool = False) -> Organizer:
+def create_and_invite(
+    inviter: Organizer | None, email: str, slugs: Collection[str], is_admin: bool = False
+) -> Organizer:
     """An administrator's invitation: a new account on these petitions."""
     chosen = petitions_by_slug(slugs)
     organizer = create(email, petitions=chosen, is_admin=is_admin)

@@ -1,4 +1,5 @@
 """Creating and editing petitions: one set of rules for the CLI and the web."""
+
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -17,10 +18,13 @@ from . import counters
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Fields kept on one line (they go into pages, email subjects and bodies):
 #: the label an error names, and the length of the column.
-LINES = {"title": (_l("Titre"), 200), "territory": (_l("Territoire"), 120),
-         "controller_name": (_l("Responsable du traitement"), 200),
-         "controller_email": (_l("E-mail du responsable"), 254),
-         "controller_address": (_l("Adresse du responsable"), 300)}
+LINES = {
+    "title": (_l("Titre"), 200),
+    "territory": (_l("Territoire"), 120),
+    "controller_name": (_l("Responsable du traitement"), 200),
+    "controller_email": (_l("E-mail du responsable"), 254),
+    "controller_address": (_l("Adresse du responsable"), 300),
+}
 
 
 class PetitionError(ValueError):
@@ -37,11 +41,11 @@ def parse_communes(text: str | None) -> list[tuple[str, str]]:
             raise PetitionError(_("Commune « %(c)s » : écrivez Nom:code postal.", c=chunk))
         problem = textrules.line_problem(name)
         if problem:
-            raise PetitionError(_("%(field)s : %(problem)s", field=_("Commune"),
-                                  problem=problem))
+            raise PetitionError(_("%(field)s : %(problem)s", field=_("Commune"), problem=problem))
         if len(name) > 120:
-            raise PetitionError(_("%(field)s : %(n)s caractères au plus.", field=_("Commune"),
-                                  n=120))
+            raise PetitionError(
+                _("%(field)s : %(n)s caractères au plus.", field=_("Commune"), n=120)
+            )
         for code in filter(None, (c.strip() for c in codes.split(","))):
             if not POSTAL_CODE.match(code):
                 raise PetitionError(_("Code postal invalide : %(c)s", c=code))
@@ -57,8 +61,10 @@ def _aware(value):
 
 def normalised(fields: Mapping[str, Any]) -> dict[str, Any]:
     """`fields` with its single-line texts in NFC and stripped (text.line)."""
-    return {key: textrules.line(value) if key in LINES or key == "slug" else value
-            for key, value in fields.items()}
+    return {
+        key: textrules.line(value) if key in LINES or key == "slug" else value
+        for key, value in fields.items()
+    }
 
 
 def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> None:
@@ -78,8 +84,7 @@ def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> Non
         if problem:
             raise PetitionError(_("%(field)s : %(problem)s", field=label, problem=problem))
         if len(fields.get(key) or "") > longest:
-            raise PetitionError(_("%(field)s : %(n)s caractères au plus.", field=label,
-                                  n=longest))
+            raise PetitionError(_("%(field)s : %(n)s caractères au plus.", field=label, n=longest))
     goal = fields.get("goal")
     if not isinstance(goal, int) or goal <= 0:
         raise PetitionError(_("L'objectif doit être un nombre entier positif."))
@@ -90,8 +95,11 @@ def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> Non
         raise PetitionError(_("La date de clôture doit suivre la date d'ouverture."))
 
 
-def save(fields: Mapping[str, Any], communes: Iterable[tuple[str, str]] = (),
-         petition: Petition | None = None) -> Petition:
+def save(
+    fields: Mapping[str, Any],
+    communes: Iterable[tuple[str, str]] = (),
+    petition: Petition | None = None,
+) -> Petition:
     """Create (petition=None) or update a petition; commits. Raises PetitionError."""
     fields = normalised(fields)
     validate(fields, petition)
@@ -99,18 +107,30 @@ def save(fields: Mapping[str, Any], communes: Iterable[tuple[str, str]] = (),
     if not editing:
         petition = Petition()
         db.session.add(petition)
-    for key in ("slug", "title", "description", "territory", "goal", "state",
-                "controller_name", "controller_email", "controller_address",
-                "retention_days"):
+    for key in (
+        "slug",
+        "title",
+        "description",
+        "territory",
+        "goal",
+        "state",
+        "controller_name",
+        "controller_email",
+        "controller_address",
+        "retention_days",
+    ):
         if key in fields and fields[key] is not None:
-            setattr(petition, key, fields[key].strip() if isinstance(fields[key], str) else fields[key])
+            setattr(
+                petition, key, fields[key].strip() if isinstance(fields[key], str) else fields[key]
+            )
     petition.opens_at = _aware(fields.get("opens_at"))
     petition.closes_at = _aware(fields.get("closes_at"))
     # Keep the rows that stay: deleting then re-inserting the same (name, code)
     # in one flush would trip the unique constraint when editing.
     kept = {(c.name, c.postal_code): c for c in petition.communes}
-    petition.communes = [kept.get((n, c)) or Commune(name=n, postal_code=c)
-                         for n, c in dict.fromkeys(communes)]
+    petition.communes = [
+        kept.get((n, c)) or Commune(name=n, postal_code=c) for n, c in dict.fromkeys(communes)
+    ]
     db.session.commit()
     if editing:  # goal, title, state or slug shown by the API, embed and badge
         counters.changed(petition.id)

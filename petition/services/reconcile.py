@@ -5,6 +5,7 @@ The count column is moved by guarded SQL in the same transaction as each
 signature, so drift should never happen; this is the safety net (a manual
 database edit, a restored backup, a bug) and the way to rebuild the caches.
 """
+
 import logging
 from dataclasses import dataclass
 
@@ -33,13 +34,16 @@ def reconcile_petition(petition_id: int) -> Repair | None:
     """
     row = db.session.execute(
         select(Petition.slug, Petition.signature_count)
-        .where(Petition.id == petition_id).with_for_update()
+        .where(Petition.id == petition_id)
+        .with_for_update()
     ).first()
     if row is None:
         db.session.rollback()
         return None
     actual = db.session.scalar(
-        select(func.count()).select_from(Signature).where(
+        select(func.count())
+        .select_from(Signature)
+        .where(
             Signature.petition_id == petition_id,
             Signature.state == SignatureState.VERIFIED,
         )

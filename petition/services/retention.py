@@ -11,6 +11,7 @@
 - Ended event windows (they hold an IP hash) go after the unconfirmed delay.
 Each function is idempotent: running it twice deletes or erases nothing more.
 """
+
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -28,8 +29,8 @@ def purge_unconfirmed(now: datetime | None = None) -> int:
     now = now or utcnow()
     before = now - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
     deleted = db.session.execute(
-        delete(Signature).where(Signature.state == SignatureState.PENDING,
-                                Signature.created_at < before)
+        delete(Signature)
+        .where(Signature.state == SignatureState.PENDING, Signature.created_at < before)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -48,11 +49,12 @@ def closed_at(petition: Petition, now: datetime) -> datetime | None:
 
 def expired_petitions(now: datetime | None = None) -> list[Petition]:
     now = now or utcnow()
-    candidates = db.session.scalars(select(Petition).where(
-        or_(Petition.state == PetitionState.CLOSED, Petition.closes_at <= now)
-    )).all()
-    return [p for p in candidates
-            if closed_at(p, now) + timedelta(days=p.retention_days) <= now]
+    candidates = db.session.scalars(
+        select(Petition).where(
+            or_(Petition.state == PetitionState.CLOSED, Petition.closes_at <= now)
+        )
+    ).all()
+    return [p for p in candidates if closed_at(p, now) + timedelta(days=p.retention_days) <= now]
 
 
 def erase_expired(now: datetime | None = None) -> int:
@@ -71,7 +73,9 @@ def erase_withdrawn() -> int:
 
 def _erase(where):
     erased = db.session.execute(
-        update(Signature).where(where, not_erased()).values(**ERASED)
+        update(Signature)
+        .where(where, not_erased())
+        .values(**ERASED)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()

@@ -12,6 +12,7 @@ The link is a "signin" token bound to the account's password fingerprint and
 last login time: any login (this link, another, or a password) spends it, and
 one guarded UPDATE lets a single click through.
 """
+
 import logging
 from dataclasses import dataclass
 
@@ -90,8 +91,7 @@ def sign_in(token: str) -> organizers.LinkCheck:
     if found.outcome != LinkOutcome.READY:
         return found
     last = found.organizer.last_login_at
-    spent = (Organizer.last_login_at.is_(None) if last is None
-             else Organizer.last_login_at == last)
+    spent = Organizer.last_login_at.is_(None) if last is None else Organizer.last_login_at == last
     if not _record_login(found.organizer, spent):
         return organizers.LinkCheck(LinkOutcome.USED)  # another click got there first
     return found
@@ -100,7 +100,10 @@ def sign_in(token: str) -> organizers.LinkCheck:
 def _record_login(organizer, *guards):
     """Set the last login time (only while `guards` hold); True if it was set."""
     done = db.session.execute(
-        update(Organizer).where(Organizer.id == organizer.id, *guards)
-        .values(last_login_at=utcnow()).execution_options(synchronize_session=False))
+        update(Organizer)
+        .where(Organizer.id == organizer.id, *guards)
+        .values(last_login_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return done.rowcount == 1

@@ -4,6 +4,7 @@
 the right email; `confirm` moves pending -> verified and the count with it,
 in one transaction, by guarded updates.
 """
+
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class PetitionClosed(Exception):
     """Signing or confirming a petition that is not open."""
 
 
-def sign(petition: Petition, data: Mapping[str, Any], ip: str | None = None,
-         locale: str = "fr") -> Signature:
+def sign(
+    petition: Petition, data: Mapping[str, Any], ip: str | None = None, locale: str = "fr"
+) -> Signature:
     """Record a signature request and queue its email; returns the Signature.
 
     `data` holds the cleaned form fields. Whatever happened (new, pending
@@ -39,14 +41,23 @@ def sign(petition: Petition, data: Mapping[str, Any], ip: str | None = None,
         raise PetitionClosed(petition.slug)
     canonical = canonical_email(data["email"])
     signature = Signature(
-        petition_id=petition.id, state=SignatureState.PENDING,
-        first_name=data["first_name"], last_name=data["last_name"],
-        email=data["email"], canonical_email=canonical,
-        postal_code=data["postal_code"], commune=data.get("commune"),
-        category=data["category"], organisation=data.get("organisation") or None,
-        siren=data.get("siren") or None, public=bool(data.get("public")),
-        locale=locale, ip_hash=hash_ip(ip), email_domain=domain_of(canonical),
-        email_count=1, email_queued_at=utcnow(),
+        petition_id=petition.id,
+        state=SignatureState.PENDING,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        canonical_email=canonical,
+        postal_code=data["postal_code"],
+        commune=data.get("commune"),
+        category=data["category"],
+        organisation=data.get("organisation") or None,
+        siren=data.get("siren") or None,
+        public=bool(data.get("public")),
+        locale=locale,
+        ip_hash=hash_ip(ip),
+        email_domain=domain_of(canonical),
+        email_count=1,
+        email_queued_at=utcnow(),
     )
     db.session.add(signature)
     try:
@@ -143,7 +154,8 @@ def inspect(token: str) -> Confirmation:
     except tokens.TokenError as exc:
         return Confirmation(ConfirmOutcome(exc.reason), petition=_petition_of(exc.payload))
     if signature is None or signature.state in (
-        SignatureState.WITHDRAWN, SignatureState.INVALIDATED
+        SignatureState.WITHDRAWN,
+        SignatureState.INVALIDATED,
     ):
         return Confirmation(ConfirmOutcome.INVALID, petition=signature and signature.petition)
     petition = signature.petition

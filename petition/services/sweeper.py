@@ -9,6 +9,7 @@ No double send from here: a guarded UPDATE claims each row (two sweepers
 never both queue it), the job id is derived from the row (jobs.email_job_id),
 and the job skips a row whose email went out after it was queued.
 """
+
 import logging
 from datetime import datetime, timedelta
 
@@ -24,18 +25,31 @@ from ..models import Signature, SignatureState, utcnow
 
 log = logging.getLogger(__name__)
 
+
 def _candidates(now):
     lost_before = now - timedelta(seconds=current_app.config["SWEEP_LOST_AFTER"])
-    never_sent = or_(Signature.email_sent_at.is_(None),
-                     Signature.email_sent_at < Signature.email_queued_at)
+    never_sent = or_(
+        Signature.email_sent_at.is_(None), Signature.email_sent_at < Signature.email_queued_at
+    )
     return db.session.execute(
-        select(Signature.id, Signature.state, Signature.email_count, Signature.email_queued_at,
-               Signature.token_nonce)
-        .where(Signature.state.in_(tuple(EMAILS)), Signature.email.is_not(None),
-               Signature.email_failed_at.is_(None),
-               or_(Signature.email_queued_at.is_(None),
-                   and_(Signature.email_queued_at < lost_before, never_sent)))
-        .order_by(Signature.id).limit(1000)
+        select(
+            Signature.id,
+            Signature.state,
+            Signature.email_count,
+            Signature.email_queued_at,
+            Signature.token_nonce,
+        )
+        .where(
+            Signature.state.in_(tuple(EMAILS)),
+            Signature.email.is_not(None),
+            Signature.email_failed_at.is_(None),
+            or_(
+                Signature.email_queued_at.is_(None),
+                and_(Signature.email_queued_at < lost_before, never_sent),
+            ),
+        )
+        .order_by(Signature.id)
+        .limit(1000)
     ).all()
 
 
@@ -55,19 +69,26 @@ def sweep(now: datetime | None = None) -> int:
         if row.state == SignatureState.VERIFIED and row.email_queued_at is not None:
             continue  # the confirmation went out (it was confirmed); nothing lost
         claimed = db.session.execute(
-            update(Signature).where(Signature.id == row.id,
-                                    Signature.email_queued_at.is_(row.email_queued_at)
-                                    if row.email_queued_at is None
-                                    else Signature.email_queued_at == row.email_queued_at)
-            .values(email_queued_at=now).execution_options(synchronize_session=False)
+            update(Signature)
+            .where(
+                Signature.id == row.id,
+                Signature.email_queued_at.is_(row.email_queued_at)
+                if row.email_queued_at is None
+                else Signature.email_queued_at == row.email_queued_at,
+            )
+            .values(email_queued_at=now)
+            .execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
         if not claimed:
             continue
         if not jobs.enqueue_email(EMAILS[row.state], row, row.email_count):
-            db.session.execute(update(Signature).where(Signature.id == row.id)
-                               .values(email_queued_at=None)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                update(Signature)
+                .where(Signature.id == row.id)
+                .values(email_queued_at=None)
+                .execution_options(synchronize_session=False)
+            )
             db.session.commit()
             raise RedisError("Redis went away during the sweep")
         queued += 1

@@ -8,6 +8,7 @@ limit of its own (tokens.DEFAULT_MAX_AGE), since an open petition may run for
 years; once retention or the purge of unconfirmed signatures removed the data,
 it says there is nothing left to withdraw.
 """
+
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -72,8 +73,11 @@ def _withdraw_row(signature):
     was_verified = signature.state == SignatureState.VERIFIED
     moved = db.session.execute(
         update(Signature)
-        .where(Signature.id == signature.id, Signature.state == signature.state,
-               Signature.email.is_not(None))
+        .where(
+            Signature.id == signature.id,
+            Signature.state == signature.state,
+            Signature.email.is_not(None),
+        )
         .values(state=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:

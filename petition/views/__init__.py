@@ -1,4 +1,5 @@
 """Blueprints: thin views, one service call each."""
+
 from . import api, embed, health, public, share
 from .organizer import bp as organizer_bp
 from .organizer import protection

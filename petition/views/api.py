@@ -4,6 +4,7 @@ The count endpoint is the hot path a viral petition's widgets poll: it serves
 a precomputed body and ETag from the counters' micro-cache (no SQL, and no
 Redis on a hit). No response carries personal data or sets a cookie.
 """
+
 import hashlib
 import json
 from pathlib import Path
@@ -88,9 +89,13 @@ def petition_list():
 
 def _summary(petition):
     return {
-        "slug": petition.slug, "title": petition.title, "territory": petition.territory,
-        "goal": petition.goal, "signature_count": petition.signature_count,
-        "state": petition.state, "updated_at": counters._iso(petition.updated_at),
+        "slug": petition.slug,
+        "title": petition.title,
+        "territory": petition.territory,
+        "goal": petition.goal,
+        "signature_count": petition.signature_count,
+        "state": petition.state,
+        "updated_at": counters._iso(petition.updated_at),
         "url": url_for("public.petition", slug=petition.slug, _external=True),
     }
 
@@ -115,9 +120,12 @@ def events(slug):
     environ = request.environ
     try:
         stream = live.open_stream(
-            current_app, request.remote_addr or "", jobs.redis(),
+            current_app,
+            request.remote_addr or "",
+            jobs.redis(),
             counters.channel(doc.petition_id),
-            environ.get("gunicorn.socket") or environ.get("werkzeug.socket"))
+            environ.get("gunicorn.socket") or environ.get("werkzeug.socket"),
+        )
     except live.Refused as refused:
         return _stream_refused(refused.code, _refused_message(refused.code))
     except RedisError:  # the page falls back to polling /count
@@ -128,20 +136,31 @@ def events(slug):
         stream.close()  # its slot and subscription are not left behind
         raise
     config = current_app.config
-    body = stream.body(doc.body, heartbeat=config["SSE_HEARTBEAT"],
-                       retry_ms=config["SSE_RETRY_MS"], max_age=config["SSE_MAX_AGE"])
-    response = Response(body, mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"})
+    body = stream.body(
+        doc.body,
+        heartbeat=config["SSE_HEARTBEAT"],
+        retry_ms=config["SSE_RETRY_MS"],
+        max_age=config["SSE_MAX_AGE"],
+    )
+    response = Response(
+        body,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
+    )
     response.call_on_close(stream.close)  # also when the body never started
     return response
 
 
 def _refused_message(code):
     if code == 429:
-        return _("Trop de flux en direct sont ouverts depuis votre adresse. Réessayez "
-                 "plus tard ; le compteur reste disponible sur /count.")
-    return _("Ce serveur a atteint son nombre maximal de flux en direct. Réessayez "
-             "plus tard ; le compteur reste disponible sur /count.")
+        return _(
+            "Trop de flux en direct sont ouverts depuis votre adresse. Réessayez "
+            "plus tard ; le compteur reste disponible sur /count."
+        )
+    return _(
+        "Ce serveur a atteint son nombre maximal de flux en direct. Réessayez "
+        "plus tard ; le compteur reste disponible sur /count."
+    )
 
 
 def _stream_refused(code, message=None):
@@ -157,6 +176,6 @@ def openapi():
     spec = current_app.extensions.get("openapi_body")
     if spec is None:
         spec = current_app.extensions["openapi_body"] = json_body(
-            json.loads(SPEC.read_text(encoding="utf-8")))
+            json.loads(SPEC.read_text(encoding="utf-8"))
+        )
     return cached_json(*spec, CACHE_SPEC)
-

@@ -4,6 +4,7 @@ Only `/embed/<slug>` may be framed by other sites; none of these responses
 sets a cookie (the API blueprint marks their paths) or calls a third party.
 Everything here reads the cached count: no SQL on a cache hit.
 """
+
 import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -32,11 +33,15 @@ def embed(slug):
     doc = _doc_or_404(slug)
     security.allow_framing()
     theme = request.args.get("theme")
-    response = current_app.make_response(render_template(
-        "embed/counter.html", doc=doc, theme=theme if theme in THEMES else "light",
-        compact=request.args.get("compact") == "1",
-        petition_url=url_for("public.petition", slug=slug, _external=True),
-    ))
+    response = current_app.make_response(
+        render_template(
+            "embed/counter.html",
+            doc=doc,
+            theme=theme if theme in THEMES else "light",
+            compact=request.args.get("compact") == "1",
+            petition_url=url_for("public.petition", slug=slug, _external=True),
+        )
+    )
     response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=60"
     return response
 
@@ -46,8 +51,14 @@ def badge(slug):
     doc = _doc_or_404(slug)
     label = _("soutiens vérifiés")
     value = f"{doc.signature_count} / {doc.goal}"
-    svg = render_template("embed/badge.svg", doc=doc, label=label, value=value,
-                          label_width=_text_width(label), value_width=_text_width(value))
+    svg = render_template(
+        "embed/badge.svg",
+        doc=doc,
+        label=label,
+        value=value,
+        label_width=_text_width(label),
+        value_width=_text_width(value),
+    )
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -88,7 +99,7 @@ def widget_labels():
 
 
 def _build_widget():
-    source = (current_app.root_path + "/static/js/widget.js")
+    source = current_app.root_path + "/static/js/widget.js"
     with open(source, encoding="utf-8") as f:
         text = f.read()
     labels = json.dumps(widget_labels(), ensure_ascii=False, separators=(",", ":"))

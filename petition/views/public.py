@@ -1,4 +1,5 @@
 """The public side: petitions, the sign form, confirmation, withdrawal."""
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
@@ -31,25 +32,39 @@ def petition(slug):
             return _page(petition, form, closed_attempt=True), 400
         if form.validate_on_submit():
             if not form.website.data:  # honeypot filled: a bot; show the same page
-                signing.sign(petition, _clean(form), ip=request.remote_addr,
-                             locale=str(get_locale()))
+                signing.sign(
+                    petition, _clean(form), ip=request.remote_addr, locale=str(get_locale())
+                )
             return redirect(url_for(".check_inbox", slug=slug))
         return _page(petition, form), 400
     return _page(petition, form)
 
 
 def _clean(form):
-    data = {name: form[name].data for name in (
-        "first_name", "last_name", "email", "postal_code", "category",
-        "organisation", "siren", "public")}
+    data = {
+        name: form[name].data
+        for name in (
+            "first_name",
+            "last_name",
+            "email",
+            "postal_code",
+            "category",
+            "organisation",
+            "siren",
+            "public",
+        )
+    }
     data["commune"] = form.resolved_commune()
     return data
 
 
 def _page(petition, form, closed_attempt=False):
     return render_template(
-        "petition.html", petition=petition, form=form,
-        description=render_markdown(petition.description), closed_attempt=closed_attempt,
+        "petition.html",
+        petition=petition,
+        form=form,
+        description=render_markdown(petition.description),
+        closed_attempt=closed_attempt,
     )
 
 

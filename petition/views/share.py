@@ -1,5 +1,6 @@
 """The share kit (links, snippets, QR codes, A4 poster) and the public
 supporters list. Share links are plain URLs built here: no tracking script."""
+
 import io
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
@@ -33,7 +34,9 @@ def share_kit(petition):
     url = external_url("public.petition", slug=petition.slug)
     text = _("Je soutiens « %(title)s » : signez vous aussi !", title=petition.title)
     return SimpleNamespace(
-        url=url, summary=_summary(petition), links=share_links(url, text, petition.title),
+        url=url,
+        summary=_summary(petition),
+        links=share_links(url, text, petition.title),
         snippets=snippets(petition, url),
         qr_svg=external_url("share.qr_svg", slug=petition.slug),
         qr_png=external_url("share.qr_png", slug=petition.slug),
@@ -53,14 +56,22 @@ def share_links(url, text, title):
     mail = urlencode({"subject": title, "body": f"{text}\n{url}"}, quote_via=quote)
     return [
         {"label": _("Par e-mail"), "href": f"mailto:?{mail}"},
-        {"label": "LinkedIn", "href": "https://www.linkedin.com/sharing/share-offsite/?"
-         + urlencode({"url": url})},
-        {"label": "X (Twitter)", "href": "https://twitter.com/intent/tweet?"
-         + urlencode({"text": text, "url": url})},
-        {"label": "Mastodon", "href": "https://mastodonshare.com/?"
-         + urlencode({"text": text, "url": url})},
-        {"label": "Facebook", "href": "https://www.facebook.com/sharer/sharer.php?"
-         + urlencode({"u": url})},
+        {
+            "label": "LinkedIn",
+            "href": "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
+        },
+        {
+            "label": "X (Twitter)",
+            "href": "https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": url}),
+        },
+        {
+            "label": "Mastodon",
+            "href": "https://mastodonshare.com/?" + urlencode({"text": text, "url": url}),
+        },
+        {
+            "label": "Facebook",
+            "href": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
+        },
     ]
 
 
@@ -70,18 +81,27 @@ def snippets(petition, url):
     badge = external_url("embed.badge", slug=petition.slug)
     title = _("Compteur de la pétition %(title)s", title=petition.title)
     return [
-        {"id": "iframe", "label": _("Cadre (iframe)"),
-         "help": _("Options : ?theme=dark, ?lang=en, ?compact=1."),
-         "code": f'<iframe src="{embed}" title="{_escape(title)}" width="320" height="190" '
-                 'style="border:0;max-width:100%" loading="lazy"></iframe>'},
-        {"id": "script", "label": _("Script (compteur en direct)"),
-         "help": _("Sans cookie ; options data-lang=\"en\" et data-theme=\"dark\"."),
-         "code": f'<div data-petition="{petition.slug}"></div>\n'
-                 f'<script src="{widget}" async></script>'},
-        {"id": "badge", "label": _("Badge SVG (e-mails, README)"),
-         "help": _("Une image, sans script : HTML ou Markdown."),
-         "code": f'<a href="{url}"><img src="{badge}" alt="{_escape(title)}"></a>\n'
-                 f'[![{title}]({badge})]({url})'},
+        {
+            "id": "iframe",
+            "label": _("Cadre (iframe)"),
+            "help": _("Options : ?theme=dark, ?lang=en, ?compact=1."),
+            "code": f'<iframe src="{embed}" title="{_escape(title)}" width="320" height="190" '
+            'style="border:0;max-width:100%" loading="lazy"></iframe>',
+        },
+        {
+            "id": "script",
+            "label": _("Script (compteur en direct)"),
+            "help": _('Sans cookie ; options data-lang="en" et data-theme="dark".'),
+            "code": f'<div data-petition="{petition.slug}"></div>\n'
+            f'<script src="{widget}" async></script>',
+        },
+        {
+            "id": "badge",
+            "label": _("Badge SVG (e-mails, README)"),
+            "help": _("Une image, sans script : HTML ou Markdown."),
+            "code": f'<a href="{url}"><img src="{badge}" alt="{_escape(title)}"></a>\n'
+            f"[![{title}]({badge})]({url})",
+        },
     ]
 
 
@@ -117,8 +137,9 @@ def _cached(response):
 @bp.get("/p/<slug>/poster", endpoint="poster")
 def poster(slug):
     petition = _petition_or_404(slug)
-    return render_template("share/poster.html", petition=petition,
-                           url=external_url("public.petition", slug=slug))
+    return render_template(
+        "share/poster.html", petition=petition, url=external_url("public.petition", slug=slug)
+    )
 
 
 @bp.get("/p/<slug>/soutiens", endpoint="supporters")

@@ -1,5 +1,6 @@
 """Login (limited per client address, guarded per account: services/signin.py),
 the emailed sign-in link, logout, password reset, invitation."""
+
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -49,8 +50,9 @@ def signin_link(token):
     """A page with a button, so that a mail scanner opening the link logs nobody in."""
     found = (signin.sign_in if request.method == "POST" else signin.inspect_link)(token)
     if found.outcome != organizers.LinkOutcome.READY:
-        return render_template("organizer/link_error.html", outcome=found.outcome,
-                               purpose="signin"), 400
+        return render_template(
+            "organizer/link_error.html", outcome=found.outcome, purpose="signin"
+        ), 400
     if request.method == "GET":
         return render_template("organizer/signin.html", organizer=found.organizer)
     logout_user()
@@ -74,7 +76,8 @@ def forgot_password():
         organizers.request_reset(form.email.data)
         return render_template("organizer/reset_sent.html")
     return render_template("organizer/forgot.html", form=form), (
-        400 if request.method == "POST" else 200)
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -90,8 +93,9 @@ def accept_invite(token):
 def _set_password(purpose, token):
     found = organizers.inspect_link(purpose, token)
     if found.outcome != organizers.LinkOutcome.READY:
-        return render_template("organizer/link_error.html", outcome=found.outcome,
-                               purpose=purpose), 400
+        return render_template(
+            "organizer/link_error.html", outcome=found.outcome, purpose=purpose
+        ), 400
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -103,6 +107,6 @@ def _set_password(purpose, token):
             login_user(done.organizer)
             flash(_("Votre mot de passe est enregistré."), "info")
             return redirect(url_for(".index"))
-    return render_template("organizer/set_password.html", form=form, purpose=purpose,
-                           organizer=found.organizer), (
-        400 if request.method == "POST" else 200)
+    return render_template(
+        "organizer/set_password.html", form=form, purpose=purpose, organizer=found.organizer
+    ), (400 if request.method == "POST" else 200)

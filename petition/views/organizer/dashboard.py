@@ -1,5 +1,6 @@
 """A petition's dashboard: counts, breakdowns, chart, latest signatures,
 failed emails, exports and moderation log."""
+
 from flask import render_template
 from flask_login import login_required
 
@@ -14,6 +15,9 @@ from .exports import export_form
 def dashboard(slug):
     petition = access.organizer_petition_or_404(slug)
     return render_template(
-        "organizer/dashboard.html", petition=petition, data=stats.summary(petition),
-        invite_form=EmailForm(), **export_form(),
+        "organizer/dashboard.html",
+        petition=petition,
+        data=stats.summary(petition),
+        invite_form=EmailForm(),
+        **export_form(),
     )

@@ -1,8 +1,8 @@
 """The verified-signer CSV (streamed) and the signed manifest beside it."""
+
 import json
 
-from flask import (Response, abort, render_template, request, stream_with_context,
-                   url_for)
+from flask import Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
 from ...categories import LABELS
@@ -19,13 +19,18 @@ def _values(args):
 
 def export_form(values=None):
     """What the export form needs (dashboard and export page alike)."""
-    return {"categories": CATEGORIES, "labels": LABELS, "values": values or {},
-            "date_range": (exports.FIRST_DAY.isoformat(), exports.LAST_DAY.isoformat())}
+    return {
+        "categories": CATEGORIES,
+        "labels": LABELS,
+        "values": values or {},
+        "date_range": (exports.FIRST_DAY.isoformat(), exports.LAST_DAY.isoformat()),
+    }
 
 
 def _export_page(petition, values, message=None, status=200):
-    return render_template("organizer/export.html", petition=petition, message=message,
-                           **export_form(values)), status
+    return render_template(
+        "organizer/export.html", petition=petition, message=message, **export_form(values)
+    ), status
 
 
 @bp.get("/petitions/<slug>/export.csv")
@@ -46,8 +51,9 @@ def export_csv(slug):
     except exports.ExportError as exc:
         return _export_page(petition, _values(request.form), str(exc), 400)
     entry = exports.start(petition, filters, current_user)
-    response = Response(stream_with_context(exports.stream(petition, filters, entry.id)),
-                        mimetype="text/csv")
+    response = Response(
+        stream_with_context(exports.stream(petition, filters, entry.id)), mimetype="text/csv"
+    )
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{entry.filename}"'
     response.headers["Cache-Control"] = "no-store"

@@ -1,4 +1,5 @@
 """Moderation: preview a rule, apply it with a reason, restore; one by one too."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,8 +11,10 @@ from .area import bp
 
 def _rule(form):
     return moderation.Rule(
-        domain=form.domain.data or "", ip_hash=form.ip_hash.data or "",
-        since=form.since.value, until=form.until.value,
+        domain=form.domain.data or "",
+        ip_hash=form.ip_hash.data or "",
+        since=form.since.value,
+        until=form.until.value,
         name_pattern=form.name_pattern.data or "",
     )
 
@@ -19,9 +22,15 @@ def _rule(form):
 def _page(petition, form, status=200, preview=None, error=None):
     search = SearchForm(request.args)
     return render_template(
-        "organizer/moderation.html", petition=petition, form=form, preview=preview, error=error,
-        search=search, found=moderation.search(petition, search.q.data) if search.q.data else None,
-        history=moderation.history(petition), reason_form=ReasonForm(),
+        "organizer/moderation.html",
+        petition=petition,
+        form=form,
+        preview=preview,
+        error=error,
+        search=search,
+        found=moderation.search(petition, search.q.data) if search.q.data else None,
+        history=moderation.history(petition),
+        reason_form=ReasonForm(),
     ), status
 
 
@@ -76,8 +85,9 @@ def signature_invalidate(slug, signature_id):
         flash(_("Indiquez la raison."), "error")
         return redirect(url_for(".moderation_page", slug=slug), 303)
     try:
-        action = moderation.invalidate(petition, moderation.Rule(signature_id=signature_id),
-                                       form.reason.data, current_user)
+        action = moderation.invalidate(
+            petition, moderation.Rule(signature_id=signature_id), form.reason.data, current_user
+        )
     except moderation.ModerationError as exc:
         flash(str(exc), "error")
     else:
@@ -99,8 +109,9 @@ def _restore(petition, action_id, signature_id):
         flash(_("Indiquez la raison."), "error")
         return redirect(url_for(".moderation_page", slug=petition.slug), 303)
     try:
-        action = moderation.restore(petition, action_id, form.reason.data, current_user,
-                                    signature_id=signature_id)
+        action = moderation.restore(
+            petition, action_id, form.reason.data, current_user, signature_id=signature_id
+        )
     except moderation.ModerationError as exc:
         flash(str(exc), "error")
     else:

@@ -1,6 +1,7 @@
 """The organizer's petitions: list, create (administrators), edit, invite a
 colleague, answer an invitation. Create and edit follow the same rules as
 `flask petition create`."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,15 +10,24 @@ from ...forms.organizer import EmailForm, PetitionForm
 from ...services import access, grants, organizers, petitions
 from .area import bp
 
-FIELDS = ("slug", "title", "description", "territory", "goal", "state",
-          "controller_name", "controller_email", "controller_address", "retention_days")
+FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "territory",
+    "goal",
+    "state",
+    "controller_name",
+    "controller_email",
+    "controller_address",
+    "retention_days",
+)
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("organizer/index.html",
-                           petitions=access.visible_petitions(current_user))
+    return render_template("organizer/index.html", petitions=access.visible_petitions(current_user))
 
 
 @bp.route("/petitions/new", methods=["GET", "POST"])
@@ -47,8 +57,9 @@ def _save(form, petition):
         fields["opens_at"], fields["closes_at"] = form.opens_at.value, form.closes_at.value
         fields["description"] = fields["description"] or ""
         try:
-            saved = petitions.save(fields, petitions.parse_communes(form.communes.data),
-                                   petition=petition)
+            saved = petitions.save(
+                fields, petitions.parse_communes(form.communes.data), petition=petition
+            )
             if petition is None:
                 organizers.assign(current_user, saved)
         except petitions.PetitionError as exc:
@@ -57,8 +68,9 @@ def _save(form, petition):
             flash(_("Pétition enregistrée."), "info")
             return redirect(url_for(".dashboard", slug=saved.slug))
     status = 400 if request.method == "POST" else 200
-    return render_template("organizer/petition_form.html", form=form, error=error,
-                           petition=petition), status
+    return render_template(
+        "organizer/petition_form.html", form=form, error=error, petition=petition
+    ), status
 
 
 def _communes_text(petition):
@@ -86,8 +98,12 @@ def invite(slug):
         flash(str(exc), "error")
     else:
         already = outcome == organizers.InviteOutcome.ALREADY
-        flash(_("%(e)s a déjà accès à cette pétition.", e=form.email.data) if already
-              else _("Invitation envoyée à %(e)s.", e=form.email.data), "info")
+        flash(
+            _("%(e)s a déjà accès à cette pétition.", e=form.email.data)
+            if already
+            else _("Invitation envoyée à %(e)s.", e=form.email.data),
+            "info",
+        )
     return redirect(url_for(".dashboard", slug=slug), 303)
 
 
@@ -102,12 +118,13 @@ def answer_grant(token):
     else:
         abort(400)
     if found.outcome != grants.GrantOutcome.READY:
-        return render_template("organizer/link_error.html", outcome=found.outcome,
-                               purpose="grant"), (
-            403 if found.outcome == grants.GrantOutcome.OTHER_ACCOUNT else 400)
+        return render_template(
+            "organizer/link_error.html", outcome=found.outcome, purpose="grant"
+        ), (403 if found.outcome == grants.GrantOutcome.OTHER_ACCOUNT else 400)
     if request.method == "GET":
-        return render_template("organizer/grant.html", petition=found.petition,
-                               inviter=found.grant.inviter)
+        return render_template(
+            "organizer/grant.html", petition=found.petition, inviter=found.grant.inviter
+        )
     if request.form["action"] == "accept":
         flash(_("Vous co-organisez maintenant « %(t)s ».", t=found.petition.title), "info")
         return redirect(url_for(".dashboard", slug=found.petition.slug), 303)

@@ -5,6 +5,7 @@ through the `abuse_panel(petition)` template global this blueprint sets.
 
 Its own blueprint, "abuse", so its endpoints (`abuse.panel`, …) and URLs stay
 what they were when it lived in views/abuse.py."""
+
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -56,19 +57,22 @@ def open_window(slug):
     petition = _petition(slug)
     form = EventWindowForm()
     if not form.validate_on_submit():
-        return render_template("organizer/protection.html", petition=petition,
-                               window_form=form), 400
+        return render_template(
+            "organizer/protection.html", petition=petition, window_form=form
+        ), 400
     ip = {"here": request.remote_addr, "ip": form.ip.data, "link": None}[form.scope.data]
     if form.scope.data == "ip" and not ip:
         form.ip.errors.append(_("Indiquez l’adresse IP."))
-        return render_template("organizer/protection.html", petition=petition,
-                               window_form=form), 400
+        return render_template(
+            "organizer/protection.html", petition=petition, window_form=form
+        ), 400
     try:
         abuse.open_window(petition, form.hours.data, form.label.data, ip=ip)
     except abuse.EventWindowError as exc:
         form.hours.errors.append(str(exc))
-        return render_template("organizer/protection.html", petition=petition,
-                               window_form=form), 400
+        return render_template(
+            "organizer/protection.html", petition=petition, window_form=form
+        ), 400
     flash(_("Fenêtre d’événement ouverte."), "success")
     return redirect(url_for(".panel", slug=slug))
 
