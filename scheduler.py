@@ -11,8 +11,8 @@ import logging
 from rq.cron import CronScheduler
 
 from petition import create_app
-from petition.jobs.schedule import SCHEDULE
 from petition.jobs import DEFAULT_QUEUE, make_redis
+from petition.jobs.schedule import SCHEDULE
 
 
 def build(connection):

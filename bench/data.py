@@ -8,14 +8,14 @@ one transaction), so loading a million signatures takes seconds, not hours.
 import http.client
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 
 from petition.extensions import db
+from petition.links import confirm_token
 from petition.models import Petition, Signature, SignatureState
 from petition.services.petitions import parse_communes, save
-from petition.links import confirm_token
 
 # A common provider, as most real signers use: the burst detector (services/abuse.py)
 # rightly flags many signatures from one rare domain.
@@ -32,7 +32,8 @@ INSERT INTO signatures (petition_id, status, first_name, last_name, email, canon
     postal_code, commune, category, organisation, public, locale, email_domain,
     created_at, verified_at, flagged, email_count, token_nonce)
 SELECT :pid, CAST(:status AS VARCHAR), 'Prénom' || g, 'Nom' || g,
-    CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
+    CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}',
+    CAST(:prefix AS TEXT) || '-' || g || '@{DOMAIN}', '42000', 'Saint-Étienne', 'developer',
     CASE WHEN g % 100 = 0 THEN '=HYPERLINK("http://x.example")' ELSE 'Société ' || g END,
     g % 2 = 0, 'fr', '{DOMAIN}', now() - (g % {SPREAD}) * interval '1 second',
     CASE WHEN CAST(:status AS VARCHAR) = 'verified'
@@ -88,7 +89,7 @@ def bulk_signatures(petition_id, n, state, prefix):
 
 
 def _sqlite_bulk(petition_id, n, state, prefix):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     fmt = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
     verified = state == SignatureState.VERIFIED
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from petition import jobs
-from petition.jobs.signatures import send_confirmation
 from petition.config import _database_url
+from petition.jobs.signatures import send_confirmation
 
 from . import data
 from .report import median, missing, ratio_row

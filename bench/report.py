@@ -40,7 +40,9 @@ def render(rows):
         result = {True: "pass", False: "MISS", None: "n/a"}[row.passed]
         table.append((row.scenario, row.measured, row.baseline, ratio, row.goal, result))
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in table]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in table
+    ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     notes = [f"- {row.scenario}: {row.note}" for row in rows if row.note]
     checks = [

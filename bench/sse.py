@@ -78,7 +78,8 @@ def _measure(b, proc, port, path):
     p99 = r["p99_s"] if r["p99_s"] is not None else float("inf")
     row = Row(
         "live stream: SSE clients on 1 process",
-        f"{r['held']:,}/{r['clients']:,} held, delivery p50 {_s(r['p50_s'])}, p99 {_s(r['p99_s'])}, "
+        f"{r['held']:,}/{r['clients']:,} held, "
+        f"delivery p50 {_s(r['p50_s'])}, p99 {_s(r['p99_s'])}, "
         f"{held_rss / 1024:.0f} MiB ({(held_rss - idle_rss) / max(r['held'], 1):.0f} KiB/client)",
         "-",
         None,

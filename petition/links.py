@@ -9,7 +9,7 @@ signin.inspect_link, grants.inspect). Both take them from here, below both,
 so neither imports the other to build a link.
 """
 
-from datetime import timezone
+from datetime import UTC
 
 from . import tokens
 from .urls import external_url
@@ -45,8 +45,8 @@ def login_stamp(when):
     if when is None:
         return ""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat()
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat()
 
 
 def signin_token(organizer):

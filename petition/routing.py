@@ -14,7 +14,6 @@ from werkzeug.routing import IntegerConverter
 
 from .models import MAX_ID
 
-
 DIGITS = len(str(MAX_ID))
 
 

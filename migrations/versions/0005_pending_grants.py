@@ -5,9 +5,8 @@ Revision ID: 0005_pending_grants
 Revises: 0004
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0005_pending_grants"
 down_revision = "0004"

@@ -10,9 +10,8 @@ here, so the links and emails sent from now on carry it too. Links mailed
 before this revision carry no nonce and are refused (README, Security).
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0006_token_nonce"
 down_revision = "0005_pending_grants"

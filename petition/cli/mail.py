@@ -15,4 +15,4 @@ def sweep():
     try:
         click.echo(f"Queued {sweep_unsent_emails()['queued']} email(s).")
     except RedisError as exc:
-        raise click.ClickException(f"Redis is unreachable ({exc}); nothing was queued.")
+        raise click.ClickException(f"Redis is unreachable ({exc}); nothing was queued.") from exc

@@ -40,7 +40,7 @@ def create(email, slugs, admin, password_stdin, invite):
                 password = _read_password(password_stdin)
                 account = organizers.create(email, password, chosen, is_admin=admin)
     except organizers.OrganizerError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     role = "administrator" if admin else "organizer"
     where = ", ".join(p.slug for p in account.petitions) or "-"
     click.echo(

@@ -66,7 +66,7 @@ def create(
         )
         petition = save(fields, parse_communes(communes))
     except PetitionError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Created petition {petition.slug} (id {petition.id}, {petition.state}).")
 
 
@@ -140,7 +140,7 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
                 ),
             )
     except exports.ExportError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     if output == "-":
         entry = exports.export_to_file(petition, filters, "cli", sys.stdout.buffer)
         path = "stdout"
@@ -161,6 +161,17 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
     )
 
 
+#: Why a CSV and its manifest disagree, as `verify-export` says it.
+VERIFY_FAILURES = {
+    exports.ManifestCheck.SIGNATURE: (
+        "FAILED: the manifest's signature is wrong (edited, or signed with another key)."
+    ),
+    exports.ManifestCheck.SHA256: (
+        "FAILED: the CSV differs from the exported file (its SHA-256 does not match the manifest)."
+    ),
+}
+
+
 @petition_cli.command("verify-export")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.argument("manifest_file", type=click.Path(exists=True, dir_okay=False))
@@ -169,20 +180,13 @@ def verify_export(csv_file, manifest_file):
     try:
         data = json.loads(Path(manifest_file).read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise click.ClickException("The manifest is not valid JSON.")
+        raise click.ClickException("The manifest is not valid JSON.") from None
     if not isinstance(data, dict):
         raise click.ClickException("The manifest is not a JSON object.")
     with open(csv_file, "rb") as handle:
         ok, reason = exports.verify(iter(lambda: handle.read(1 << 16), b""), data)
     if not ok:
-        raise click.ClickException(
-            {
-                exports.ManifestCheck.SIGNATURE: "FAILED: the manifest's signature is wrong (edited, or "
-                "signed with another key).",
-                exports.ManifestCheck.SHA256: "FAILED: the CSV differs from the exported file "
-                "(its SHA-256 does not match the manifest).",
-            }[reason]
-        )
+        raise click.ClickException(VERIFY_FAILURES[reason])
     click.echo(
         f"OK: {csv_file} is exactly the export of {data.get('petition')} "
         f"({data.get('rows')} rows, {data.get('generated_at')})."

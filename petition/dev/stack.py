@@ -155,7 +155,7 @@ class DevStack:
             time.sleep(0.5)
 
     def stop(self):
-        for name, process in reversed(self.children):
+        for _name, process in reversed(self.children):
             if process.poll() is None:
                 process.terminate()
         for name, process in reversed(self.children):

@@ -47,4 +47,4 @@ class ValidEmail:
                 check_deliverability=current_app.config.get("EMAIL_CHECK_DNS", False),
             )
         except EmailNotValidError:
-            raise ValidationError(_l("Cette adresse e-mail n'est pas valide."))
+            raise ValidationError(_l("Cette adresse e-mail n'est pas valide.")) from None

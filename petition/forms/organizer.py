@@ -1,6 +1,6 @@
 """Input rules of the organizer pages."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -14,6 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -23,7 +24,6 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import PetitionState
@@ -84,8 +84,8 @@ def _local_datetime(value):
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(_l("Date invalide (format AAAA-MM-JJ HH:MM)."))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        raise ValidationError(_l("Date invalide (format AAAA-MM-JJ HH:MM).")) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class DateTimeText(StringField):

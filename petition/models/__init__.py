@@ -1,5 +1,6 @@
 """The data model, one module per area; import names from here."""
 
+from .abuse import EventWindow  # noqa: F401
 from .core import (  # noqa: F401
     CATEGORIES,
     MAX_ID,
@@ -18,4 +19,3 @@ from .organizer import (  # noqa: F401
     PendingGrant,
     organizer_petitions,
 )
-from .abuse import EventWindow  # noqa: F401

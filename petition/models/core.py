@@ -2,14 +2,13 @@
 
 import secrets
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..extensions import db
-
 
 #: The largest id our INTEGER primary keys hold on both databases (32 bits on
 #: PostgreSQL, 64 on SQLite): an id from a URL or a search box beyond it is no
@@ -20,7 +19,7 @@ MAX_ID = 2**31 - 1
 
 def utcnow():
     """Timezone-aware now, evaluated at each insert (never at import)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_token_nonce():
@@ -230,4 +229,4 @@ def _alphabetical(name):
 
 def _aware(value):
     """SQLite returns naive datetimes; treat them as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import timezone
+from datetime import UTC
 from typing import Any, Self
 
 from flask import current_app
@@ -99,8 +99,8 @@ def channel(petition_id: int) -> str:
 
 def _iso(value):
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | None:

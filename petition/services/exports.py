@@ -17,7 +17,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO
 
@@ -82,7 +82,7 @@ def _day(text):
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ExportError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
+        raise ExportError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text)) from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ExportError(
             _(
@@ -120,8 +120,8 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
 
 def _bounds(filters):
     since, until = _day(filters.since), _day(filters.until)
-    lower = datetime.combine(since, time(), timezone.utc) if since else None
-    upper = datetime.combine(until + timedelta(days=1), time(), timezone.utc) if until else None
+    lower = datetime.combine(since, time(), UTC) if since else None
+    upper = datetime.combine(until + timedelta(days=1), time(), UTC) if until else None
     return lower, upper
 
 
@@ -235,7 +235,7 @@ def _sqlite_query(petition_id, filters):
         if value:
             where.append(clause)
             params.append(
-                value.astimezone(timezone.utc).strftime(SQLITE_DATETIME)
+                value.astimezone(UTC).strftime(SQLITE_DATETIME)
                 if isinstance(value, datetime)
                 else value
             )
@@ -258,8 +258,8 @@ def _utc(value, fmt="%Y-%m-%d %H:%M:%S"):
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime(fmt)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime(fmt)
 
 
 def _pg_column(column):

@@ -92,7 +92,7 @@ def create(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise OrganizerError(_("Un compte existe déjà pour cette adresse."))
+        raise OrganizerError(_("Un compte existe déjà pour cette adresse.")) from None
     return organizer
 
 
@@ -172,7 +172,9 @@ def _enqueue(job, *args):
         )
     except RedisError:
         log.exception("Could not enqueue %s%s", job.__name__, args)
-        raise OrganizerError(_("L'e-mail n'a pas pu être mis en file d'envoi. Réessayez."))
+        raise OrganizerError(
+            _("L'e-mail n'a pas pu être mis en file d'envoi. Réessayez.")
+        ) from None
 
 
 @dataclass

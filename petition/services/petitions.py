@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -56,7 +56,7 @@ def parse_communes(text: str | None) -> list[tuple[str, str]]:
 def _aware(value):
     if value is None or value.tzinfo:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def normalised(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def parse_date(text: str | None) -> datetime | None:
     try:
         return _aware(datetime.fromisoformat(text))
     except ValueError:
-        raise PetitionError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text))
+        raise PetitionError(_("Date invalide : %(d)s (format AAAA-MM-JJ).", d=text)) from None
 
 
 def get_public(slug: str) -> Petition | None:

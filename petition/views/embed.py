@@ -8,7 +8,8 @@ Everything here reads the cached count: no SQL on a cache hit.
 import json
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from .. import security
 from ..extensions import limiter

@@ -3,9 +3,9 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
+from .. import tokens
 from ..forms.public import SignForm
 from ..markdown import render as render_markdown
-from .. import tokens
 from ..services import petitions, signing, withdrawal
 
 bp = Blueprint("public", __name__)

@@ -5,7 +5,8 @@ from flask import render_template
 from flask_login import login_required
 
 from ...forms.organizer import EmailForm
-from ...services import access, dashboard as stats
+from ...services import access
+from ...services import dashboard as stats
 from .area import bp
 from .exports import export_form
 
