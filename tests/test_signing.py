@@ -1,5 +1,7 @@
 """The signing flow end to end: form -> pending row -> queued email -> SMTP ->
 link -> button -> verified and counted."""
+import re
+
 from sqlalchemy import func, select
 
 from petition.extensions import db
@@ -11,6 +13,14 @@ from conftest import csrf_from, link_in, mail_html, mail_text, post_signature
 def count_of(petition):
     db.session.expire_all()
     return db.session.get(Petition, petition.id).signature_count
+
+
+def shown_count(client, slug="saint-etienne"):
+    """The count as the petition page shows it (the counter's live element)."""
+    page = client.get(f"/p/{slug}").get_data(as_text=True)
+    match = re.search(r'<strong data-live="count">([^<]*)</strong>', page)
+    assert match, "no counter on the petition page"
+    return match.group(1)
 
 
 def test_sign_confirm_counts_one(client, petition, smtp_sink, run_jobs):
@@ -31,6 +41,7 @@ def test_sign_confirm_counts_one(client, petition, smtp_sink, run_jobs):
     assert page.status_code == 200
     assert "Je confirme ma signature" in page.get_data(as_text=True)
     assert count_of(petition) == 0
+    assert shown_count(client) == "0"
 
     done = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert done.status_code == 200
@@ -42,7 +53,7 @@ def test_sign_confirm_counts_one(client, petition, smtp_sink, run_jobs):
     again = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert again.status_code == 200, "confirming twice is harmless"
     assert count_of(petition) == 1
-    assert "1" in client.get("/p/saint-etienne").get_data(as_text=True)
+    assert shown_count(client) == "1"
 
 
 def test_same_person_other_spelling_gets_already_signed_email(
