@@ -4,8 +4,8 @@ Everything is real: the queue is Redis, mail goes over SMTP to the sink, the
 database is SQLite (default) or PostgreSQL when DATABASE_URL is set.
 """
 import os
-import re
 import secrets
+
 import pytest
 from flask import g, request
 from flask_migrate import upgrade
@@ -20,8 +20,7 @@ from petition.extensions import db
 from petition.jobs import QUEUES, AppJob
 from petition.services.petitions import parse_communes, save
 
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                        r'name="csrf_token" value="([^"]+)"')
+from helpers import app_settings, csrf_from, link_in
 
 
 @pytest.fixture(scope="session")
@@ -67,29 +66,6 @@ def database_url(tmp_path_factory):
         admin.dispose()
 
 
-def test_settings(database_url, redis_server, smtp_sink, **extra):
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-0123456789",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_server.url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_sink.port,
-        "MAIL_SUPPRESS_SEND": False,
-        "MAIL_DEFAULT_SENDER": "Pétitions <petition@test.example>",
-        "BASE_URL": "http://localhost",
-        "MAIL_RETRY_INTERVALS": [0, 0, 0, 0, 0],
-        "APP_ENV": "test",
-        # Shared fixtures sign many times from 127.0.0.1: generous limits here;
-        # tests of the limits set them low (tests/test_ratelimits.py).
-        "RATELIMIT_SIGN": "1000 per minute",
-        "RATELIMIT_EMAIL": "1000 per minute",
-        "RATELIMIT_TOKEN": "1000 per minute",
-    }
-    settings.update(extra)
-    return settings
-
-
 @pytest.fixture
 def app_overrides():
     """Override in a test module to change settings: return a dict."""
@@ -98,7 +74,7 @@ def app_overrides():
 
 @pytest.fixture
 def app(database_url, redis_server, smtp_sink, app_overrides):
-    app = create_app(test_settings(database_url, redis_server, smtp_sink, **app_overrides))
+    app = create_app(app_settings(database_url, redis_server, smtp_sink, **app_overrides))
     smtp_sink.clear()
     _isolate_g(app)
     with app.app_context():
@@ -179,51 +155,6 @@ def petition(app):
          "description": "Soutenez **Saint-Étienne**.", "controller_name": "Ville"},
         parse_communes("Saint-Étienne:42000,42100;Firminy:42700"),
     )
-
-
-def csrf_from(html):
-    match = CSRF_INPUT.search(html)
-    assert match, "no csrf_token in the page"
-    return match.group(1) or match.group(2)
-
-
-def sign_data(**overrides):
-    data = {
-        "first_name": "Jean", "last_name": "Dupont", "email": "jeandupont@gmail.com",
-        "postal_code": "42000", "category": "developer", "organisation": "",
-        "siren": "", "consent": "y",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def post_signature(client, slug="saint-etienne", **overrides):
-    """GET the form, then POST it with its CSRF token, as a browser would."""
-    page = client.get(f"/p/{slug}")
-    data = sign_data(**overrides)
-    data["csrf_token"] = csrf_from(page.get_data(as_text=True))
-    return client.post(f"/p/{slug}", data=data)
-
-
-def mail_text(message):
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    return ""
-
-
-def mail_html(message):
-    for part in message.walk():
-        if part.get_content_type() == "text/html":
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    return ""
-
-
-def link_in(message, path):
-    """The first link in the email's text part whose path starts with `path`."""
-    match = re.search(r"http://localhost(" + re.escape(path) + r"[^\s]+)", mail_text(message))
-    assert match, f"no {path} link in: {mail_text(message)}"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from petition.extensions import db
 from petition.models import EventWindow, Petition, Signature, SignatureState
 
-from conftest import csrf_from, post_signature
-from organizer_helpers import login, make_lyon, make_organizer
+from helpers import csrf_from, login, make_lyon, make_organizer, post_signature
 
 
 @pytest.fixture

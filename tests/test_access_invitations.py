@@ -3,8 +3,7 @@ account accepts through the emailed link; the link does nothing for another
 account, works once and expires."""
 import time
 
-from conftest import csrf_from, link_in
-from organizer_helpers import csrf, login, make_lyon, make_organizer
+from helpers import csrf, csrf_from, link_in, login, make_lyon, make_organizer
 
 
 def invite(client, email, slug="saint-etienne"):

@@ -8,7 +8,7 @@ from openapi_spec_validator import validate as validate_spec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conftest import post_signature
+from helpers import post_signature
 
 SPEC_URI = "urn:petition-openapi"
 

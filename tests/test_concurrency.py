@@ -9,7 +9,7 @@ from petition.extensions import db
 from petition.models import Petition, Signature, SignatureState
 from petition.services import signing
 
-from conftest import csrf_from, sign_data
+from helpers import csrf_from, sign_data
 
 THREADS = 20
 

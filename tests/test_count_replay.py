@@ -5,7 +5,7 @@ import json
 
 from flask import request_started
 
-from conftest import post_signature
+from helpers import post_signature
 
 COUNT = "/api/v1/petitions/saint-etienne/count"
 

@@ -10,7 +10,7 @@ from petition.models import Petition
 from petition.services import counters
 from petition.jobs.counts import enqueue_reconcile
 
-from conftest import post_signature
+from helpers import csrf_from, link_in, post_signature
 
 
 def confirm_n(client, confirm_via_email, n):
@@ -112,8 +112,6 @@ def test_reconcile_job_runs_on_the_worker(app, client, petition, run_jobs, confi
 def test_confirmation_is_published_and_read_within_two_seconds(
     app, client, petition, redis_client, smtp_sink, run_jobs
 ):
-    from conftest import csrf_from, link_in
-
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(counters.channel(petition.id))
     assert api_count(client) == 0
@@ -137,8 +135,6 @@ def test_confirmation_is_published_and_read_within_two_seconds(
 def test_redis_down_does_not_break_a_confirmation(
     client, petition, redis_server, smtp_sink, run_jobs
 ):
-    from conftest import csrf_from, link_in
-
     post_signature(client)
     run_jobs()
     path = link_in(smtp_sink.messages[-1], "/confirm/")

@@ -22,7 +22,7 @@ from redis import Redis
 from petition.config import ROOT
 from petition.dev.servers import free_port
 
-from conftest import csrf_from, sign_data
+from helpers import csrf_from, sign_data
 from servers import RawStream, get, stall, until
 
 START_TIMEOUT = 180  # migrations and the first imports on a busy 2-core machine

@@ -7,7 +7,7 @@ import pytest
 
 from petition.services import counters
 
-from conftest import post_signature
+from helpers import post_signature
 
 EMBED_PATHS = ["/embed/saint-etienne", "/embed/saint-etienne?lang=en&theme=dark&compact=1",
                "/badge/saint-etienne.svg?lang=en", "/widget.js?lang=en"]

@@ -13,8 +13,7 @@ from petition.extensions import db
 from petition.models import Signature, SignatureState, utcnow
 from petition.services import erasure, retention, withdrawal
 
-from conftest import csrf_from, link_in, post_signature
-from organizer_helpers import login, make_organizer
+from helpers import csrf_from, link_in, login, make_organizer, post_signature
 
 
 def signer_tables():

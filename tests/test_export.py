@@ -15,7 +15,7 @@ from petition.extensions import db
 from petition.models import ExportLog
 from petition.services import exports
 
-from organizer_helpers import add_signature, export, login, make_organizer
+from helpers import add_signature, export, login, make_lyon, make_organizer
 
 HEADER = ["prenom", "nom", "email", "code_postal", "commune", "categorie",
           "organisation", "siren_siret", "verifie_le_utc", "liste_publique"]
@@ -172,7 +172,6 @@ def test_cli_export_refuses_unknown_petition_and_bad_filter(runner, petition, tm
 
 
 def test_manifest_of_another_petition_export_is_404(client, petition):
-    from organizer_helpers import make_lyon
     lyon = make_lyon()
     entry = exports.start(lyon, exports.Filters(), "cli")
     list(exports.stream(lyon, exports.Filters(), entry.id))

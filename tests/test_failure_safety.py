@@ -9,8 +9,7 @@ from petition.extensions import db
 from petition.models import Signature, SignatureState
 from petition.services import sweeper
 
-import conftest
-from conftest import csrf_from, link_in, post_signature, sign_data
+from helpers import app_settings, csrf_from, link_in, post_signature, sign_data
 
 
 def only_signature():
@@ -125,7 +124,7 @@ def test_readyz_is_503_when_redis_is_down(client, redis_server):
 @pytest.fixture
 def broken_db_app(database_url, redis_server, smtp_sink):
     """The same app, pointed at a PostgreSQL port where nothing listens."""
-    settings = conftest.test_settings(database_url, redis_server, smtp_sink,
+    settings = app_settings(database_url, redis_server, smtp_sink,
                              SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:9/none",
                              SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
                              WTF_CSRF_ENABLED=False)

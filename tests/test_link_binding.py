@@ -21,7 +21,7 @@ from petition.jobs.signatures import send_confirmation
 from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services import sweeper
 
-from conftest import csrf_from, link_in, post_signature
+from helpers import csrf_from, link_in, post_signature
 
 
 def rows():

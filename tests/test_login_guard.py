@@ -8,8 +8,7 @@ sign-in link. Reset emails are limited per account, behind one neutral page.
 import re
 import time
 
-from conftest import csrf_from, link_in
-from organizer_helpers import csrf, login, make_organizer
+from helpers import csrf, csrf_from, link_in, login, make_organizer
 
 WRONG = "not the password!"
 

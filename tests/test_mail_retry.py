@@ -16,8 +16,7 @@ from petition.models import Petition, Signature, utcnow
 from petition.services import organizers
 from petition.services.sweeper import sweep
 
-from conftest import link_in, post_signature
-from organizer_helpers import login, make_organizer
+from helpers import link_in, login, make_organizer, post_signature
 
 
 def drain(run_jobs, rounds=10):

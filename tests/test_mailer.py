@@ -8,7 +8,7 @@ from petition.mail import smtp
 from petition.extensions import db
 from petition.models import Signature
 
-from conftest import link_in, post_signature
+from helpers import link_in, post_signature
 from test_mail_retry import drain, the_signature
 
 

@@ -9,8 +9,7 @@ from petition.extensions import db
 from petition.models import ModerationAction, Petition, Signature
 from petition.services import moderation
 
-from conftest import post_signature
-from organizer_helpers import add_signature, csrf, login, make_organizer
+from helpers import add_signature, csrf, login, make_lyon, make_organizer, post_signature
 
 
 def api_count(client):
@@ -129,8 +128,6 @@ def test_bad_rules_get_clear_messages_and_change_nothing(client, petition):
 
 
 def test_restore_of_another_petition_action_is_refused(client, petition):
-    from organizer_helpers import make_lyon
-
     lyon = make_lyon()
     add_signature(lyon, email_domain="x.test")
     action = moderation.invalidate(lyon, moderation.Rule(domain="x.test"), "spam", "cli")

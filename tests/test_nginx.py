@@ -22,7 +22,7 @@ import pytest
 from petition.dev.servers import free_port, wait_for_port
 from petition.services import counters
 
-from conftest import post_signature
+from helpers import post_signature
 from servers import ROOT, Gunicorn, RawStream, get, server_env, stall, until
 
 CONF = ROOT / "docs" / "nginx" / "petition.conf"

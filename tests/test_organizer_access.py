@@ -7,7 +7,7 @@ import pytest
 
 from petition.views.organizer import PUBLIC_ENDPOINTS
 
-from organizer_helpers import add_signature, csrf, export, login, make_lyon, make_organizer
+from helpers import add_signature, csrf, csrf_from, export, login, make_lyon, make_organizer
 
 SAMPLE = {"slug": "saint-etienne", "token": "x", "action_id": 1, "signature_id": 1,
           "export_id": 1, "window_id": 1}
@@ -146,8 +146,6 @@ def test_login_failures_count_per_account_across_addresses(app, petition):
 
 
 def csrf_from_env(client, env):
-    from conftest import csrf_from
-
     return csrf_from(client.get("/organizer/login", environ_base=env).get_data(as_text=True))
 
 

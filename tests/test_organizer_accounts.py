@@ -11,8 +11,7 @@ from petition.links import organizer_token
 from petition.models import Organizer
 from petition.services import organizers
 
-from conftest import csrf_from, link_in
-from organizer_helpers import PASSWORD, csrf, login, make_lyon, make_organizer
+from helpers import PASSWORD, csrf, csrf_from, link_in, login, make_lyon, make_organizer
 
 NEW_PASSWORD = "another long passphrase"
 

@@ -8,7 +8,7 @@ from petition.extensions import db
 from petition.models import Petition
 from petition.services import dashboard
 
-from organizer_helpers import add_signature, csrf, login, make_organizer
+from helpers import add_signature, csrf, login, make_organizer
 
 
 def test_dashboard_shows_counts_breakdowns_chart_and_failed_emails(client, petition):

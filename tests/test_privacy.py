@@ -3,7 +3,7 @@ legal basis, retention, recipients, rights and contact; linked from the form
 and from every email, whose footer also carries the withdrawal link."""
 from petition.extensions import db
 
-from conftest import link_in, mail_html, mail_text, post_signature
+from helpers import link_in, mail_html, mail_text, post_signature
 
 
 def test_notice_names_controller_purpose_basis_retention_recipients_rights(client, petition):

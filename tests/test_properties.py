@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from petition.extensions import db
 from petition.models import Signature
 
-from conftest import csrf_from
+from helpers import add_signature, csrf, csrf_from, login, make_organizer
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -116,8 +116,6 @@ search_text = st.one_of(text, number, digits, st.sampled_from(["²", "①", "1" 
 def organizer(app, client, petition):
     """An administrator logged in (every organizer page is open to them), and
     a few signatures so searches and ids meet rows."""
-    from organizer_helpers import add_signature, login, make_organizer
-
     make_organizer("admin@example.org", [petition], admin=True)
     for state in ("verified", "pending", "invalidated"):
         add_signature(petition, state=state)
@@ -204,8 +202,6 @@ ID_ROUTES = [
 def test_an_id_beyond_the_database_is_a_404(organizer, method, route, n):
     """25-digit ids reached the driver on these six routes (OverflowError, a 500;
     on PostgreSQL from 2**31): `<int:...>` is bounded app-wide (petition/routing.py)."""
-    from organizer_helpers import csrf
-
     data = {"csrf_token": csrf(organizer, "/organizer/petitions/saint-etienne/"),
             "reason": "test"}
     response = organizer.open(route.format(n=n), method=method,

@@ -16,8 +16,7 @@ from petition.models import Signature
 from petition.services import abuse
 from petition.services.petitions import parse_communes, save
 
-from conftest import csrf_from, post_signature, sign_data
-from organizer_helpers import PASSWORD, csrf, make_organizer
+from helpers import PASSWORD, csrf, csrf_from, make_organizer, post_signature, sign_data
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from petition.models import EventWindow, Petition, Signature, SignatureState, ut
 from petition.services import abuse, retention
 from petition.services.petitions import parse_communes, save
 
+from helpers import csrf_from
+
 
 def add(petition, n, state=SignatureState.VERIFIED, days_ago=0, **extra):
     signature = Signature(
@@ -136,8 +138,6 @@ def test_withdrawal_link_after_retention_says_nothing_is_left(app, client, petit
     """17e: the data are gone, the count keeps the signature: the link says so
     and withdraws nothing (it would have moved a count retention keeps)."""
     from petition.links import withdraw_url
-
-    from conftest import csrf_from
 
     csrf = csrf_from(client.get("/p/saint-etienne").get_data(as_text=True))
     kept = add(petition, 1)

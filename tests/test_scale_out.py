@@ -22,7 +22,7 @@ import pytest
 
 from petition.dev.servers import free_port, wait_for_port
 
-from conftest import csrf_from, link_in, sign_data
+from helpers import csrf_from, link_in, sign_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-0123456789"

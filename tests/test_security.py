@@ -8,15 +8,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-import conftest
 from petition import create_app
 from petition.extensions import db
 from petition.models import Signature, SignatureState
 from petition.links import confirm_token, organizer_token, withdraw_token
 from petition import tokens
 
-from conftest import csrf_from, link_in, mail_html, mail_text, post_signature
-from organizer_helpers import login, make_organizer
+from helpers import (app_settings, csrf_from, link_in, login, mail_html, mail_text, make_organizer,
+                     post_signature)
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
 FORM_TAG = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.I | re.S)
@@ -90,7 +89,7 @@ def test_framing_only_on_the_embed(client, petition):
 
 
 def test_production_sends_hsts_and_secure_cookies(database_url, redis_server, smtp_sink):
-    settings = conftest.test_settings(database_url, redis_server, smtp_sink)
+    settings = app_settings(database_url, redis_server, smtp_sink)
     from petition.config import load_settings
 
     prod = load_settings({"APP_ENV": "production", "SECRET_KEY": "x" * 40})

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from petition.extensions import db
 from petition.models import Petition, Signature, SignatureState
 
-from conftest import csrf_from, link_in, mail_html, mail_text, post_signature
+from helpers import csrf_from, link_in, mail_html, mail_text, post_signature
 
 
 def count_of(petition):

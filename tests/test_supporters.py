@@ -6,7 +6,7 @@ from petition.extensions import db
 from petition.models import Signature
 from petition.services import supporters
 
-from conftest import post_signature
+from helpers import post_signature
 
 
 def sign_and_confirm(client, confirm_via_email, email, **fields):

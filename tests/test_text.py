@@ -21,8 +21,7 @@ from petition.forms import public as public_forms
 from petition.extensions import db
 from petition.models import Petition, Signature
 
-from conftest import csrf_from, post_signature
-from organizer_helpers import login, make_organizer
+from helpers import csrf_from, login, make_organizer, post_signature
 
 CONTROL_FR = "Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle."
 CONTROL_EN = "This field cannot contain line breaks or control characters."

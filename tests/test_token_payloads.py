@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from petition import tokens
 
-from conftest import csrf_from
+from helpers import csrf_from, login, make_organizer
 
 BAD_IDS = [2**64, 2**63, 2**63 - 1, 2**31, -1, 0, "1e9", 1e9, 1.0, "5", True, None,
            [1], {"id": 1}]
@@ -75,8 +75,6 @@ def test_event_links_with_a_bad_id_lift_nothing(app, client, petition, bad):
 
 
 def test_organizer_link_with_a_fingerprint_that_is_not_text_is_invalid(app, client, petition):
-    from organizer_helpers import make_organizer
-
     organizer = make_organizer("new@ville.fr", [petition])
     for fingerprint in (None, 123, ["a"], "f" * 65):
         token = tokens.make("invite", {"o": organizer.id, "f": fingerprint})
@@ -93,8 +91,6 @@ def test_signin_links_with_a_bad_id_are_invalid(app, client, petition, bad):
 
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
 def test_access_links_with_a_bad_id_are_invalid(app, client, petition, bad):
-    from organizer_helpers import login, make_organizer
-
     make_organizer("orga@ville.fr", [petition])
     login(client, "orga@ville.fr")
     for age, token in signed(app, "grant", {"g": bad, "n": "x" * 22}).items():

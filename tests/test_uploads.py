@@ -21,7 +21,7 @@ from petition.extensions import db
 from petition.models import Signature
 from petition.uploads import body_limit
 
-from conftest import post_signature
+from helpers import post_signature
 from servers import Gunicorn, server_env
 
 MB = 1024 * 1024

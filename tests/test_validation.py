@@ -16,7 +16,7 @@ from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services.petitions import save
 from petition.links import link_payload, withdraw_token
 
-from conftest import csrf_from, link_in, sign_data
+from helpers import csrf_from, link_in, sign_data
 
 LANGS = ("fr", "en")
 

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from petition.extensions import db
 from petition.models import Signature, SignatureState
 
-from conftest import csrf_from, link_in, post_signature
-from organizer_helpers import export, login, make_organizer
+from helpers import csrf_from, export, link_in, login, make_organizer, post_signature
 
 
 def views(client, organizer):

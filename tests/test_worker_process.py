@@ -17,7 +17,7 @@ from petition.dev.servers import SmtpSink, _Handler
 from petition.extensions import db
 from petition.models import Signature
 
-from conftest import post_signature
+from helpers import post_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ from petition import create_app
 from petition.dev.servers import free_port
 from petition.extensions import db
 
-from conftest import test_settings
+from helpers import app_settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -108,7 +108,7 @@ def live_server(app, database_url, redis_server, smtp_sink, app_overrides,
     test's `client` signs and confirms, the browser watches this server.
     """
     port = free_port()
-    settings = test_settings(database_url, redis_server, smtp_sink, **app_overrides)
+    settings = app_settings(database_url, redis_server, smtp_sink, **app_overrides)
     settings.update(BASE_URL=f"http://127.0.0.1:{port}", **live_server_overrides)
     server = LiveServer(create_app(settings), port).start()
     yield server

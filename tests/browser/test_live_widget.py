@@ -3,7 +3,7 @@ signature is confirmed meanwhile; both show the new number without reload."""
 import pytest
 from playwright.sync_api import expect
 
-from conftest import post_signature
+from helpers import post_signature
 
 HOST_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Ville</title>

@@ -9,7 +9,7 @@ from petition.extensions import db
 from petition.models import Commune, Signature
 from petition.services import abuse
 
-from organizer_helpers import PASSWORD, make_organizer
+from helpers import PASSWORD, make_organizer
 
 PAYLOADS = [
     '<img src=x onerror="window.__xss=1">',
