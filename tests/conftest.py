@@ -7,10 +7,9 @@ import os
 import secrets
 
 import pytest
-from flask import g, request
+from flask import Flask
 from flask_migrate import upgrade
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import create_engine, make_url, text
 
 from petition import create_app
@@ -20,7 +19,15 @@ from petition.extensions import db
 from petition.jobs import QUEUES, AppJob
 from petition.services.petitions import parse_communes, save
 
-from helpers import app_settings, csrf_from, link_in
+from helpers import CommandRunner, JobWorker, ServerClient, app_settings, csrf_from, link_in
+
+
+def pytest_configure(config):
+    """Every app's test client runs each request as a server does, and its CLI
+    runner each command as `flask …` does (helpers.ServerClient, CommandRunner);
+    run_jobs runs each job as worker.py does (helpers.JobWorker)."""
+    Flask.test_client_class = ServerClient
+    Flask.test_cli_runner_class = CommandRunner
 
 
 @pytest.fixture(scope="session")
@@ -74,38 +81,17 @@ def app_overrides():
 
 @pytest.fixture
 def app(database_url, redis_server, smtp_sink, app_overrides):
+    """The app, with an app context pushed for the test body (set-up, assertions
+    on the database). Client requests, jobs and commands never run in it: each
+    gets its own context and session, as under gunicorn, worker.py and `flask …`."""
     app = create_app(app_settings(database_url, redis_server, smtp_sink, **app_overrides))
     smtp_sink.clear()
-    _isolate_g(app)
     with app.app_context():
         app.extensions["redis"].flushall()
         yield app
         _empty_database()
         db.session.remove()
         db.engine.dispose()
-
-
-def _isolate_g(app):
-    """Give each client request a clean `g`, as in production.
-
-    The client's requests reuse the app context the `app` fixture pushes, so
-    `g` (and Flask-Babel's cached locale in it) would leak from one request
-    to the next. Cleared first thing in each request, restored at teardown;
-    `test_request_context()` (used to build URLs in jobs) is left alone.
-    """
-
-    def clear():
-        request.environ["tests.outer_g"] = dict(g.__dict__)
-        g.__dict__.clear()
-
-    def restore(exc):
-        outer = request.environ.pop("tests.outer_g", None)
-        if outer is not None:
-            g.__dict__.clear()
-            g.__dict__.update(outer)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, clear)
-    app.teardown_request(restore)
 
 
 def _empty_database():
@@ -117,7 +103,9 @@ def _empty_database():
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    client = app.test_client()
+    yield client
+    client.assert_streams_closed()
 
 
 @pytest.fixture
@@ -125,21 +113,14 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class CountingWorker(SimpleWorker):
-    jobs_run = 0
-
-    def execute_job(self, job, queue):
-        self.jobs_run += 1
-        return super().execute_job(job, queue)
-
-
 @pytest.fixture
 def run_jobs(app):
-    """Drain the real queues with an in-process SimpleWorker; returns job count."""
+    """Drain the real queues with an in-process SimpleWorker, each job in an app
+    context of its own (helpers.JobWorker); returns the number of jobs run."""
 
     def run(queues=QUEUES):
         connection = app.extensions["redis"]
-        worker = CountingWorker(list(queues), connection=connection, job_class=AppJob)
+        worker = JobWorker(list(queues), connection=connection, job_class=AppJob, app=app)
         worker.work(burst=True, with_scheduler=False)
         return worker.jobs_run
 

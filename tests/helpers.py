@@ -1,21 +1,149 @@
-"""What tests share besides fixtures: the settings of a test app, and the steps
-a browser or an organizer takes (sign, log in, export, read an email).
+"""What tests share besides fixtures: the server-like test client, the settings
+of a test app, and the steps a browser or an organizer takes (sign, log in,
+export, read an email).
 
 Import with `from helpers import …` (tests/ is on pythonpath). The organizer
 helpers live here too: one module of shared steps, so no test imports another
 helper module or conftest, and conftest.py holds fixtures only.
 """
+import contextvars
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+from flask.testing import FlaskCliRunner, FlaskClient
+from rq import SimpleWorker
+from sqlalchemy import select, update
+
 from petition.extensions import db
-from petition.models import Signature
+from petition.models import Petition, Signature
 from petition.services import organizers
 from petition.services.petitions import parse_communes, save
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                         r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct horse battery staple"
+
+
+class ServerClient(FlaskClient):
+    """A test client whose every request runs as under a server (gunicorn).
+
+    Each request runs in a fresh, empty `contextvars.Context`: no app context of
+    the test body is visible there, so Flask pushes the request's own app context,
+    with its own `g` and its own Flask-SQLAlchemy session, and tears it down when
+    the view returns. The body is read in that same context after the teardown
+    (buffered), as a server iterates it: a streamed body that leans on the view's
+    ORM objects fails here as it fails in production.
+
+    The test body keeps the app context the `app` fixture pushed (set-up,
+    assertions on the database) with a session of its own: after a request it
+    reads committed rows afresh, but objects it loaded before the request stay as
+    it loaded them: re-read those (`reread`, `reread_all`).
+
+    A live stream never ends: open it with `client.stream(...)`, which reads it
+    chunk by chunk in the request's context and closes it at the end of the
+    `with` block. Streams left open fail the test (see `assert_streams_closed`);
+    a plain request that gets an event stream fails at once instead of hanging.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.streams = []
+
+    def open(self, *args, buffered=True, **kwargs):
+        context = contextvars.Context()
+        response = context.run(super().open, *args, buffered=buffered, **kwargs)
+        if not buffered:
+            response.response = _InContext(context, response.response, response.request.path)
+            self.streams.append(response.response)
+        return response
+
+    def run_wsgi_app(self, environ, buffered=False):
+        # Buffer here rather than in werkzeug, to refuse an event stream first:
+        # read to its end it would hang the test until the stream's max age.
+        app_iter, status, headers = super().run_wsgi_app(environ, buffered=False)
+        if buffered:
+            close = getattr(app_iter, "close", None)
+            try:
+                if headers.get("Content-Type", "").startswith("text/event-stream"):
+                    raise AssertionError(f"{environ['PATH_INFO']} is a live stream, which "
+                                         "never ends: open it with client.stream(...)")
+                app_iter = list(app_iter)
+            finally:
+                if close is not None:
+                    close()
+        return app_iter, status, headers
+
+    @contextmanager
+    def stream(self, *args, **kwargs):
+        """GET a streamed response (SSE); it is closed when the block ends."""
+        kwargs.setdefault("method", "GET")
+        response = self.open(*args, buffered=False, **kwargs)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def assert_streams_closed(self):
+        left = [body.path for body in self.streams if not body.closed]
+        assert not left, f"streamed responses left open (use client.stream): {left}"
+
+    def __enter__(self):
+        raise TypeError("`with client:` would keep the request's context in the test "
+                        "body, which this client exists to prevent; read what you need "
+                        "from the response or the database")
+
+
+class _InContext:
+    """A response body pulled chunk by chunk inside the request's own context."""
+
+    def __init__(self, context, iterable, path):
+        self.context = context
+        self.path = path
+        self.iterator = iter(iterable)
+        self.closed = False
+
+    def __iter__(self):
+        while True:
+            try:
+                yield self.context.run(next, self.iterator)
+            except StopIteration:
+                return
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            close = getattr(self.iterator, "close", None)
+            if close is not None:
+                self.context.run(close)
+
+
+class CommandRunner(FlaskCliRunner):
+    """A CLI runner whose every command runs as `flask …` does, in its own
+    process: in a fresh context, with an app context (and a session) of its own."""
+
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
+
+class JobWorker(SimpleWorker):
+    """A SimpleWorker that runs each job as worker.py does: in a fresh context,
+    with an app context (own `g`, own session) of its own, never the test
+    body's. Counts the jobs it ran."""
+
+    jobs_run = 0
+
+    def __init__(self, *args, app, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def execute_job(self, job, queue):
+        self.jobs_run += 1
+        return contextvars.Context().run(self._execute_in_app_context, job, queue)
+
+    def _execute_in_app_context(self, job, queue):
+        with self.app.app_context():
+            return super().execute_job(job, queue)
 
 
 def app_settings(database_url, redis_server, smtp_sink, **extra):
@@ -40,6 +168,42 @@ def app_settings(database_url, redis_server, smtp_sink, **extra):
     }
     settings.update(extra)
     return settings
+
+
+# --- the database as requests left it -----------------------------------------
+
+def reread(model, ident):
+    """Row `ident` of `model` as the database holds it now.
+
+    Requests, jobs and commands write through sessions of their own, as under a
+    server: a copy the test body's session loaded before them keeps its old
+    values, and a plain `db.session.get` hands that copy back. This re-reads it.
+    """
+    return db.session.get(model, ident, populate_existing=True)
+
+
+def reread_all(statement):
+    """The objects `statement` selects, as the database holds them now (see reread)."""
+    return db.session.scalars(statement.execution_options(populate_existing=True)).all()
+
+
+def only_signature():
+    """The one signature row, as the database holds it now."""
+    (signature,) = reread_all(select(Signature))
+    return signature
+
+
+# --- jobs --------------------------------------------------------------------
+
+def drain(run_jobs, rounds=10):
+    """Run the worker until nothing is left; return how many job runs it took."""
+    total = 0
+    for _ in range(rounds):
+        ran = run_jobs()
+        if not ran:
+            break
+        total += ran
+    return total
 
 
 # --- pages and forms ---------------------------------------------------------
@@ -132,8 +296,9 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
     data.update(fields)
     signature = Signature(**data)
     db.session.add(signature)
-    if state == "verified":
-        petition.signature_count += 1
+    if state == "verified":  # in SQL: the test body's copy may predate a request
+        db.session.execute(update(Petition).where(Petition.id == petition.id)
+                           .values(signature_count=Petition.signature_count + 1))
     db.session.commit()
     return signature
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from petition.extensions import db
 from petition.models import EventWindow, Petition, Signature, SignatureState
 
-from helpers import csrf_from, login, make_lyon, make_organizer, post_signature
+from helpers import csrf_from, login, make_lyon, make_organizer, post_signature, reread
 
 
 @pytest.fixture
@@ -20,7 +20,6 @@ def app_overrides():
 
 
 def flagged_count():
-    db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Signature)
                              .where(Signature.flagged.is_(True)))
 
@@ -89,13 +88,12 @@ def test_bulk_invalidation_of_a_trending_domain(client, organizer_client, petiti
         data={"csrf_token": csrf_from(page.get_data(as_text=True)), "kind": "domain",
               "value": "bot-farm.example", "reason": "Rafale suspecte"})
     assert response.status_code == 302
-    db.session.expire_all()
     statuses = dict(db.session.execute(
         select(Signature.email_domain, func.count()).where(
             Signature.state == SignatureState.INVALIDATED).group_by(Signature.email_domain)
     ).all())
     assert statuses == {"bot-farm.example": 5}
-    assert db.session.get(Petition, petition.id).signature_count == 1
+    assert reread(Petition, petition.id).signature_count == 1
 
 
 def test_organizer_opens_and_closes_an_event_window(organizer_client, petition):
@@ -116,8 +114,7 @@ def test_organizer_opens_and_closes_an_event_window(organizer_client, petition):
         f"/organizer/petitions/saint-etienne/event-windows/{window.id}/close",
         data={"csrf_token": token})
     assert closed.status_code == 302
-    db.session.expire_all()
-    assert not db.session.get(EventWindow, window.id).is_active()
+    assert not reread(EventWindow, window.id).is_active()
 
 
 def test_event_window_form_errors_are_clear(organizer_client, petition):

@@ -155,19 +155,18 @@ def test_api_sets_no_cookie(client, petition):
 
 def test_event_stream_sends_current_then_new_count(app, client, petition, confirm_via_email):
     app.config.update(SSE_HEARTBEAT=0.2, SSE_MAX_AGE=30)
-    response = client.get("/api/v1/petitions/saint-etienne/events", buffered=False)
-    assert response.status_code == 200
-    assert response.mimetype == "text/event-stream"
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
-    chunks = (c.decode() for c in response.response)
-    assert next(chunks).startswith("retry: ")
-    first = next(chunks)
-    assert first.startswith("event: count\n")
-    assert json.loads(first.split("data: ", 1)[1])["signature_count"] == 0
-    assert next(chunks) == ": ping\n\n", "a heartbeat when nothing happens"
-    confirm_one(client, confirm_via_email)
-    for chunk in chunks:
-        if chunk.startswith("event: count"):
-            assert json.loads(chunk.split("data: ", 1)[1])["signature_count"] == 1
-            break
-    response.close()
+    with client.stream("/api/v1/petitions/saint-etienne/events") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/event-stream"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        chunks = (c.decode() for c in response.response)
+        assert next(chunks).startswith("retry: ")
+        first = next(chunks)
+        assert first.startswith("event: count\n")
+        assert json.loads(first.split("data: ", 1)[1])["signature_count"] == 0
+        assert next(chunks) == ": ping\n\n", "a heartbeat when nothing happens"
+        confirm_one(client, confirm_via_email)
+        for chunk in chunks:
+            if chunk.startswith("event: count"):
+                assert json.loads(chunk.split("data: ", 1)[1])["signature_count"] == 1
+                break

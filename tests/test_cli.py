@@ -21,7 +21,6 @@ FULL = [
 
 
 def petitions_count():
-    db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Petition))
 
 

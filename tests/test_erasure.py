@@ -13,7 +13,7 @@ from petition.extensions import db
 from petition.models import Signature, SignatureState, utcnow
 from petition.services import erasure, retention, withdrawal
 
-from helpers import csrf_from, link_in, login, make_organizer, post_signature
+from helpers import csrf_from, link_in, login, make_organizer, post_signature, reread
 
 
 def signer_tables():
@@ -69,8 +69,7 @@ def signature_with_every_personal_column(petition, state=SignatureState.VERIFIED
 
 
 def assert_erased(signature_id):
-    db.session.expire_all()
-    signature = db.session.get(Signature, signature_id)
+    signature = reread(Signature, signature_id)
     left = {name: getattr(signature, name) for name, value in erasure.ERASED.items()
             if getattr(signature, name) != value}
     assert not left, f"still there after erasure: {left}"
@@ -123,7 +122,6 @@ def test_bounce_then_withdrawal_leaves_no_trace_of_the_address(
     smtp_sink.refuse_next(1, f"550 5.1.1 <{ADDRESS}>: Recipient address rejected")
     post_signature(client, first_name="Bruno", last_name="Keller", email=ADDRESS)
     run_jobs()
-    db.session.expire_all()
     signature = db.session.scalars(select(Signature)).one()
     assert ADDRESS in signature.email_error and signature.email_failed_at is not None
 
@@ -136,8 +134,7 @@ def test_bounce_then_withdrawal_leaves_no_trace_of_the_address(
     done = client.post(withdraw_path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert done.status_code == 200 and "Votre signature a été retirée" in done.get_data(as_text=True)
 
-    db.session.expire_all()
-    signature = db.session.scalars(select(Signature)).one()
+    signature = reread(Signature, signature.id)
     assert signature.state == SignatureState.WITHDRAWN
     row = {a.key: getattr(signature, a.key) for a in inspect(Signature).column_attrs}
     traces = {k: v for k, v in row.items()

@@ -9,12 +9,7 @@ from petition.extensions import db
 from petition.models import Signature, SignatureState
 from petition.services import sweeper
 
-from helpers import app_settings, csrf_from, link_in, post_signature, sign_data
-
-
-def only_signature():
-    db.session.expire_all()
-    return db.session.scalars(select(Signature)).one()
+from helpers import app_settings, csrf_from, link_in, only_signature, post_signature, sign_data
 
 
 def test_signing_with_redis_down_then_sweeper_sends_exactly_one_email(

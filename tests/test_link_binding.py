@@ -21,12 +21,11 @@ from petition.jobs.signatures import send_confirmation
 from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services import sweeper
 
-from helpers import csrf_from, link_in, post_signature
+from helpers import csrf_from, link_in, post_signature, reread, reread_all
 
 
 def rows():
-    db.session.expire_all()
-    return db.session.scalars(select(Signature).order_by(Signature.id)).all()
+    return reread_all(select(Signature).order_by(Signature.id))
 
 
 def mails_to(smtp_sink, address):
@@ -97,7 +96,7 @@ def test_stale_links_of_a_purged_row_never_touch_the_new_row_with_its_id(
     (bruno,) = rows()
     assert (bruno.state, bruno.email, bruno.last_name) == (
         SignatureState.VERIFIED, "bruno@example.org", "Keller"), "the old link erased him"
-    assert db.session.get(Petition, petition.id).signature_count == 1
+    assert reread(Petition, petition.id).signature_count == 1
 
 
 def test_a_new_row_with_a_reused_id_gets_its_email(app, client, runner, petition, smtp_sink,

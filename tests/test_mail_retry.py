@@ -8,7 +8,7 @@ import pytest
 from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from petition.extensions import db
 from petition.jobs import EMAIL_QUEUE
@@ -16,23 +16,7 @@ from petition.models import Petition, Signature, utcnow
 from petition.services import organizers
 from petition.services.sweeper import sweep
 
-from helpers import link_in, login, make_organizer, post_signature
-
-
-def drain(run_jobs, rounds=10):
-    """Run the worker until nothing is left; return how many job runs it took."""
-    total = 0
-    for _ in range(rounds):
-        ran = run_jobs()
-        if not ran:
-            break
-        total += ran
-    return total
-
-
-def the_signature():
-    db.session.expire_all()
-    return db.session.scalars(select(Signature)).one()
+from helpers import drain, link_in, login, make_organizer, only_signature, post_signature
 
 
 def failed_jobs(app):
@@ -49,7 +33,7 @@ def test_temporary_refusal_is_retried_and_email_arrives_once(app, client, petiti
     (message,) = smtp_sink.messages
     assert message["To"] == "jeandupont@gmail.com"
     assert link_in(message, "/confirm/")
-    signature = the_signature()
+    signature = only_signature()
     assert signature.email_sent_at is not None
     assert signature.email_failed_at is None and signature.email_error is None
     assert failed_jobs(app) == []
@@ -79,7 +63,7 @@ def test_temporary_refusals_stop_after_the_last_retry(app, client, petition, smt
     assert drain(run_jobs) == attempts
     assert smtp_sink.messages == []
     assert len(failed_jobs(app)) == 1, "kept in the failed registry for a person to look at"
-    assert the_signature().email_sent_at is None
+    assert only_signature().email_sent_at is None
 
 
 def test_permanent_refusal_is_recorded_and_not_retried(app, client, petition, smtp_sink, run_jobs):
@@ -88,7 +72,7 @@ def test_permanent_refusal_is_recorded_and_not_retried(app, client, petition, sm
 
     assert drain(run_jobs) == 1, "a 5xx is not retried"
     assert smtp_sink.messages == []
-    signature = the_signature()
+    signature = only_signature()
     assert signature.email_failed_at is not None
     assert "550" in signature.email_error
     assert signature.email_sent_at is None
@@ -99,12 +83,12 @@ def test_a_later_success_clears_the_recorded_failure(app, client, petition, smtp
     smtp_sink.refuse_next(1, "552 5.2.2 Mailbox full")
     post_signature(client)
     drain(run_jobs)
-    assert "552" in the_signature().email_error
+    assert "552" in only_signature().email_error
 
     post_signature(client)  # signs again once the mailbox has room
     drain(run_jobs)
     assert len(smtp_sink.messages) == 1
-    signature = the_signature()
+    signature = only_signature()
     assert signature.email_sent_at is not None
     assert signature.email_failed_at is None and signature.email_error is None
 
@@ -127,7 +111,7 @@ def test_a_message_that_cannot_be_built_is_recorded_once_not_retried(
 
     assert drain(run_jobs) == 1, "one run: no retry can mend the message"
     assert smtp_sink.messages == []
-    signature = the_signature()
+    signature = only_signature()
     assert signature.email_failed_at is not None and signature.email_sent_at is None
     assert error in signature.email_error
     assert failed_jobs(app) == [], "recorded on the signature, the job itself ended"

@@ -3,13 +3,12 @@ dropped it, and keeps SMTP's error semantics (4xx retried, 5xx recorded)."""
 import socket
 
 import pytest
+from sqlalchemy import select
 
 from petition.mail import smtp
-from petition.extensions import db
 from petition.models import Signature
 
-from helpers import link_in, post_signature
-from test_mail_retry import drain, the_signature
+from helpers import drain, link_in, only_signature, post_signature, reread_all
 
 
 @pytest.fixture(autouse=True)
@@ -76,14 +75,14 @@ def test_permanent_refusal_is_recorded_not_retried(client, petition, smtp_sink, 
     smtp_sink.refuse_next(1, "550 5.1.1 No such user")
     post_signature(client)
     assert drain(run_jobs) == 1
-    signature = the_signature()
+    signature = only_signature()
     assert signature.email_failed_at is not None and signature.email_error.startswith("550")
     assert smtp_sink.messages == []
 
 
 def the_signature_for(email):
-    db.session.expire_all()
-    return db.session.query(Signature).filter_by(email=email).one()
+    (signature,) = reread_all(select(Signature).filter_by(email=email))
+    return signature
 
 
 def test_link_in_the_email_is_absolute(client, petition, smtp_sink, run_jobs):

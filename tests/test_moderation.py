@@ -9,7 +9,8 @@ from petition.extensions import db
 from petition.models import ModerationAction, Petition, Signature
 from petition.services import moderation
 
-from helpers import add_signature, csrf, login, make_lyon, make_organizer, post_signature
+from helpers import (add_signature, csrf, login, make_lyon, make_organizer, post_signature,
+                     reread)
 
 
 def api_count(client):
@@ -18,8 +19,7 @@ def api_count(client):
 
 
 def public_count(client, petition):
-    db.session.expire_all()
-    stored = db.session.get(Petition, petition.id).signature_count
+    stored = db.session.scalar(select(Petition.signature_count).where(Petition.id == petition.id))
     verified = db.session.query(Signature).filter_by(
         petition_id=petition.id, state="verified").count()
     assert stored == verified, "the counter always equals the verified rows"
@@ -81,7 +81,7 @@ def test_one_signature_invalidated_and_restored(client, petition):
     assert client.post(base + "/invalidate",
                        data={"reason": "Doublon", "csrf_token": token}).status_code == 303
     assert public_count(client, petition) == 1
-    db.session.refresh(signature)
+    signature = reread(Signature, signature.id)
     assert signature.state == "invalidated" and signature.invalidation_reason == "Doublon"
     missing = client.post(base + "/restore", data={"reason": "", "csrf_token": token})
     assert missing.status_code == 303 and public_count(client, petition) == 1
@@ -138,5 +138,4 @@ def test_restore_of_another_petition_action_is_refused(client, petition):
         f"/organizer/petitions/saint-etienne/moderation/{action.id}/restore",
         data={"reason": "x", "csrf_token": token}, follow_redirects=True)
     assert "introuvable" in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Petition, lyon.id).signature_count == 0
+    assert reread(Petition, lyon.id).signature_count == 0

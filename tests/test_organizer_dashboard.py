@@ -8,7 +8,7 @@ from petition.extensions import db
 from petition.models import Petition
 from petition.services import dashboard
 
-from helpers import add_signature, csrf, login, make_organizer
+from helpers import add_signature, csrf, login, make_organizer, reread
 
 
 def test_dashboard_shows_counts_breakdowns_chart_and_failed_emails(client, petition):
@@ -75,8 +75,7 @@ def test_organizer_edits_their_petition(client, petition):
             "closes_at": "2027-01-31T18:00", "csrf_token": csrf(client, "/organizer/")}
     response = client.post("/organizer/petitions/saint-etienne/edit", data=form)
     assert response.status_code == 302
-    db.session.expire_all()
-    edited = db.session.get(Petition, petition.id)
+    edited = reread(Petition, petition.id)
     assert edited.title == "Saint-Étienne, capitale du design" and edited.goal == 1200
     assert "Roche-la-Molière" in edited.commune_names
     assert edited.closes_at.strftime("%Y-%m-%d %H:%M") == "2027-01-31 18:00"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from petition.extensions import db
 from petition.models import Signature
 
-from helpers import add_signature, csrf, csrf_from, login, make_organizer
+from helpers import add_signature, csrf, csrf_from, login, make_organizer, reread_all
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -26,8 +26,7 @@ maybe = st.one_of(st.none(), text, st.sampled_from(
 
 
 def rows():
-    db.session.rollback()
-    return db.session.scalars(select(Signature)).all()
+    return reread_all(select(Signature))
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ def lyon():
 
 
 def rows():
-    db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Signature))
 
 

@@ -10,7 +10,7 @@ from petition.models import EventWindow, Petition, Signature, SignatureState, ut
 from petition.services import abuse, retention
 from petition.services.petitions import parse_communes, save
 
-from helpers import csrf_from
+from helpers import csrf_from, reread
 
 
 def add(petition, n, state=SignatureState.VERIFIED, days_ago=0, **extra):
@@ -33,8 +33,7 @@ def other_petition():
 
 
 def reload(ids):
-    db.session.expire_all()
-    return {i: db.session.get(Signature, i) for i in ids}
+    return {i: reread(Signature, i) for i in ids}
 
 
 def test_purge_deletes_only_old_unconfirmed(app, petition):
@@ -97,7 +96,6 @@ def test_ended_event_windows_are_deleted_with_the_unconfirmed(app, petition):
     current = abuse.open_window(petition, hours=2, ip="192.0.2.2")
     old_id, current_id = old.id, current.id
     retention.purge_unconfirmed()
-    db.session.expire_all()
     assert db.session.get(EventWindow, old_id) is None
     assert db.session.get(EventWindow, current_id) is not None
 
@@ -158,4 +156,4 @@ def test_withdrawal_link_after_retention_says_nothing_is_left(app, client, petit
         assert "Je retire ma signature" not in text
     row = reload([kept])[kept]
     assert row.state == SignatureState.VERIFIED and row.withdrawn_at is None
-    assert db.session.get(Petition, petition.id).signature_count == 1, "the count stays"
+    assert reread(Petition, petition.id).signature_count == 1, "the count stays"

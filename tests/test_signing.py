@@ -11,8 +11,7 @@ from helpers import csrf_from, link_in, mail_html, mail_text, post_signature
 
 
 def count_of(petition):
-    db.session.expire_all()
-    return db.session.get(Petition, petition.id).signature_count
+    return db.session.scalar(select(Petition.signature_count).where(Petition.id == petition.id))
 
 
 def shown_count(client, slug="saint-etienne"):

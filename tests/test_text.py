@@ -21,7 +21,7 @@ from petition.forms import public as public_forms
 from petition.extensions import db
 from petition.models import Petition, Signature
 
-from helpers import csrf_from, login, make_organizer, post_signature
+from helpers import csrf_from, login, make_organizer, post_signature, reread
 
 CONTROL_FR = "Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle."
 CONTROL_EN = "This field cannot contain line breaks or control characters."
@@ -110,8 +110,7 @@ def test_organizer_petition_form_refuses_a_line_break_in_the_title(client, petit
         "goal": "1000", "state": "open", "retention_days": "365"})
     assert response.status_code == 400
     assert message in html.unescape(response.get_data(as_text=True))
-    db.session.expire_all()
-    assert db.session.scalars(select(Petition)).one().title == "Saint-Étienne French Tech"
+    assert reread(Petition, petition.id).title == "Saint-Étienne French Tech"
 
 
 def test_organizer_event_label_and_reason_are_stripped_and_normalised(app, petition):
@@ -179,7 +178,6 @@ def test_the_sign_form_stores_only_clean_names(client, petition, first, last, or
     response = post_signature(client, first_name=first, last_name=last,
                               organisation=organisation)
     assert response.status_code in (302, 400)
-    db.session.expire_all()
     for signature in db.session.scalars(select(Signature)):
         assert clean_name(signature.first_name) and clean_name(signature.last_name)
         assert clean_name(signature.organisation or "")

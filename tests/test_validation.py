@@ -16,7 +16,7 @@ from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services.petitions import save
 from petition.links import link_payload, withdraw_token
 
-from helpers import csrf_from, link_in, sign_data
+from helpers import csrf_from, link_in, reread, sign_data
 
 LANGS = ("fr", "en")
 
@@ -30,7 +30,6 @@ def text_of(response):
 
 
 def stored_rows():
-    db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Signature))
 
 
@@ -265,9 +264,8 @@ def bad_confirm_tokens(app, signature, path):
 
 
 def assert_unconfirmed(petition, signature):
-    db.session.expire_all()
-    assert db.session.get(Signature, signature.id).state == SignatureState.PENDING
-    assert db.session.get(Petition, petition.id).signature_count == 0
+    assert reread(Signature, signature.id).state == SignatureState.PENDING
+    assert reread(Petition, petition.id).signature_count == 0
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -312,7 +310,7 @@ def test_token_younger_than_max_age_still_confirms(app, client, petition, pendin
     assert page.status_code == 200
     done = client.post(f"/confirm/{token}", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert done.status_code == 200
-    assert db.session.get(Petition, petition.id).signature_count == 1
+    assert reread(Petition, petition.id).signature_count == 1
 
 
 class TestTinyMaxAge:
@@ -342,8 +340,7 @@ def test_confirm_token_does_not_withdraw(app, client, petition, pending, lang):
         assert ("Ce lien n’est pas valide" if lang == "fr" else "This link is not valid") in page
         assert ("Le lien de retrait est incomplet" if lang == "fr"
                 else "The withdrawal link is incomplete") in page
-    db.session.expire_all()
-    kept = db.session.get(Signature, signature.id)
+    kept = reread(Signature, signature.id)
     assert kept.state == SignatureState.PENDING and kept.email == "jeandupont@gmail.com"
 
 
@@ -367,8 +364,7 @@ class TestWithdrawMaxAge:
         response = client.get(f"/withdraw/{token}?lang=en")
         assert response.status_code == 400
         assert "This link has expired" in text_of(response)
-        db.session.expire_all()
-        assert db.session.get(Signature, signature.id).email == "jeandupont@gmail.com"
+        assert reread(Signature, signature.id).email == "jeandupont@gmail.com"
 
 
 def test_confirming_without_csrf_token_confirms_nothing(app, client, petition, pending):

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
 
 from petition.dev.servers import SmtpSink, _Handler
-from petition.extensions import db
-from petition.models import Signature
 
-from helpers import post_signature
+from helpers import only_signature, post_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,8 +69,7 @@ def start_worker(app, slow_sink, tmp_path):
 
 
 def sent_at():
-    db.session.expire_all()
-    return db.session.scalars(select(Signature)).one().email_sent_at
+    return only_signature().email_sent_at
 
 
 def test_worker_killed_mid_send_runs_the_job_again_after_restart(
