@@ -10,7 +10,7 @@ from petition.jobs import DEFAULT_QUEUE, EMAIL_QUEUE, queue
 from petition.models import Petition, Signature
 from petition.services import organizers
 
-from conftest import post_signature
+from helpers import post_signature
 
 
 def test_new_jobs_name_their_function_where_it_lives(app, client, petition):

@@ -11,7 +11,7 @@ from petition.links import confirm_token, withdraw_token
 from petition.models import Signature
 from petition.services import grants, organizers, signin, signing, withdrawal
 
-from conftest import post_signature
+from helpers import post_signature
 
 
 def test_signature_links_give_their_service_s_enum(app, client, petition):
