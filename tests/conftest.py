@@ -3,6 +3,7 @@
 Everything is real: the queue is Redis, mail goes over SMTP to the sink, the
 database is SQLite (default) or PostgreSQL when DATABASE_URL is set.
 """
+
 import os
 import secrets
 
@@ -131,9 +132,15 @@ def run_jobs(app):
 def petition(app):
     """An open petition with two communes, like Saint-Étienne's."""
     return save(
-        {"slug": "saint-etienne", "title": "Saint-Étienne French Tech",
-         "territory": "Saint-Étienne Métropole", "goal": 1000, "state": "open",
-         "description": "Soutenez **Saint-Étienne**.", "controller_name": "Ville"},
+        {
+            "slug": "saint-etienne",
+            "title": "Saint-Étienne French Tech",
+            "territory": "Saint-Étienne Métropole",
+            "goal": 1000,
+            "state": "open",
+            "description": "Soutenez **Saint-Étienne**.",
+            "controller_name": "Ville",
+        },
         parse_communes("Saint-Étienne:42000,42100;Firminy:42700"),
     )
 

@@ -6,6 +6,7 @@ Import with `from helpers import …` (tests/ is on pythonpath). The organizer
 helpers live here too: one module of shared steps, so no test imports another
 helper module or conftest, and conftest.py holds fixtures only.
 """
+
 import contextvars
 import re
 from contextlib import contextmanager
@@ -20,8 +21,10 @@ from petition.models import Petition, Signature
 from petition.services import organizers
 from petition.services.petitions import parse_communes, save
 
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                        r'name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 PASSWORD = "correct horse battery staple"
 
 
@@ -66,8 +69,10 @@ class ServerClient(FlaskClient):
             close = getattr(app_iter, "close", None)
             try:
                 if headers.get("Content-Type", "").startswith("text/event-stream"):
-                    raise AssertionError(f"{environ['PATH_INFO']} is a live stream, which "
-                                         "never ends: open it with client.stream(...)")
+                    raise AssertionError(
+                        f"{environ['PATH_INFO']} is a live stream, which "
+                        "never ends: open it with client.stream(...)"
+                    )
                 app_iter = list(app_iter)
             finally:
                 if close is not None:
@@ -89,9 +94,11 @@ class ServerClient(FlaskClient):
         assert not left, f"streamed responses left open (use client.stream): {left}"
 
     def __enter__(self):
-        raise TypeError("`with client:` would keep the request's context in the test "
-                        "body, which this client exists to prevent; read what you need "
-                        "from the response or the database")
+        raise TypeError(
+            "`with client:` would keep the request's context in the test "
+            "body, which this client exists to prevent; read what you need "
+            "from the response or the database"
+        )
 
 
 class _InContext:
@@ -172,6 +179,7 @@ def app_settings(database_url, redis_server, smtp_sink, **extra):
 
 # --- the database as requests left it -----------------------------------------
 
+
 def reread(model, ident):
     """Row `ident` of `model` as the database holds it now.
 
@@ -195,6 +203,7 @@ def only_signature():
 
 # --- jobs --------------------------------------------------------------------
 
+
 def drain(run_jobs, rounds=10):
     """Run the worker until nothing is left; return how many job runs it took."""
     total = 0
@@ -208,6 +217,7 @@ def drain(run_jobs, rounds=10):
 
 # --- pages and forms ---------------------------------------------------------
 
+
 def csrf_from(html):
     match = CSRF_INPUT.search(html)
     assert match, "no csrf_token in the page"
@@ -220,9 +230,14 @@ def csrf(client, url="/organizer/login"):
 
 def sign_data(**overrides):
     data = {
-        "first_name": "Jean", "last_name": "Dupont", "email": "jeandupont@gmail.com",
-        "postal_code": "42000", "category": "developer", "organisation": "",
-        "siren": "", "consent": "y",
+        "first_name": "Jean",
+        "last_name": "Dupont",
+        "email": "jeandupont@gmail.com",
+        "postal_code": "42000",
+        "category": "developer",
+        "organisation": "",
+        "siren": "",
+        "consent": "y",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -237,6 +252,7 @@ def post_signature(client, slug="saint-etienne", **overrides):
 
 
 # --- emails ------------------------------------------------------------------
+
 
 def mail_text(message):
     for part in message.walk():
@@ -261,10 +277,16 @@ def link_in(message, path):
 
 # --- organizers --------------------------------------------------------------
 
+
 def make_lyon():
     return save(
-        {"slug": "lyon", "title": "Lyon French Tech", "territory": "Métropole de Lyon",
-         "goal": 500, "state": "open"},
+        {
+            "slug": "lyon",
+            "title": "Lyon French Tech",
+            "territory": "Métropole de Lyon",
+            "goal": 500,
+            "state": "open",
+        },
         parse_communes("Lyon:69001,69002;Villeurbanne:69100"),
     )
 
@@ -276,9 +298,14 @@ def make_organizer(email, petitions=(), admin=False, password=PASSWORD):
 def login(client, email, password=PASSWORD, next_url=None):
     url = "/organizer/login" + (f"?next={next_url}" if next_url else "")
     page = client.get(url)
-    return client.post(url, data={
-        "email": email, "password": password,
-        "csrf_token": csrf_from(page.get_data(as_text=True))})
+    return client.post(
+        url,
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
 
 
 def add_signature(petition, state="verified", days_ago=0, **fields):
@@ -286,19 +313,30 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
     now = datetime.now(timezone.utc) - timedelta(days=days_ago)
     n = db.session.query(Signature).count() + 1
     data = dict(
-        petition_id=petition.id, state=state, first_name=f"Prénom{n}",
-        last_name=f"Nom{n}", email=f"person{n}@example.org",
-        canonical_email=f"person{n}@example.org", postal_code="42000",
-        commune="Saint-Étienne", category="developer", public=False,
-        email_domain="example.org", ip_hash="a" * 64, created_at=now,
+        petition_id=petition.id,
+        state=state,
+        first_name=f"Prénom{n}",
+        last_name=f"Nom{n}",
+        email=f"person{n}@example.org",
+        canonical_email=f"person{n}@example.org",
+        postal_code="42000",
+        commune="Saint-Étienne",
+        category="developer",
+        public=False,
+        email_domain="example.org",
+        ip_hash="a" * 64,
+        created_at=now,
         verified_at=now if state == "verified" else None,
     )
     data.update(fields)
     signature = Signature(**data)
     db.session.add(signature)
     if state == "verified":  # in SQL: the test body's copy may predate a request
-        db.session.execute(update(Petition).where(Petition.id == petition.id)
-                           .values(signature_count=Petition.signature_count + 1))
+        db.session.execute(
+            update(Petition)
+            .where(Petition.id == petition.id)
+            .values(signature_count=Petition.signature_count + 1)
+        )
     db.session.commit()
     return signature
 
@@ -306,5 +344,6 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
 def export(client, slug="saint-etienne", **filters):
     """Download the CSV as the dashboard's export form does: a POST with its CSRF token."""
     token = csrf(client, f"/organizer/petitions/{slug}/")
-    return client.post(f"/organizer/petitions/{slug}/export.csv",
-                       data={"csrf_token": token, **filters})
+    return client.post(
+        f"/organizer/petitions/{slug}/export.csv", data={"csrf_token": token, **filters}
+    )

@@ -6,6 +6,7 @@ as a client sends them.
 Clients can come from any address of 127.0.0.0/8 (`source`): on Linux the
 whole block is the loopback, so one machine plays many visitors.
 """
+
 import http.client
 import json
 import os
@@ -26,14 +27,31 @@ EVENTS = "/api/v1/petitions/saint-etienne/events"
 
 def server_env(database_url, redis_server, smtp_sink, instance, **settings):
     """The environment of a web process on the tests' database, Redis and sink."""
-    env = dict(os.environ, APP_ENV="test", SECRET_KEY=SECRET, DATABASE_URL=database_url,
-               REDIS_URL=redis_server.url, MAIL_SERVER="127.0.0.1",
-               MAIL_PORT=str(smtp_sink.port), BASE_URL="http://localhost",
-               MAIL_DEFAULT_SENDER="Pétitions <petition@test.example>",
-               INSTANCE_PATH=str(instance), WEB_CONCURRENCY="1", GUNICORN_LOG_LEVEL="warning",
-               GUNICORN_GRACEFUL_TIMEOUT="2", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-    for name in ("DEV_MAIL_DIR", "PROXY_COUNT", "SSE_MAX_STREAMS", "SSE_MAX_PER_CLIENT",
-                 "WEB_THREADS", "MAX_CONTENT_LENGTH"):
+    env = dict(
+        os.environ,
+        APP_ENV="test",
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_server.url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_sink.port),
+        BASE_URL="http://localhost",
+        MAIL_DEFAULT_SENDER="Pétitions <petition@test.example>",
+        INSTANCE_PATH=str(instance),
+        WEB_CONCURRENCY="1",
+        GUNICORN_LOG_LEVEL="warning",
+        GUNICORN_GRACEFUL_TIMEOUT="2",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    for name in (
+        "DEV_MAIL_DIR",
+        "PROXY_COUNT",
+        "SSE_MAX_STREAMS",
+        "SSE_MAX_PER_CLIENT",
+        "WEB_THREADS",
+        "MAX_CONTENT_LENGTH",
+    ):
         env.pop(name, None)
     env.update({key: str(value) for key, value in settings.items()})
     return env
@@ -47,10 +65,21 @@ class Gunicorn:
         self.log = Path(log_dir) / f"{name}-{self.port}.log"
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [GUNICORN, "-c", "gunicorn.conf.py", "--no-control-socket",
-                 "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    GUNICORN,
+                    "-c",
+                    "gunicorn.conf.py",
+                    "--no-control-socket",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "wsgi:app",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             wait_for_port(self.port, timeout=60)
         except RuntimeError:
@@ -85,8 +114,9 @@ class Gunicorn:
 
 def get(port, path, headers=None, source="127.0.0.1", timeout=15):
     """One GET on its own connection: (status, headers, body)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
-                                      source_address=(source, 0))
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=(source, 0)
+    )
     try:
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
@@ -104,16 +134,21 @@ class RawStream:
     """
 
     def __init__(self, port, path=EVENTS, source="127.0.0.1", headers="", timeout=15):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
-                                             source_address=(source, 0))
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n"
-                          f"Accept: text/event-stream\r\n{headers}\r\n".encode())
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout, source_address=(source, 0)
+        )
+        self.sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: localhost\r\n"
+            f"Accept: text/event-stream\r\n{headers}\r\n".encode()
+        )
         self.buffer = b""
         head = self._until(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         self.status = int(lines[0].split()[1])
-        self.headers = {k.strip().lower(): v.strip()
-                        for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+        self.headers = {
+            k.strip().lower(): v.strip()
+            for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
+        }
         if self.status == 200:
             self.first = self._until(b"\n\n", after=b"event: count")
         else:
@@ -133,7 +168,7 @@ class RawStream:
             start = self.buffer.find(after) if after else 0
             end = self.buffer.find(marker, start) if start >= 0 else -1
             if end >= 0:
-                found, self.buffer = self.buffer[:end], self.buffer[end + len(marker):]
+                found, self.buffer = self.buffer[:end], self.buffer[end + len(marker) :]
                 return found
             self._recv()
 

@@ -3,6 +3,7 @@ one email domain are flagged (never refused), the dashboard shows flags,
 trends of the last hour, permanent email failures and event windows, and an
 organizer invalidates a burst in bulk. Disposable domains, URL names and the
 honeypot are refused or ignored."""
+
 import re
 
 import pytest
@@ -20,8 +21,9 @@ def app_overrides():
 
 
 def flagged_count():
-    return db.session.scalar(select(func.count()).select_from(Signature)
-                             .where(Signature.flagged.is_(True)))
+    return db.session.scalar(
+        select(func.count()).select_from(Signature).where(Signature.flagged.is_(True))
+    )
 
 
 @pytest.fixture
@@ -71,12 +73,14 @@ def test_dashboard_shows_flags_trends_and_permanent_failures(
     assert "Signatures signalées pour vérification" in html
     assert "bot-farm.example" in html
     assert "E-mails refusés définitivement" in html
-    assert re.search(r'class="mail-failure"><td>p0@bot-farm.example</td><td>550', html), \
+    assert re.search(r'class="mail-failure"><td>p0@bot-farm.example</td><td>550', html), (
         "the permanent failure is shown with its address and code"
+    )
 
 
-def test_bulk_invalidation_of_a_trending_domain(client, organizer_client, petition,
-                                                confirm_via_email):
+def test_bulk_invalidation_of_a_trending_domain(
+    client, organizer_client, petition, confirm_via_email
+):
     post_signature(client, email="real@gmail.com")
     confirm_via_email()
     for i in range(5):
@@ -85,13 +89,21 @@ def test_bulk_invalidation_of_a_trending_domain(client, organizer_client, petiti
     assert page.status_code == 200
     response = organizer_client.post(
         "/organizer/petitions/saint-etienne/abuse/invalidate",
-        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "kind": "domain",
-              "value": "bot-farm.example", "reason": "Rafale suspecte"})
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "kind": "domain",
+            "value": "bot-farm.example",
+            "reason": "Rafale suspecte",
+        },
+    )
     assert response.status_code == 302
-    statuses = dict(db.session.execute(
-        select(Signature.email_domain, func.count()).where(
-            Signature.state == SignatureState.INVALIDATED).group_by(Signature.email_domain)
-    ).all())
+    statuses = dict(
+        db.session.execute(
+            select(Signature.email_domain, func.count())
+            .where(Signature.state == SignatureState.INVALIDATED)
+            .group_by(Signature.email_domain)
+        ).all()
+    )
     assert statuses == {"bot-farm.example": 5}
     assert reread(Petition, petition.id).signature_count == 1
 
@@ -101,18 +113,23 @@ def test_organizer_opens_and_closes_an_event_window(organizer_client, petition):
     token = csrf_from(page.get_data(as_text=True))
     response = organizer_client.post(
         "/organizer/petitions/saint-etienne/event-windows",
-        data={"csrf_token": token, "label": "Meetup <b>FT</b>", "hours": "3", "scope": "here"})
+        data={"csrf_token": token, "label": "Meetup <b>FT</b>", "hours": "3", "scope": "here"},
+    )
     assert response.status_code == 302
     window = db.session.scalars(select(EventWindow)).one()
     assert window.ip_hash and window.label == "Meetup <b>FT</b>"
     html = organizer_client.get("/organizer/petitions/saint-etienne/protection").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Meetup &lt;b&gt;FT&lt;/b&gt;" in html and "?event=" in html
-    qr = organizer_client.get(f"/organizer/petitions/saint-etienne/event-windows/{window.id}/qr.svg")
+    qr = organizer_client.get(
+        f"/organizer/petitions/saint-etienne/event-windows/{window.id}/qr.svg"
+    )
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
     closed = organizer_client.post(
         f"/organizer/petitions/saint-etienne/event-windows/{window.id}/close",
-        data={"csrf_token": token})
+        data={"csrf_token": token},
+    )
     assert closed.status_code == 302
     assert not reread(EventWindow, window.id).is_active()
 
@@ -122,7 +139,8 @@ def test_event_window_form_errors_are_clear(organizer_client, petition):
     token = csrf_from(page.get_data(as_text=True))
     response = organizer_client.post(
         "/organizer/petitions/saint-etienne/event-windows?lang=en",
-        data={"csrf_token": token, "hours": "100", "scope": "ip", "ip": "999.1.1.1"})
+        data={"csrf_token": token, "hours": "100", "scope": "ip", "ip": "999.1.1.1"},
+    )
     assert response.status_code == 400
     assert "between 1 and 24 hours" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(EventWindow)) == 0

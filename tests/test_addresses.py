@@ -1,27 +1,34 @@
 """The canonical email: one person, one key, however the address is typed."""
+
 import pytest
 
 from petition.addresses import canonical_email, domain_of
 
 
-@pytest.mark.parametrize("typed,canonical", [
-    ("jeandupont@gmail.com", "jeandupont@gmail.com"),
-    ("  Jean.Dupont@Gmail.COM\t", "jeandupont@gmail.com"),
-    ("jean.dupont+french-tech@gmail.com", "jeandupont@gmail.com"),
-    ("j.e.a.n.dupont@googlemail.com", "jeandupont@gmail.com"),
-    ("Jean.Dupont+ft@GMAIL.com", "jeandupont@gmail.com"),
-    ("JEAN.DUPONT+a+b@googlemail.com", "jeandupont@gmail.com"),
-])
+@pytest.mark.parametrize(
+    "typed,canonical",
+    [
+        ("jeandupont@gmail.com", "jeandupont@gmail.com"),
+        ("  Jean.Dupont@Gmail.COM\t", "jeandupont@gmail.com"),
+        ("jean.dupont+french-tech@gmail.com", "jeandupont@gmail.com"),
+        ("j.e.a.n.dupont@googlemail.com", "jeandupont@gmail.com"),
+        ("Jean.Dupont+ft@GMAIL.com", "jeandupont@gmail.com"),
+        ("JEAN.DUPONT+a+b@googlemail.com", "jeandupont@gmail.com"),
+    ],
+)
 def test_gmail_spellings_are_one_person(typed, canonical):
     assert canonical_email(typed) == canonical
 
 
-@pytest.mark.parametrize("typed,canonical", [
-    # Dots matter outside Gmail: two different mailboxes.
-    ("jean.dupont@orange.fr", "jean.dupont@orange.fr"),
-    ("jean.dupont+newsletter@orange.fr", "jean.dupont@orange.fr"),
-    ("Marie.Curie@Univ-Lyon1.FR ", "marie.curie@univ-lyon1.fr"),
-])
+@pytest.mark.parametrize(
+    "typed,canonical",
+    [
+        # Dots matter outside Gmail: two different mailboxes.
+        ("jean.dupont@orange.fr", "jean.dupont@orange.fr"),
+        ("jean.dupont+newsletter@orange.fr", "jean.dupont@orange.fr"),
+        ("Marie.Curie@Univ-Lyon1.FR ", "marie.curie@univ-lyon1.fr"),
+    ],
+)
 def test_other_domains_keep_their_dots(typed, canonical):
     assert canonical_email(typed) == canonical
 

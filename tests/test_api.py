@@ -1,5 +1,6 @@
 """The public JSON API: ETag/304, CORS, public caching, JSON 404, no cookies,
 and responses that match the OpenAPI file served at /api/v1/openapi.json."""
+
 import json
 
 import pytest
@@ -27,7 +28,8 @@ def check_against_spec(spec, path, status, body):
         answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
     schema = answer["content"]["application/json"]["schema"]
     registry = Registry().with_resource(
-        SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012))
+        SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
     ref = schema["$ref"].replace("#", SPEC_URI + "#", 1)
     OAS31Validator({"$ref": ref}, registry=registry).validate(body)
 
@@ -39,8 +41,12 @@ def confirm_one(client, confirm_via_email, **fields):
 
 def test_openapi_file_is_a_valid_spec(spec):
     validate_spec(spec)
-    assert set(spec["paths"]) >= {"/petitions", "/petitions/{slug}",
-                                  "/petitions/{slug}/count", "/petitions/{slug}/events"}
+    assert set(spec["paths"]) >= {
+        "/petitions",
+        "/petitions/{slug}",
+        "/petitions/{slug}/count",
+        "/petitions/{slug}/events",
+    }
 
 
 def test_responses_match_the_openapi_schemas(client, petition, spec, confirm_via_email):
@@ -62,24 +68,48 @@ def test_responses_match_the_openapi_schemas(client, petition, spec, confirm_via
 
 def test_schema_check_can_fail(spec):
     with pytest.raises(Exception):
-        check_against_spec(spec, "/petitions/{slug}/count", 200,
-                           {"slug": "x", "signature_count": 1, "goal": 5,
-                            "updated_at": "2026-01-01T00:00:00Z", "email": "a@b.fr"})
+        check_against_spec(
+            spec,
+            "/petitions/{slug}/count",
+            200,
+            {
+                "slug": "x",
+                "signature_count": 1,
+                "goal": 5,
+                "updated_at": "2026-01-01T00:00:00Z",
+                "email": "a@b.fr",
+            },
+        )
 
 
 def test_no_personal_data_in_the_api(client, petition, confirm_via_email):
-    confirm_one(client, confirm_via_email, first_name="Zoé", last_name="Secrète",
-                email="zoe.secrete@example.org", organisation="Zorg")
-    for path in ("/api/v1/petitions", "/api/v1/petitions/saint-etienne",
-                 "/api/v1/petitions/saint-etienne/count"):
+    confirm_one(
+        client,
+        confirm_via_email,
+        first_name="Zoé",
+        last_name="Secrète",
+        email="zoe.secrete@example.org",
+        organisation="Zorg",
+    )
+    for path in (
+        "/api/v1/petitions",
+        "/api/v1/petitions/saint-etienne",
+        "/api/v1/petitions/saint-etienne/count",
+    ):
         text = client.get(path).get_data(as_text=True)
         for secret in ("Zoé", "Secrète", "zoe.secrete", "Zorg", "example.org"):
             assert secret not in text, (path, secret)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/petitions", "/api/v1/petitions/saint-etienne",
-                                  "/api/v1/petitions/saint-etienne/count",
-                                  "/api/v1/openapi.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/petitions",
+        "/api/v1/petitions/saint-etienne",
+        "/api/v1/petitions/saint-etienne/count",
+        "/api/v1/openapi.json",
+    ],
+)
 def test_etag_and_304(client, petition, path):
     first = client.get(path)
     etag = first.headers["ETag"]
@@ -97,16 +127,23 @@ def test_etag_and_304(client, petition, path):
 def test_etag_changes_when_the_count_moves(client, petition, confirm_via_email):
     before = client.get("/api/v1/petitions/saint-etienne/count").headers["ETag"]
     confirm_one(client, confirm_via_email)
-    response = client.get("/api/v1/petitions/saint-etienne/count",
-                          headers={"If-None-Match": before})
+    response = client.get(
+        "/api/v1/petitions/saint-etienne/count", headers={"If-None-Match": before}
+    )
     assert response.status_code == 200
     assert response.get_json()["signature_count"] == 1
     assert response.headers["ETag"] != before
 
 
-@pytest.mark.parametrize("path", ["/api/v1/petitions", "/api/v1/petitions/saint-etienne",
-                                  "/api/v1/petitions/saint-etienne/count",
-                                  "/api/v1/petitions/nope"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/petitions",
+        "/api/v1/petitions/saint-etienne",
+        "/api/v1/petitions/saint-etienne/count",
+        "/api/v1/petitions/nope",
+    ],
+)
 def test_cors_open_and_public_cache_headers(client, petition, path):
     response = client.get(path, headers={"Origin": "https://ville.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -117,16 +154,23 @@ def test_cors_open_and_public_cache_headers(client, petition, path):
 
 
 def test_cors_preflight_allows_if_none_match(client, petition):
-    response = client.options("/api/v1/petitions/saint-etienne/count", headers={
-        "Origin": "https://ville.example", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "if-none-match"})
+    response = client.options(
+        "/api/v1/petitions/saint-etienne/count",
+        headers={
+            "Origin": "https://ville.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/petitions/nope", "/api/v1/petitions/nope/count",
-                                  "/api/v1/petitions/nope/events"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/petitions/nope", "/api/v1/petitions/nope/count", "/api/v1/petitions/nope/events"],
+)
 def test_unknown_slug_is_a_json_404(client, petition, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -147,9 +191,12 @@ def test_draft_petition_is_not_in_the_api(client, petition):
 
 
 def test_api_sets_no_cookie(client, petition):
-    for path in ("/api/v1/petitions/saint-etienne/count?lang=en",
-                 "/api/v1/petitions/saint-etienne?lang=en", "/api/v1/petitions?lang=en",
-                 "/api/v1/petitions/nope?lang=en"):
+    for path in (
+        "/api/v1/petitions/saint-etienne/count?lang=en",
+        "/api/v1/petitions/saint-etienne?lang=en",
+        "/api/v1/petitions?lang=en",
+        "/api/v1/petitions/nope?lang=en",
+    ):
         assert "Set-Cookie" not in client.get(path).headers, path
 
 

@@ -13,6 +13,7 @@
 - The packages of the layout exist: one per role (views, services, models,
   forms, jobs, mail, cli, dev), and the modules they replaced are gone.
 """
+
 import ast
 import importlib
 import os
@@ -28,25 +29,59 @@ PACKAGE = ROOT / "petition"
 
 #: (importing module, imported module) -> why the import is inside a function.
 FUNCTION_IMPORTS = {
-    ("petition.views", "petition.dev.mail"):
-        "development only: a production app never imports petition.dev",
+    (
+        "petition.views",
+        "petition.dev.mail",
+    ): "development only: a production app never imports petition.dev",
 }
 
 #: The layout: one package per role.
-PACKAGES = ("views", "views.organizer", "services", "models", "forms", "jobs", "mail", "cli",
-            "dev")
+PACKAGES = ("views", "views.organizer", "services", "models", "forms", "jobs", "mail", "cli", "dev")
 MODULES = (
-    "jobs.signatures", "jobs.organizers", "jobs.counts", "jobs.schedule", "jobs.sweeper",
-    "jobs.retention", "jobs.recovery", "mail.messages", "mail.smtp", "cli.petitions",
-    "cli.organizers", "cli.privacy", "cli.mail", "forms.base", "forms.public",
-    "forms.organizer", "forms.abuse", "ratelimits", "views.organizer.protection",
-    "addresses", "links", "dev.stack", "dev.servers", "dev.mail",
+    "jobs.signatures",
+    "jobs.organizers",
+    "jobs.counts",
+    "jobs.schedule",
+    "jobs.sweeper",
+    "jobs.retention",
+    "jobs.recovery",
+    "mail.messages",
+    "mail.smtp",
+    "cli.petitions",
+    "cli.organizers",
+    "cli.privacy",
+    "cli.mail",
+    "forms.base",
+    "forms.public",
+    "forms.organizer",
+    "forms.abuse",
+    "ratelimits",
+    "views.organizer.protection",
+    "addresses",
+    "links",
+    "dev.stack",
+    "dev.servers",
+    "dev.mail",
 )
 #: Old module paths gone for good (petition/tasks*.py stay one release as aliases).
-GONE = ("jobs.py", "mail.py", "mailer.py", "chores.py", "recovery.py", "cli.py",
-        "cli_organizer.py", "cli_protection.py", "forms.py", "forms_organizer.py",
-        "forms_abuse.py", "protection.py", "devstack.py", "devservices.py",
-        "views/abuse.py", "views/devmail.py")
+GONE = (
+    "jobs.py",
+    "mail.py",
+    "mailer.py",
+    "chores.py",
+    "recovery.py",
+    "cli.py",
+    "cli_organizer.py",
+    "cli_protection.py",
+    "forms.py",
+    "forms_organizer.py",
+    "forms_abuse.py",
+    "protection.py",
+    "devstack.py",
+    "devservices.py",
+    "views/abuse.py",
+    "views/devmail.py",
+)
 
 
 def module_names():
@@ -69,7 +104,7 @@ def _resolve(module, node):
     is_package = MODULES_BY_NAME[module].name == "__init__.py"
     base = module.split(".") if is_package else module.split(".")[:-1]
     if node.level:
-        base = base[:len(base) - node.level + 1]
+        base = base[: len(base) - node.level + 1]
         target = ".".join(base + ([node.module] if node.module else []))
     else:
         target = node.module
@@ -96,8 +131,11 @@ def imports(module):
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 names = {n for n in _resolve(module, child) if n and n != module}
                 (inner if in_function else top).update(names)
-            walk(child, in_function or isinstance(
-                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+            walk(
+                child,
+                in_function
+                or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)),
+            )
 
     walk(tree, False)
     return top, inner
@@ -120,7 +158,7 @@ def find_cycle(edges):
         stack.append(node)
         for target in sorted(edges.get(node, ())):
             if state.get(target) == "open":
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state:
                 cycle = visit(target)
                 if cycle:
@@ -152,20 +190,26 @@ def test_no_petition_module_imports_another_inside_a_function():
     unexplained = sorted(found - set(FUNCTION_IMPORTS))
     assert not unexplained, (
         "imports inside functions (move the code where it belongs, or list the import "
-        f"in FUNCTION_IMPORTS with its reason): {unexplained}")
+        f"in FUNCTION_IMPORTS with its reason): {unexplained}"
+    )
     assert set(FUNCTION_IMPORTS) <= found, "FUNCTION_IMPORTS lists an import that is gone"
 
 
 def test_production_code_never_imports_petition_dev_at_top_level():
-    offenders = sorted((module, target) for module, (top, _inner) in GRAPH.items()
-                       if not module.startswith("petition.dev")
-                       for target in top if target.startswith("petition.dev"))
+    offenders = sorted(
+        (module, target)
+        for module, (top, _inner) in GRAPH.items()
+        if not module.startswith("petition.dev")
+        for target in top
+        if target.startswith("petition.dev")
+    )
     assert offenders == []
 
 
 def test_a_production_app_has_no_dev_blueprint(tmp_path):
-    production = create_app({"APP_ENV": "production", "SECRET_KEY": "p" * 32,
-                             "DEV_MAIL_DIR": str(tmp_path)})
+    production = create_app(
+        {"APP_ENV": "production", "SECRET_KEY": "p" * 32, "DEV_MAIL_DIR": str(tmp_path)}
+    )
     assert "devmail" not in production.blueprints
     development = create_app({"APP_ENV": "development", "DEV_MAIL_DIR": str(tmp_path)})
     assert "devmail" in development.blueprints, "the check above must be able to fail"
@@ -173,12 +217,25 @@ def test_a_production_app_has_no_dev_blueprint(tmp_path):
 
 def test_a_production_process_never_loads_petition_dev(tmp_path):
     """What a production web process imports: wsgi.py, then the requests it serves."""
-    script = ("import sys, wsgi; wsgi.app.test_client().get('/');"
-              "print(sorted(m for m in sys.modules if m.startswith('petition.dev')))")
-    env = dict(os.environ, APP_ENV="production", SECRET_KEY="p" * 32,
-               DEV_MAIL_DIR=str(tmp_path), INSTANCE_PATH=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    script = (
+        "import sys, wsgi; wsgi.app.test_client().get('/');"
+        "print(sorted(m for m in sys.modules if m.startswith('petition.dev')))"
+    )
+    env = dict(
+        os.environ,
+        APP_ENV="production",
+        SECRET_KEY="p" * 32,
+        DEV_MAIL_DIR=str(tmp_path),
+        INSTANCE_PATH=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

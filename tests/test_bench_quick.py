@@ -8,6 +8,7 @@ It starts a dozen processes for about a minute (loading both cores), so it runs 
 with RUN_BENCH_SMOKE=1 (.ci/run sets it once, on SQLite); a plain `make test`
 stays fast. It uses DATABASE_URL when set, like the bench itself.
 """
+
 import os
 import subprocess
 import sys
@@ -22,13 +23,25 @@ pytestmark = pytest.mark.skipif(
     reason="the bench smoke test starts a dozen processes for about a minute: set RUN_BENCH_SMOKE=1",
 )
 
-SCENARIOS = ("counter read", "sign", "confirm", "confirmation emails", "live stream",
-             "CSV export", "growth")
+SCENARIOS = (
+    "counter read",
+    "sign",
+    "confirm",
+    "confirmation emails",
+    "live stream",
+    "CSV export",
+    "growth",
+)
 
 
 def test_quick_bench_completes_with_a_table_and_passing_self_checks():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     out = done.stdout
     assert done.returncode == 0, f"bench failed:\n{out[-4000:]}\n{done.stderr[-4000:]}"
     header = next((line for line in out.splitlines() if line.startswith("| scenario")), "")
@@ -36,7 +49,8 @@ def test_quick_bench_completes_with_a_table_and_passing_self_checks():
         assert column in header, f"no {column!r} column:\n{out}"
     for name in SCENARIOS:
         assert any(line.startswith(f"| {name}") for line in out.splitlines()), (
-            f"no row for {name!r}:\n{out}")
+            f"no row for {name!r}:\n{out}"
+        )
     assert "Machine:" in out and "Versions:" in out and "Configuration:" in out
     assert "[FAILED]" not in out, out
     assert "SELF-CHECKS PASSED" in out

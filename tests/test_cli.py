@@ -1,5 +1,6 @@
 """`flask petition create` and `flask petition demo`: non-interactive, clear
 errors, nothing half made; descriptions are sanitised Markdown on the page."""
+
 from html.parser import HTMLParser
 from datetime import datetime, timezone
 
@@ -10,13 +11,32 @@ from petition.extensions import db
 from petition.models import Commune, Petition
 
 FULL = [
-    "petition", "create", "--slug", "cote-d-azur", "--title", "French Tech Côte d'Azur",
-    "--territory", "French Tech Côte d'Azur",
-    "--communes", "Nice:06000,06100;Cannes:06400;Grasse:06130;Sophia Antipolis:06560",
-    "--description", "Soutenez **la Côte d'Azur**.", "--goal", "1500", "--state", "open",
-    "--opens", "2026-01-01", "--closes", "2027-06-30T18:00",
-    "--controller-name", "French Tech Côte d'Azur", "--controller-email", "rgpd@example.org",
-    "--retention-days", "200",
+    "petition",
+    "create",
+    "--slug",
+    "cote-d-azur",
+    "--title",
+    "French Tech Côte d'Azur",
+    "--territory",
+    "French Tech Côte d'Azur",
+    "--communes",
+    "Nice:06000,06100;Cannes:06400;Grasse:06130;Sophia Antipolis:06560",
+    "--description",
+    "Soutenez **la Côte d'Azur**.",
+    "--goal",
+    "1500",
+    "--state",
+    "open",
+    "--opens",
+    "2026-01-01",
+    "--closes",
+    "2027-06-30T18:00",
+    "--controller-name",
+    "French Tech Côte d'Azur",
+    "--controller-email",
+    "rgpd@example.org",
+    "--retention-days",
+    "200",
 ]
 
 
@@ -40,8 +60,18 @@ def test_create_with_every_flag(app, runner):
 
 
 def test_create_with_only_required_flags(app, runner, client):
-    result = runner.invoke(args=["petition", "create", "--slug", "lyon", "--title", "Lyon",
-                                 "--territory", "Métropole de Lyon"])
+    result = runner.invoke(
+        args=[
+            "petition",
+            "create",
+            "--slug",
+            "lyon",
+            "--title",
+            "Lyon",
+            "--territory",
+            "Métropole de Lyon",
+        ]
+    )
     assert result.exit_code == 0, result.output
     petition = db.session.scalars(select(Petition)).one()
     assert petition.state == "open" and petition.goal == 1000 and petition.communes == []
@@ -54,30 +84,39 @@ def replace_flag(flag, value):
     return args
 
 
-@pytest.mark.parametrize("flag,value,message", [
-    ("--slug", "Côte d'Azur", "Adresse courte invalide"),
-    ("--slug", "-bad-", "Adresse courte invalide"),
-    ("--communes", "Nice", "Commune « Nice » : écrivez Nom:code postal."),
-    ("--communes", "Nice:6000", "Code postal invalide : 6000"),
-    ("--communes", ":06000", "Commune « :06000 » : écrivez Nom:code postal."),
-    ("--opens", "demain", "Date invalide : demain"),
-    ("--closes", "2025-12-31", "La date de clôture doit suivre la date d'ouverture."),
-    ("--goal", "0", "L'objectif doit être un nombre entier positif."),
-    ("--title", "", "Le titre est obligatoire"),
-    ("--title", "T" * 201, "Le titre est obligatoire (200 caractères au plus)."),
-    ("--territory", "  ", "Le territoire est obligatoire."),
-    # One line each: a line break in a title broke every confirmation email.
-    ("--title", "Côte d'Azur\r\nBcc: tous@example.org",
-     "Titre : Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle."),
-    ("--title", "Côte\u2028d'Azur", "Titre : Ce champ ne peut contenir ni retour"),
-    ("--territory", "Nice\x00", "Territoire : Ce champ ne peut contenir ni retour"),
-    ("--territory", "T" * 121, "Territoire : 120 caractères au plus."),
-    ("--controller-name", "Ville\u202e", "Responsable du traitement : Ce champ ne peut"),
-    ("--controller-email", "rgpd@example.org\nBcc: x@example.org",
-     "E-mail du responsable : Ce champ ne peut contenir ni retour"),
-    ("--communes", "Ni\rce:06000", "Commune : Ce champ ne peut contenir ni retour"),
-    ("--slug", "cote\nazur", "Adresse courte invalide"),
-])
+@pytest.mark.parametrize(
+    "flag,value,message",
+    [
+        ("--slug", "Côte d'Azur", "Adresse courte invalide"),
+        ("--slug", "-bad-", "Adresse courte invalide"),
+        ("--communes", "Nice", "Commune « Nice » : écrivez Nom:code postal."),
+        ("--communes", "Nice:6000", "Code postal invalide : 6000"),
+        ("--communes", ":06000", "Commune « :06000 » : écrivez Nom:code postal."),
+        ("--opens", "demain", "Date invalide : demain"),
+        ("--closes", "2025-12-31", "La date de clôture doit suivre la date d'ouverture."),
+        ("--goal", "0", "L'objectif doit être un nombre entier positif."),
+        ("--title", "", "Le titre est obligatoire"),
+        ("--title", "T" * 201, "Le titre est obligatoire (200 caractères au plus)."),
+        ("--territory", "  ", "Le territoire est obligatoire."),
+        # One line each: a line break in a title broke every confirmation email.
+        (
+            "--title",
+            "Côte d'Azur\r\nBcc: tous@example.org",
+            "Titre : Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle.",
+        ),
+        ("--title", "Côte\u2028d'Azur", "Titre : Ce champ ne peut contenir ni retour"),
+        ("--territory", "Nice\x00", "Territoire : Ce champ ne peut contenir ni retour"),
+        ("--territory", "T" * 121, "Territoire : 120 caractères au plus."),
+        ("--controller-name", "Ville\u202e", "Responsable du traitement : Ce champ ne peut"),
+        (
+            "--controller-email",
+            "rgpd@example.org\nBcc: x@example.org",
+            "E-mail du responsable : Ce champ ne peut contenir ni retour",
+        ),
+        ("--communes", "Ni\rce:06000", "Commune : Ce champ ne peut contenir ni retour"),
+        ("--slug", "cote\nazur", "Adresse courte invalide"),
+    ],
+)
 def test_create_refuses_bad_flags_with_a_clear_message(app, runner, flag, value, message):
     result = runner.invoke(args=replace_flag(flag, value))
     assert result.exit_code == 1, result.output
@@ -95,11 +134,14 @@ def test_create_refuses_a_taken_slug(app, runner):
     assert petitions_count() == 1
 
 
-@pytest.mark.parametrize("args,message", [
-    (["petition", "create", "--title", "x", "--territory", "y"], "Missing option '--slug'"),
-    (replace_flag("--state", "archived"), "Invalid value for '--state'"),
-    (replace_flag("--goal", "many"), "Invalid value for '--goal'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["petition", "create", "--title", "x", "--territory", "y"], "Missing option '--slug'"),
+        (replace_flag("--state", "archived"), "Invalid value for '--state'"),
+        (replace_flag("--goal", "many"), "Invalid value for '--goal'"),
+    ],
+)
 def test_create_usage_errors(app, runner, args, message):
     result = runner.invoke(args=args)
     assert result.exit_code == 2
@@ -148,7 +190,7 @@ class Elements(HTMLParser):
 def description_html(page):
     body = page.get_data(as_text=True)
     start = body.index('<div class="description">')
-    return body[start:body.index("</div>", start)]
+    return body[start : body.index("</div>", start)]
 
 
 def test_description_markdown_is_sanitised_on_the_page(app, runner, client):

@@ -1,5 +1,6 @@
 """Simultaneous submissions of one address: the unique constraint settles the
 race, so exactly one row exists whatever the timing (SQLite and PostgreSQL)."""
+
 import threading
 
 import pytest
@@ -16,8 +17,12 @@ THREADS = 20
 
 def spellings(i):
     """Twenty ways of writing one Gmail address."""
-    return ["jeandupont@gmail.com", "Jean.Dupont@gmail.com", f"jean.dupont+{i}@GMAIL.com",
-            f" JeanDupont+t{i}@googlemail.com "][i % 4]
+    return [
+        "jeandupont@gmail.com",
+        "Jean.Dupont@gmail.com",
+        f"jean.dupont+{i}@GMAIL.com",
+        f" JeanDupont+t{i}@googlemail.com ",
+    ][i % 4]
 
 
 def run_at_once(target):
@@ -48,8 +53,11 @@ def test_twenty_simultaneous_signings_leave_one_row(app, petition, smtp_sink, ru
         with app.app_context():  # its own session and connection
             try:
                 target = db.session.get(Petition, petition_id)
-                data = {k: v for k, v in sign_data(email=spellings(i)).items()
-                        if k not in ("consent", "csrf_token")}
+                data = {
+                    k: v
+                    for k, v in sign_data(email=spellings(i)).items()
+                    if k not in ("consent", "csrf_token")
+                }
                 data.update(public=False, email=data["email"].strip())  # as the form gives it
                 # Give the connection back: twenty held across the barrier would
                 # exhaust the pool (5 + 10 overflow) and no thread would get there.

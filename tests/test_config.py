@@ -1,4 +1,5 @@
 """Settings from the environment: defaults, URL rewriting, production guard."""
+
 import os
 import subprocess
 import sys
@@ -22,22 +23,34 @@ def test_instance_path_moves_the_sqlite_file(tmp_path):
     assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'petition.db'}"
 
 
-@pytest.mark.parametrize("given,used", [
-    ("postgres://u:p@db.example:5432/petitions", "postgresql+psycopg://u:p@db.example:5432/petitions"),
-    ("postgresql://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
-    ("postgresql+psycopg://x@h/d", "postgresql+psycopg://x@h/d"),
-    ("sqlite:////var/lib/petition.db", "sqlite:////var/lib/petition.db"),
-])
+@pytest.mark.parametrize(
+    "given,used",
+    [
+        (
+            "postgres://u:p@db.example:5432/petitions",
+            "postgresql+psycopg://u:p@db.example:5432/petitions",
+        ),
+        ("postgresql://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        ("postgresql+psycopg://x@h/d", "postgresql+psycopg://x@h/d"),
+        ("sqlite:////var/lib/petition.db", "sqlite:////var/lib/petition.db"),
+    ],
+)
 def test_database_url_uses_psycopg3(given, used):
     assert load_settings({"DATABASE_URL": given})["SQLALCHEMY_DATABASE_URI"] == used
 
 
 def test_typed_values_from_strings():
-    settings = load_settings({
-        "MAIL_PORT": "2525", "MAIL_USE_TLS": "true", "MAIL_USE_SSL": "0",
-        "MAIL_RETRY_INTERVALS": "5, 10,60", "CONFIRM_TOKEN_MAX_AGE": "3600",
-        "BASE_URL": "https://petitions.example.org/", "MAIL_USERNAME": "",
-    })
+    settings = load_settings(
+        {
+            "MAIL_PORT": "2525",
+            "MAIL_USE_TLS": "true",
+            "MAIL_USE_SSL": "0",
+            "MAIL_RETRY_INTERVALS": "5, 10,60",
+            "CONFIRM_TOKEN_MAX_AGE": "3600",
+            "BASE_URL": "https://petitions.example.org/",
+            "MAIL_USERNAME": "",
+        }
+    )
     assert settings["MAIL_PORT"] == 2525
     assert settings["MAIL_USE_TLS"] is True and settings["MAIL_USE_SSL"] is False
     assert settings["MAIL_RETRY_INTERVALS"] == [5, 10, 60]
@@ -78,18 +91,30 @@ def test_production_server_will_not_start_without_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
     # An empty SECRET_KEY also keeps a developer's .env from filling it in.
     env.update(APP_ENV="production", SECRET_KEY="", INSTANCE_PATH=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is missing or is the development default" in result.stderr
     assert not (Path(tmp_path) / "petition.db").exists(), "nothing was created"
 
 
-@pytest.mark.parametrize("redis_url,storage", [
-    ("unix:///tmp/petition-redis-x/redis.sock", "redis+unix:///tmp/petition-redis-x/redis.sock"),
-    ("redis://127.0.0.1:6380/0", "redis://127.0.0.1:6380/0"),
-    ("rediss://cache.example:6380/1", "rediss://cache.example:6380/1"),
-])
+@pytest.mark.parametrize(
+    "redis_url,storage",
+    [
+        (
+            "unix:///tmp/petition-redis-x/redis.sock",
+            "redis+unix:///tmp/petition-redis-x/redis.sock",
+        ),
+        ("redis://127.0.0.1:6380/0", "redis://127.0.0.1:6380/0"),
+        ("rediss://cache.example:6380/1", "rediss://cache.example:6380/1"),
+    ],
+)
 def test_rate_limit_storage_follows_redis_url(redis_url, storage):
     """The embedded Redis is a unix socket; the limiter spells that redis+unix://."""
     app = create_app({"REDIS_URL": redis_url})
@@ -97,6 +122,7 @@ def test_rate_limit_storage_follows_redis_url(redis_url, storage):
 
 
 # --- APP_ENV: normalised, and an unknown value stops the start ---------------
+
 
 @pytest.mark.parametrize("spelling", ["Production", " production", "PRODUCTION\n", "\tproduction "])
 def test_app_env_typos_of_production_still_mean_production(spelling, tmp_path, monkeypatch):
@@ -143,7 +169,13 @@ def test_known_app_envs_start(value):
 def test_server_with_a_misspelt_app_env_will_not_start(tmp_path):
     """What an operator sees: the WSGI module fails to import, with the reason."""
     env = dict(os.environ, APP_ENV="prod", SECRET_KEY=PROD_KEY, INSTANCE_PATH=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "APP_ENV='prod' is not a known environment" in result.stderr

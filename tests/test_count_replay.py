@@ -1,6 +1,7 @@
 """The count endpoint's replay cache (petition/fastpath.py): while the
 counters' micro-cache entry is unchanged, the recorded response is served
 without the Flask request cycle; a confirmation shows at once."""
+
 import json
 
 from flask import request_started

@@ -1,5 +1,6 @@
 """The cached count: right after a Redis flush, repaired by reconciliation,
 moving within two seconds of a confirmation, and never breaking one."""
+
 import json
 import time
 
@@ -36,8 +37,11 @@ def next_message(pubsub, within):
 
 def corrupt_cache(app, redis_client, petition, value):
     """Write a wrong count into the Redis copy and drop the local micro-cache."""
-    key = [k for k in redis_client.keys("counts:doc:*")
-           if k.decode().startswith(f"counts:doc:{petition.id}:")]
+    key = [
+        k
+        for k in redis_client.keys("counts:doc:*")
+        if k.decode().startswith(f"counts:doc:{petition.id}:")
+    ]
     assert key, "the count is cached in Redis after a read"
     for k in key:
         doc = json.loads(redis_client.get(k))
@@ -83,9 +87,7 @@ def test_corrupted_cached_count_is_repaired_by_reconcile(
     assert api_count(client) == 2
 
 
-def test_reconcile_repairs_drift_in_the_database(
-    app, client, runner, petition, confirm_via_email
-):
+def test_reconcile_repairs_drift_in_the_database(app, client, runner, petition, confirm_via_email):
     confirm_n(client, confirm_via_email, 3)
     db.session.execute(update(Petition).values(signature_count=42))
     db.session.commit()
@@ -163,10 +165,14 @@ def test_editing_a_petition_shows_at_once_in_the_count_and_closing_it_too(app, p
     from petition.services.petitions import save
 
     assert counters.read(petition.slug).goal == 1000  # now cached in Redis and in-process
-    save({"title": petition.title, "territory": petition.territory, "goal": 2500,
-          "state": "closed"}, petition=petition)
+    save(
+        {"title": petition.title, "territory": petition.territory, "goal": 2500, "state": "closed"},
+        petition=petition,
+    )
     doc = counters.read(petition.slug)
     assert (doc.goal, doc.state) == (2500, "closed")
-    save({"title": petition.title, "territory": petition.territory, "goal": 2500,
-          "state": "draft"}, petition=petition)
+    save(
+        {"title": petition.title, "territory": petition.territory, "goal": 2500, "state": "draft"},
+        petition=petition,
+    )
     assert counters.read(petition.slug) is None, "a draft is no longer public"

@@ -3,6 +3,7 @@ Saint-Étienne petition over real HTTP, find the confirmation email on the dev
 mail page, follow its link, press the button, see the counter at 1; then stop
 the stack and find no process left behind. And its web server keeps answering
 pages while live streams and slow clients hold it."""
+
 import os
 import re
 import signal
@@ -84,16 +85,29 @@ def devstack_env():
 def devstack(tmp_path, devstack_env):
     port = free_port()
     log = tmp_path / "devstack.log"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MAIL_", "DATABASE_URL", "REDIS_URL", "DEV_", "BASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MAIL_", "DATABASE_URL", "REDIS_URL", "DEV_", "BASE_URL"))
+    }
     env.update(PORT=str(port), INSTANCE_PATH=str(tmp_path / "instance"), APP_ENV="development")
     env.update(devstack_env)
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "petition.dev.stack"], cwd=ROOT,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    stack = {"process": process, "port": port, "log": log, "seen": set(),
-             "instance": tmp_path / "instance"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "petition.dev.stack"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    stack = {
+        "process": process,
+        "port": port,
+        "log": log,
+        "seen": set(),
+        "instance": tmp_path / "instance",
+    }
     yield stack
     # Whatever happened, leave nothing running.
     leftovers = stack["seen"] | descendants(process.pid)
@@ -201,8 +215,9 @@ def test_make_run_answers_pages_while_streams_and_slow_clients_hold_it(devstack)
     finally:
         for held in opened:
             held.close()
-    assert until(lambda: not redis.pubsub_channels("counts:events:*"), timeout=10), \
+    assert until(lambda: not redis.pubsub_channels("counts:events:*"), timeout=10), (
         "the streams' subscriptions are released once their viewers left"
+    )
     redis.close()
     status, _headers, _body = get(port, "/healthz")
     assert status == 200

@@ -8,6 +8,7 @@
 - the environment variables of docs/configuration.md are exactly the ones the
   code reads (petition/, gunicorn.conf.py, worker.py, scheduler.py, wsgi.py).
 """
+
 import ast
 import re
 from pathlib import Path
@@ -23,8 +24,24 @@ PAGES = [README, *sorted(DOCS.glob("*.md"))]
 
 PREFIXES = ("petition/", "templates/", "tests/", "bench/", "docs/", "migrations/", ".ci/")
 ROOT_FILES = {"Procfile", "Makefile"}
-EXTENSIONS = ("py", "md", "html", "txt", "conf", "json", "toml", "js", "css", "svg",
-              "cfg", "po", "pot", "sh", "ini", "lua")
+EXTENSIONS = (
+    "py",
+    "md",
+    "html",
+    "txt",
+    "conf",
+    "json",
+    "toml",
+    "js",
+    "css",
+    "svg",
+    "cfg",
+    "po",
+    "pot",
+    "sh",
+    "ini",
+    "lua",
+)
 #: `views/public.py`, `browser/test_xss.py`: a relative path with an extension.
 RELATIVE_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)+\.(?:%s)" % "|".join(EXTENSIONS))
 #: `worker.py`, `signing.py`: a bare module name (other bare names, such as
@@ -32,8 +49,16 @@ RELATIVE_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)+\.(?:%s)" % "|".join(EXTENSIONS
 MODULE_NAME = re.compile(r"[\w.-]+\.py")
 TEST_NAME = re.compile(r"test_\w+")
 PLACEHOLDERS = ("<", "…", "*", "{")
-SKIPPED_DIRS = {".git", ".venv", "instance", "node_modules", "__pycache__", ".hypothesis",
-                ".pytest_cache"}
+SKIPPED_DIRS = {
+    ".git",
+    ".venv",
+    "instance",
+    "node_modules",
+    "__pycache__",
+    ".hypothesis",
+    ".pytest_cache",
+}
+
 
 def _prose(path):
     """The page without its fenced code blocks (commands, not claims about files)."""
@@ -77,8 +102,12 @@ def _path_of(span):
     span = _cut_placeholder(span.split("::")[0])
     if not span:
         return None
-    if (span.startswith(PREFIXES) or span in ROOT_FILES or RELATIVE_PATH.fullmatch(span)
-            or MODULE_NAME.fullmatch(span)):
+    if (
+        span.startswith(PREFIXES)
+        or span in ROOT_FILES
+        or RELATIVE_PATH.fullmatch(span)
+        or MODULE_NAME.fullmatch(span)
+    ):
         return span
     return None
 
@@ -93,22 +122,24 @@ def _exists(path):
     return "/" not in path and path in NAMES
 
 
-
 def _named_paths(page):
     return sorted({p for p in map(_path_of, _spans(page)) if p})
 
 
 def _params(pages):
-    return [pytest.param(page.relative_to(ROOT).as_posix(), path,
-                         id=f"{page.name}:{path}")
-            for page in pages for path in _named_paths(page)]
+    return [
+        pytest.param(page.relative_to(ROOT).as_posix(), path, id=f"{page.name}:{path}")
+        for page in pages
+        for path in _named_paths(page)
+    ]
 
 
 def test_the_architecture_page_names_paths():
     """Guards the path tests against a regex that silently finds nothing."""
     named = _named_paths(ARCHITECTURE)
-    assert {"petition/services/signing.py", "petition/services/counters.py",
-            "worker.py"} <= set(named), named
+    assert {"petition/services/signing.py", "petition/services/counters.py", "worker.py"} <= set(
+        named
+    ), named
 
 
 @pytest.mark.parametrize("page, path", _params([ARCHITECTURE]))
@@ -131,8 +162,11 @@ def _defined_in(source, name):
 
 
 def _all_test_sources():
-    return "\n".join((ROOT / f).read_text(encoding="utf-8")
-                     for f in sorted(FILES) if f.startswith("tests/") and f.endswith(".py"))
+    return "\n".join(
+        (ROOT / f).read_text(encoding="utf-8")
+        for f in sorted(FILES)
+        if f.startswith("tests/") and f.endswith(".py")
+    )
 
 
 def test_every_test_the_docs_name_exists():
@@ -146,8 +180,10 @@ def test_every_test_the_docs_name_exists():
                 target = _test_file(file)
                 if not target.is_file():
                     missing.append(f"{page.name}: {span}")
-                elif inner and not all(_defined_in(target.read_text(encoding="utf-8"), part)
-                                       for part in inner.split("::")):
+                elif inner and not all(
+                    _defined_in(target.read_text(encoding="utf-8"), part)
+                    for part in inner.split("::")
+                ):
                     missing.append(f"{page.name}: {span}")
             elif TEST_NAME.fullmatch(span) and not _defined_in(sources, span):
                 missing.append(f"{page.name}: {span}")
@@ -232,8 +268,12 @@ def _documented(kind):
 
 def _is_os(node, attr):
     """`os.<attr>`."""
-    return (isinstance(node, ast.Attribute) and node.attr == attr
-            and isinstance(node.value, ast.Name) and node.value.id == "os")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == attr
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
 
 
 def _env_reads(tree):
@@ -245,17 +285,23 @@ def _env_reads(tree):
             if isinstance(func, ast.Name) and func.id in ENV_READERS:
                 yield first.value
             elif _is_os(func, "getenv") or (
-                    isinstance(func, ast.Attribute) and func.attr == "get"
-                    and _is_os(func.value, "environ")):
+                isinstance(func, ast.Attribute)
+                and func.attr == "get"
+                and _is_os(func.value, "environ")
+            ):
                 yield first.value
-        elif (isinstance(node, ast.Subscript) and _is_os(node.value, "environ")
-              and isinstance(node.slice, ast.Constant)):
+        elif (
+            isinstance(node, ast.Subscript)
+            and _is_os(node.value, "environ")
+            and isinstance(node.slice, ast.Constant)
+        ):
             yield node.slice.value
 
 
 def _code_files():
-    return [ROOT / f for f in sorted(FILES)
-            if f.startswith("petition/") and f.endswith(".py")] + [ROOT / f for f in SOURCES]
+    return [ROOT / f for f in sorted(FILES) if f.startswith("petition/") and f.endswith(".py")] + [
+        ROOT / f for f in SOURCES
+    ]
 
 
 def _read_from_environment():
@@ -274,14 +320,15 @@ def test_the_configuration_tables_are_found():
 def test_every_documented_variable_is_read_by_the_code():
     unread = _documented("variable") - _read_from_environment()
     assert not unread, (
-        f"docs/configuration.md documents variables the code never reads: {sorted(unread)}")
+        f"docs/configuration.md documents variables the code never reads: {sorted(unread)}"
+    )
 
 
 def test_every_variable_the_code_reads_is_documented():
     undocumented = _read_from_environment() - _documented("variable")
     assert not undocumented, (
-        f"variables read by the code but missing from docs/configuration.md: "
-        f"{sorted(undocumented)}")
+        f"variables read by the code but missing from docs/configuration.md: {sorted(undocumented)}"
+    )
 
 
 def test_settings_said_not_to_come_from_the_environment_do_not():

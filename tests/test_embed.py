@@ -1,5 +1,6 @@
 """The counter for other sites: the iframe page (the only framable page), the
 SVG badge and widget.js; none of them sets a cookie."""
+
 import re
 import xml.etree.ElementTree as ET
 
@@ -9,8 +10,12 @@ from petition.services import counters
 
 from helpers import post_signature
 
-EMBED_PATHS = ["/embed/saint-etienne", "/embed/saint-etienne?lang=en&theme=dark&compact=1",
-               "/badge/saint-etienne.svg?lang=en", "/widget.js?lang=en"]
+EMBED_PATHS = [
+    "/embed/saint-etienne",
+    "/embed/saint-etienne?lang=en&theme=dark&compact=1",
+    "/badge/saint-etienne.svg?lang=en",
+    "/widget.js?lang=en",
+]
 
 
 def test_embed_page_may_be_framed_by_any_site(client, petition):
@@ -25,9 +30,17 @@ def test_embed_page_may_be_framed_by_any_site(client, petition):
     assert 'target="_blank"' in html
 
 
-@pytest.mark.parametrize("path", ["/p/saint-etienne", "/", "/badge/saint-etienne.svg",
-                                  "/api/v1/petitions/saint-etienne/count",
-                                  "/p/saint-etienne/supporters", "/p/saint-etienne/affiche"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/p/saint-etienne",
+        "/",
+        "/badge/saint-etienne.svg",
+        "/api/v1/petitions/saint-etienne/count",
+        "/p/saint-etienne/supporters",
+        "/p/saint-etienne/affiche",
+    ],
+)
 def test_every_other_page_forbids_framing(client, petition, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -73,7 +86,9 @@ def test_badge_is_valid_svg_with_count_and_goal(client, petition, confirm_via_em
     assert "1 / 1000" in texts
     assert "soutiens vérifiés" in texts
     english = ET.fromstring(client.get("/badge/saint-etienne.svg?lang=en").get_data())
-    assert "verified supporters" in [t.text for t in english.iter("{http://www.w3.org/2000/svg}text")]
+    assert "verified supporters" in [
+        t.text for t in english.iter("{http://www.w3.org/2000/svg}text")
+    ]
 
 
 def test_badge_escapes_the_title(client, app, petition):
@@ -97,7 +112,7 @@ def test_widget_js_is_served_as_javascript_with_labels(client, petition):
     assert "__LABELS__" not in body
     labels = re.search(r"var L = (\{.*?\});\n", body)
     assert labels and '"sign":"Sign the petition"' in labels.group(1)
-    assert "credentials: \"omit\"" in body
+    assert 'credentials: "omit"' in body
     assert "attachShadow" in body
     again = client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304

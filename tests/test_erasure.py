@@ -3,6 +3,7 @@
 the models that fails on a column of signer data listed nowhere. End to end:
 a 550 bounce quoting the address, then a withdrawal: the row, the dashboard
 and the protection page no longer hold the address, the name or the domain."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,12 @@ from helpers import csrf_from, link_in, login, make_organizer, post_signature, r
 
 def signer_tables():
     """`signatures` and every table pointing at it."""
-    return [table for table in db.metadata.sorted_tables
-            if table.name == "signatures"
-            or any(fk.column.table.name == "signatures" for fk in table.foreign_keys)]
+    return [
+        table
+        for table in db.metadata.sorted_tables
+        if table.name == "signatures"
+        or any(fk.column.table.name == "signatures" for fk in table.foreign_keys)
+    ]
 
 
 def test_every_column_of_signer_data_is_erased_or_kept_with_a_reason():
@@ -36,8 +40,10 @@ def test_every_column_of_signer_data_is_erased_or_kept_with_a_reason():
                 unlisted.append(key)
             if erased and kept:
                 both.append(key)
-    assert not unlisted, (f"new column(s) {unlisted}: add each to erasure.ERASED (personal "
-                          f"data) or to erasure.KEPT with the reason it may stay")
+    assert not unlisted, (
+        f"new column(s) {unlisted}: add each to erasure.ERASED (personal "
+        f"data) or to erasure.KEPT with the reason it may stay"
+    )
     assert not both, f"{both} are both erased and kept"
 
 
@@ -58,11 +64,18 @@ def filled(value, column):
 
 
 def signature_with_every_personal_column(petition, state=SignatureState.VERIFIED):
-    values = {name: filled(value, Signature.__table__.c[name])
-              for name, value in erasure.ERASED.items()}
+    values = {
+        name: filled(value, Signature.__table__.c[name]) for name, value in erasure.ERASED.items()
+    }
     values.update(email="trace@personne.example", canonical_email="trace@personne.example")
-    signature = Signature(petition_id=petition.id, state=state, category="developer",
-                          postal_code="42000", commune="Saint-Étienne", **values)
+    signature = Signature(
+        petition_id=petition.id,
+        state=state,
+        category="developer",
+        postal_code="42000",
+        commune="Saint-Étienne",
+        **values,
+    )
     db.session.add(signature)
     db.session.commit()
     return signature.id
@@ -70,8 +83,11 @@ def signature_with_every_personal_column(petition, state=SignatureState.VERIFIED
 
 def assert_erased(signature_id):
     signature = reread(Signature, signature_id)
-    left = {name: getattr(signature, name) for name, value in erasure.ERASED.items()
-            if getattr(signature, name) != value}
+    left = {
+        name: getattr(signature, name)
+        for name, value in erasure.ERASED.items()
+        if getattr(signature, name) != value
+    }
     assert not left, f"still there after erasure: {left}"
     assert signature.postal_code == "42000", "kept columns stay"
 
@@ -95,7 +111,8 @@ def test_retention_empties_every_personal_column(app, petition):
 
 @pytest.mark.parametrize("column", sorted(erasure.ERASED))
 def test_a_withdrawn_row_left_with_any_personal_column_is_emptied_by_the_chore(
-        app, petition, column):
+    app, petition, column
+):
     """Rows withdrawn under an older, shorter list (email_error, email_domain…)."""
     signature_id = signature_with_every_personal_column(petition, SignatureState.WITHDRAWN)
     signature = db.session.get(Signature, signature_id)
@@ -111,7 +128,8 @@ ADDRESS = "bruno.keller@keller-conseil.fr"
 
 
 def test_bounce_then_withdrawal_leaves_no_trace_of_the_address(
-        app, client, petition, smtp_sink, run_jobs, confirm_via_email):
+    app, client, petition, smtp_sink, run_jobs, confirm_via_email
+):
     make_organizer("orga@ville.fr", [petition])
     organizer = app.test_client()
     login(organizer, "orga@ville.fr")
@@ -125,20 +143,27 @@ def test_bounce_then_withdrawal_leaves_no_trace_of_the_address(
     signature = db.session.scalars(select(Signature)).one()
     assert ADDRESS in signature.email_error and signature.email_failed_at is not None
 
-    pages = {"dashboard": "/organizer/petitions/saint-etienne/",
-             "protection": "/organizer/petitions/saint-etienne/protection"}
+    pages = {
+        "dashboard": "/organizer/petitions/saint-etienne/",
+        "protection": "/organizer/petitions/saint-etienne/protection",
+    }
     for name, url in pages.items():
         assert ADDRESS in organizer.get(url).get_data(as_text=True), f"{name} shows the bounce"
 
     page = client.get(withdraw_path)
     done = client.post(withdraw_path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert done.status_code == 200 and "Votre signature a été retirée" in done.get_data(as_text=True)
+    assert done.status_code == 200 and "Votre signature a été retirée" in done.get_data(
+        as_text=True
+    )
 
     signature = reread(Signature, signature.id)
     assert signature.state == SignatureState.WITHDRAWN
     row = {a.key: getattr(signature, a.key) for a in inspect(Signature).column_attrs}
-    traces = {k: v for k, v in row.items()
-              if isinstance(v, str) and ("keller" in v.lower() or "bruno" in v.lower())}
+    traces = {
+        k: v
+        for k, v in row.items()
+        if isinstance(v, str) and ("keller" in v.lower() or "bruno" in v.lower())
+    }
     assert not traces, f"the row still holds {traces}"
     for name, url in pages.items():
         html = organizer.get(url).get_data(as_text=True).lower()

@@ -5,6 +5,7 @@ formulas neutralised, filters, the export log, and a signed manifest that
 The body is streamed: the test client reads it after the view returned and its
 app context was torn down, as gunicorn does (helpers.ServerClient), so every
 export here fails if the stream leans on the view's ORM objects."""
+
 import codecs
 import csv
 import io
@@ -20,26 +21,55 @@ from petition.services import exports
 
 from helpers import add_signature, export, login, make_lyon, make_organizer
 
-HEADER = ["prenom", "nom", "email", "code_postal", "commune", "categorie",
-          "organisation", "siren_siret", "verifie_le_utc", "liste_publique"]
+HEADER = [
+    "prenom",
+    "nom",
+    "email",
+    "code_postal",
+    "commune",
+    "categorie",
+    "organisation",
+    "siren_siret",
+    "verifie_le_utc",
+    "liste_publique",
+]
 
 
 def parse(body, delimiter=";"):
     assert body.startswith(codecs.BOM_UTF8), "UTF-8 with BOM, for Excel"
-    text = body[len(codecs.BOM_UTF8):].decode("utf-8")
+    text = body[len(codecs.BOM_UTF8) :].decode("utf-8")
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def signers(petition):
-    add_signature(petition, first_name="Éloïse", last_name="Bérénice-Noël",
-                  email="eloise@example.fr", organisation="Ça Marche & Cie",
-                  siren="732829320", category="company", public=True)
-    add_signature(petition, first_name='=HYPERLINK("http://x")', last_name="+33 6 12",
-                  email="hyper@example.fr", organisation="@risk; \"quoted\"",
-                  commune="Firminy", postal_code="42700")
+    add_signature(
+        petition,
+        first_name="Éloïse",
+        last_name="Bérénice-Noël",
+        email="eloise@example.fr",
+        organisation="Ça Marche & Cie",
+        siren="732829320",
+        category="company",
+        public=True,
+    )
+    add_signature(
+        petition,
+        first_name='=HYPERLINK("http://x")',
+        last_name="+33 6 12",
+        email="hyper@example.fr",
+        organisation='@risk; "quoted"',
+        commune="Firminy",
+        postal_code="42700",
+    )
     add_signature(petition, state="pending", first_name="Pending", email="p@example.fr")
-    add_signature(petition, state="withdrawn", first_name=None, last_name=None, email=None,
-                  canonical_email=None)
+    add_signature(
+        petition,
+        state="withdrawn",
+        first_name=None,
+        last_name=None,
+        email=None,
+        canonical_email=None,
+    )
     add_signature(petition, state="invalidated", first_name="Bot", email="bot@example.fr")
 
 
@@ -62,9 +92,9 @@ def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
     assert eloise[5:8] == ["company", "Ça Marche & Cie", "732829320"]
     assert eloise[9] == "oui" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", eloise[8])
     hyper = next(r for r in body if r[2] == "hyper@example.fr")
-    assert hyper[0] == "'=HYPERLINK(\"http://x\")"
+    assert hyper[0] == '\'=HYPERLINK("http://x")'
     assert hyper[1] == "'+33 6 12"
-    assert hyper[6] == "'@risk; \"quoted\""
+    assert hyper[6] == '\'@risk; "quoted"'
     assert hyper[4] == "Firminy" and hyper[9] == "non"
 
     entry = db.session.scalars(select(ExportLog)).one()
@@ -76,8 +106,9 @@ def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
 
 def test_comma_delimiter_and_filters(client, petition):
     signers(petition)
-    add_signature(petition, commune="Firminy", category="student", days_ago=10,
-                  email="old@example.fr")
+    add_signature(
+        petition, commune="Firminy", category="student", days_ago=10, email="old@example.fr"
+    )
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
     rows = parse(export(client, delimiter=",").get_data(), ",")
@@ -87,25 +118,29 @@ def test_comma_delimiter_and_filters(client, petition):
     students = parse(export(client, category="student").get_data())
     assert [r[2] for r in students[1:]] == ["old@example.fr"]
     from datetime import date, timedelta
+
     today = date.today().isoformat()
     recent = parse(export(client, since=today).get_data())
     assert "old@example.fr" not in {r[2] for r in recent[1:]} and len(recent) == 3
     old_day = (date.today() - timedelta(days=10)).isoformat()
     old = parse(export(client, since=old_day, until=old_day).get_data())
     assert [r[2] for r in old[1:]] == ["old@example.fr"]
-    filters = [json.loads(e.filters) for e in db.session.scalars(
-        select(ExportLog).order_by(ExportLog.id))]
+    filters = [
+        json.loads(e.filters) for e in db.session.scalars(select(ExportLog).order_by(ExportLog.id))
+    ]
     assert {"category": "student", "delimiter": ";"} in filters
 
 
 def test_bad_filters_get_a_clear_message_and_log_nothing(client, petition):
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    for filters, words in [({"delimiter": "|"}, "Séparateur"),
-                           ({"category": "pirate"}, "Catégorie"),
-                           ({"commune": "Paris"}, "Commune"),
-                           ({"since": "2026-13-01"}, "Date invalide"),
-                           ({"since": "2026-05-02", "until": "2026-05-01"}, "période")]:
+    for filters, words in [
+        ({"delimiter": "|"}, "Séparateur"),
+        ({"category": "pirate"}, "Catégorie"),
+        ({"commune": "Paris"}, "Commune"),
+        ({"since": "2026-13-01"}, "Date invalide"),
+        ({"since": "2026-05-02", "until": "2026-05-01"}, "période"),
+    ]:
         response = export(client, **filters)
         assert response.status_code == 400, filters
         page = response.get_data(as_text=True)
@@ -119,7 +154,8 @@ def test_bad_filters_get_a_clear_message_and_log_nothing(client, petition):
 
 
 def test_manifest_verifies_the_untouched_file_and_rejects_a_changed_byte(
-        client, runner, petition, tmp_path):
+    client, runner, petition, tmp_path
+):
     signers(petition)
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
@@ -154,8 +190,9 @@ def test_manifest_verifies_the_untouched_file_and_rejects_a_changed_byte(
 def test_cli_export_writes_csv_and_manifest(runner, petition, tmp_path):
     signers(petition)
     out = tmp_path / "se.csv"
-    result = runner.invoke(args=["petition", "export", "saint-etienne", "--output", str(out),
-                                 "--delimiter", ","])
+    result = runner.invoke(
+        args=["petition", "export", "saint-etienne", "--output", str(out), "--delimiter", ","]
+    )
     assert result.exit_code == 0, result.output
     rows = parse(out.read_bytes(), ",")
     assert rows[0] == HEADER and len(rows) == 3
@@ -169,8 +206,17 @@ def test_cli_export_writes_csv_and_manifest(runner, petition, tmp_path):
 
 def test_cli_export_refuses_unknown_petition_and_bad_filter(runner, petition, tmp_path):
     assert runner.invoke(args=["petition", "export", "nowhere"]).exit_code != 0
-    bad = runner.invoke(args=["petition", "export", "saint-etienne", "--category", "pirate",
-                              "--output", str(tmp_path / "x.csv")])
+    bad = runner.invoke(
+        args=[
+            "petition",
+            "export",
+            "saint-etienne",
+            "--category",
+            "pirate",
+            "--output",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     assert bad.exit_code != 0 and "pirate" in bad.output
 
 
@@ -193,13 +239,16 @@ def test_neutralise_covers_every_formula_start():
 def test_cli_export_to_stdout(runner, petition, tmp_path):
     signers(petition)
     manifest = tmp_path / "m.json"
-    result = runner.invoke(args=["petition", "export", "saint-etienne", "--output", "-",
-                                 "--manifest", str(manifest)])
+    result = runner.invoke(
+        args=["petition", "export", "saint-etienne", "--output", "-", "--manifest", str(manifest)]
+    )
     assert result.exit_code == 0, result.output
     rows = parse(result.stdout_bytes)
     assert rows[0] == HEADER and len(rows) == 3
-    assert json.loads(manifest.read_text())["sha256"] == \
-        __import__("hashlib").sha256(result.stdout_bytes).hexdigest()
+    assert (
+        json.loads(manifest.read_text())["sha256"]
+        == __import__("hashlib").sha256(result.stdout_bytes).hexdigest()
+    )
 
 
 def test_every_formula_start_is_neutralised_in_the_export(client, petition):
@@ -222,8 +271,10 @@ def test_the_export_log_is_completed_after_the_streamed_body(client, petition):
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
     response = export(client)
-    assert {r[2] for r in parse(response.get_data())[1:]} == {"eloise@example.fr",
-                                                               "hyper@example.fr"}
+    assert {r[2] for r in parse(response.get_data())[1:]} == {
+        "eloise@example.fr",
+        "hyper@example.fr",
+    }
     assert db.session.scalars(select(ExportLog)).one().rows == 2
 
 
@@ -233,8 +284,9 @@ def test_a_get_of_the_export_url_shows_the_form_and_exports_nothing(client, peti
     signers(petition)
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    response = client.get("/organizer/petitions/saint-etienne/export.csv"
-                          "?commune=Firminy&since=2026-01-02&delimiter=,")
+    response = client.get(
+        "/organizer/petitions/saint-etienne/export.csv?commune=Firminy&since=2026-01-02&delimiter=,"
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     page = response.get_data(as_text=True)
@@ -252,8 +304,7 @@ def test_an_export_without_its_csrf_token_is_refused(client, petition):
     signers(petition)
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    response = client.post("/organizer/petitions/saint-etienne/export.csv",
-                           data={"delimiter": ";"})
+    response = client.post("/organizer/petitions/saint-etienne/export.csv", data={"delimiter": ";"})
     assert response.status_code == 400
     assert "hyper@example.fr" not in response.get_data(as_text=True)
     assert db.session.scalars(select(ExportLog)).all() == []
@@ -262,8 +313,14 @@ def test_an_export_without_its_csrf_token_is_refused(client, petition):
 def test_a_refused_export_keeps_its_filters(client, petition):
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
-    response = export(client, commune="Firminy", category="student", since="2026-05-02",
-                      until="2026-05-01", delimiter=",")
+    response = export(
+        client,
+        commune="Firminy",
+        category="student",
+        since="2026-05-02",
+        until="2026-05-01",
+        delimiter=",",
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "La fin de la période doit suivre son début." in page
@@ -273,10 +330,16 @@ def test_a_refused_export_keeps_its_filters(client, petition):
     assert 'value="," checked' in page
 
 
-@pytest.mark.parametrize("filters", [
-    {"until": "9999-12-31"}, {"since": "9999-12-31"}, {"since": "0001-01-01"},
-    {"since": "1999-12-31", "until": "2026-01-01"}, {"until": "2101-01-01"},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"until": "9999-12-31"},
+        {"since": "9999-12-31"},
+        {"since": "0001-01-01"},
+        {"since": "1999-12-31", "until": "2026-01-01"},
+        {"until": "2101-01-01"},
+    ],
+)
 def test_an_out_of_range_date_is_a_400_before_any_byte_goes_out(client, petition, filters):
     """`until=9999-12-31` used to answer 200, then the end bound (the next
     midnight) overflowed inside the streamed body: a cut file and an export log
@@ -305,8 +368,9 @@ def test_the_last_allowed_day_exports(client, petition):
 
 def test_cli_export_refuses_an_out_of_range_date(runner, petition, tmp_path):
     out = tmp_path / "x.csv"
-    result = runner.invoke(args=["petition", "export", "saint-etienne", "--until", "9999-12-31",
-                                 "--output", str(out)])
+    result = runner.invoke(
+        args=["petition", "export", "saint-etienne", "--until", "9999-12-31", "--output", str(out)]
+    )
     assert result.exit_code != 0 and "9999-12-31" in result.output
     assert not out.exists() or out.read_bytes() == b""
     assert db.session.scalars(select(ExportLog)).all() == []

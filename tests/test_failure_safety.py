@@ -1,6 +1,7 @@
 """Nothing lost: Redis down while signing, the sweeper, SMTP refusals
 (temporary retried, permanent recorded), the database down (503, nothing
 written), and the health probes. Real redis-server, SMTP sink and database."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -44,8 +45,9 @@ def test_signing_with_redis_down_then_sweeper_sends_exactly_one_email(
     assert len(smtp_sink.messages) == 1
 
 
-def test_sweeper_requeues_a_job_lost_by_redis(app, client, petition, smtp_sink, run_jobs,
-                                              redis_client):
+def test_sweeper_requeues_a_job_lost_by_redis(
+    app, client, petition, smtp_sink, run_jobs, redis_client
+):
     app.config["SWEEP_LOST_AFTER"] = 0
     post_signature(client)
     assert sweeper.sweep() == 0, "the job is still queued: nothing to do"
@@ -119,10 +121,14 @@ def test_readyz_is_503_when_redis_is_down(client, redis_server):
 @pytest.fixture
 def broken_db_app(database_url, redis_server, smtp_sink):
     """The same app, pointed at a PostgreSQL port where nothing listens."""
-    settings = app_settings(database_url, redis_server, smtp_sink,
-                             SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:9/none",
-                             SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
-                             WTF_CSRF_ENABLED=False)
+    settings = app_settings(
+        database_url,
+        redis_server,
+        smtp_sink,
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:9/none",
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
+        WTF_CSRF_ENABLED=False,
+    )
     app = create_app(settings)
     yield app
     with app.app_context():

@@ -1,4 +1,5 @@
 """The official geography shipped with the app: lookups, territories, cost."""
+
 import json
 import subprocess
 import sys
@@ -77,15 +78,35 @@ def test_search_ignores_accents_case_and_hyphens(geo):
 def test_derivative_keeps_only_current_communes_and_arrondissements():
     package = {
         "communes": [
-            {"code": "69123", "nom": "Lyon", "type": "commune-actuelle", "departement": "69",
-             "region": "84", "codesPostaux": ["69003", "69001"], "population": 5},
-            {"code": "69383", "nom": "Lyon 3e Arrondissement", "commune": "69123",
-             "type": "arrondissement-municipal", "departement": "69", "region": "84",
-             "codesPostaux": ["69003"], "population": 1},
+            {
+                "code": "69123",
+                "nom": "Lyon",
+                "type": "commune-actuelle",
+                "departement": "69",
+                "region": "84",
+                "codesPostaux": ["69003", "69001"],
+                "population": 5,
+            },
+            {
+                "code": "69383",
+                "nom": "Lyon 3e Arrondissement",
+                "commune": "69123",
+                "type": "arrondissement-municipal",
+                "departement": "69",
+                "region": "84",
+                "codesPostaux": ["69003"],
+                "population": 1,
+            },
             {"code": "01015", "nom": "Arbignieu", "type": "commune-deleguee"},
         ],
-        "epci": [{"code": "200046977", "nom": "Métropole de Lyon", "type": "MET69",
-                  "membres": [{"code": "69123"}]}],
+        "epci": [
+            {
+                "code": "200046977",
+                "nom": "Métropole de Lyon",
+                "type": "MET69",
+                "membres": [{"code": "69123"}],
+            }
+        ],
         "departements": [{"code": "69", "nom": "Rhône", "region": "84"}],
         "regions": [{"code": "84", "nom": "Auvergne-Rhône-Alpes"}],
     }
@@ -97,8 +118,12 @@ def test_derivative_keeps_only_current_communes_and_arrondissements():
 
 
 def test_shipped_file_names_its_pinned_source(geo):
-    assert geo.source == {"package": build.PACKAGE, "version": build.VERSION,
-                          "sha256": build.SHA256, "license": build.LICENSE}
+    assert geo.source == {
+        "package": build.PACKAGE,
+        "version": build.VERSION,
+        "sha256": build.SHA256,
+        "license": build.LICENSE,
+    }
 
 
 def test_loading_stays_within_its_memory_bound():
@@ -112,13 +137,13 @@ def test_loading_stays_within_its_memory_bound():
         current, peak = tracemalloc.get_traced_memory()
         print(json.dumps({"current": current, "peak": peak}))
     """)
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
     used = json.loads(out)
     assert used["current"] / 2**20 < MEMORY_BOUND_MIB, used
 
 
 def test_importing_reads_nothing():
-    code = ("import petition.geo as g; import sys; "
-            "sys.exit(0 if g._loaded is None else 1)")
+    code = "import petition.geo as g; import sys; sys.exit(0 if g._loaded is None else 1)"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,5 +1,6 @@
 """Languages: French by default, English from the browser or the switch, which
 sticks; and the English catalog covers every string in the code."""
+
 import re
 import subprocess
 import sys
@@ -25,14 +26,17 @@ def test_french_by_default(client, petition):
     assert "Signer la pétition" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("header,expected", [
-    ("en", "en"),
-    ("en-GB,en;q=0.9", "en"),
-    ("de-DE,de;q=0.9,en;q=0.5", "en"),
-    ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
-    ("de", "fr"),
-    ("", "fr"),
-])
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        ("en", "en"),
+        ("en-GB,en;q=0.9", "en"),
+        ("de-DE,de;q=0.9,en;q=0.5", "en"),
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("de", "fr"),
+        ("", "fr"),
+    ],
+)
 def test_browser_language_is_followed(client, petition, header, expected):
     page = client.get("/p/saint-etienne", headers={"Accept-Language": header})
     assert lang_of(page) == expected
@@ -51,8 +55,9 @@ def test_switch_sets_a_cookie_that_sticks(client, petition):
 
     back = client.get("/p/saint-etienne?lang=fr", headers={"Accept-Language": "en"})
     assert lang_of(back) == "fr"
-    assert lang_of(client.get("/", headers={"Accept-Language": "en"})) == "fr", \
+    assert lang_of(client.get("/", headers={"Accept-Language": "en"})) == "fr", (
         "the cookie wins over the browser"
+    )
 
 
 def test_unknown_language_is_ignored(client, petition):
@@ -69,8 +74,9 @@ def test_language_links_are_on_the_page(client, petition):
     assert "utm=x" in link.group(1), "the rest of the address is kept"
 
     english = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert re.search(r'<a href="/p/saint-etienne\?[^"]*lang=fr[^"]*" lang="fr" hreflang="fr">',
-                     english)
+    assert re.search(
+        r'<a href="/p/saint-etienne\?[^"]*lang=fr[^"]*" lang="fr" hreflang="fr">', english
+    )
     assert '<span aria-current="true">EN</span>' in english
 
 
@@ -88,10 +94,26 @@ def extract_messages(tmp_path):
     pot = tmp_path / "messages.pot"
     pybabel = [sys.executable, "-m", "babel.messages.frontend"]
     subprocess.run(
-        pybabel + ["-q", "extract", "-F", "petition/babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-                   "--no-location", "--ignore-dirs=.venv instance .git bench tests node_modules",
-                   "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True, timeout=120,
+        pybabel
+        + [
+            "-q",
+            "extract",
+            "-F",
+            "petition/babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--ignore-dirs=.venv instance .git bench tests node_modules",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     with open(pot, "rb") as f:
         return [m for m in read_po(f) if m.id]
@@ -133,6 +155,7 @@ def test_translations_keep_their_placeholders():
         expected = set().union(*(PLACEHOLDER.findall(i) for i in ids))
         for string in strings:
             if set(PLACEHOLDER.findall(string)) - expected or (
-                    len(ids) == 1 and set(PLACEHOLDER.findall(string)) != expected):
+                len(ids) == 1 and set(PLACEHOLDER.findall(string)) != expected
+            ):
                 wrong.append(f"{ids[0]!r} -> {string!r}")
     assert not wrong, "placeholders differ:\n" + "\n".join(wrong)

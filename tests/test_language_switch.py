@@ -3,6 +3,7 @@ and never off-site: on a 404 it links to the home page. Before, it echoed the
 raw path, so `/%5Cevil.example/x` gave `/\\evil.example/x?lang=en`, which
 browsers open on evil.example (tests/browser/test_language_switch.py follows
 the link in Chromium)."""
+
 import re
 from html.parser import HTMLParser
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
@@ -15,15 +16,34 @@ ORIGIN = "http://localhost"
 #: backslashes (browsers read `\` as `/`), tabs and line breaks (browsers
 #: drop them), doubled and encoded slashes, on a 404 and inside matched routes.
 NASTY_PATHS = [
-    "/%5Cevil.example/x", "/%5C%5Cevil.example", "/%5C/evil.example", "/%5C%09evil.example",
-    "/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example", "/%09%09/evil.example",
-    "/%20/evil.example", "//evil.example/x", "///evil.example", "/%2F/evil.example",
-    "/%2F%2Fevil.example", "/%252F%252Fevil.example", "/%5C%5Cevil.example%2Fx?lang=en",
-    "/\\evil.example/x", "/\\\\evil.example", "/\t/evil.example",
-    "/p/%5C%5Cevil.example", "/p/%5Cevil.example", "/p/%2F%2Fevil.example",
-    "/p/saint-etienne/%5Cevil.example", "/p/saint-etienne/%09/evil.example",
-    "/organizer/%5Cevil.example", "/organizer//evil.example", "/static/%5C%5Cevil.example",
-    "/confirm/%5C%5Cevil.example", "/withdraw/%09%2F%2Fevil.example",
+    "/%5Cevil.example/x",
+    "/%5C%5Cevil.example",
+    "/%5C/evil.example",
+    "/%5C%09evil.example",
+    "/%09/evil.example",
+    "/%0A/evil.example",
+    "/%0D%0A/evil.example",
+    "/%09%09/evil.example",
+    "/%20/evil.example",
+    "//evil.example/x",
+    "///evil.example",
+    "/%2F/evil.example",
+    "/%2F%2Fevil.example",
+    "/%252F%252Fevil.example",
+    "/%5C%5Cevil.example%2Fx?lang=en",
+    "/\\evil.example/x",
+    "/\\\\evil.example",
+    "/\t/evil.example",
+    "/p/%5C%5Cevil.example",
+    "/p/%5Cevil.example",
+    "/p/%2F%2Fevil.example",
+    "/p/saint-etienne/%5Cevil.example",
+    "/p/saint-etienne/%09/evil.example",
+    "/organizer/%5Cevil.example",
+    "/organizer//evil.example",
+    "/static/%5C%5Cevil.example",
+    "/confirm/%5C%5Cevil.example",
+    "/withdraw/%09%2F%2Fevil.example",
     "/p/saint-etienne/soutiens?page=%5C%5Cevil.example&next=//evil.example",
 ]
 
@@ -54,9 +74,15 @@ def get_raw(client, target):
     percent-decoded, WSGI's latin-1), not parsed as a URL by the test client,
     which would read `//evil.example` as a host."""
     path, _sep, query = target.partition("?")
-    return client.get("/", environ_overrides={
-        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"), "QUERY_STRING": query,
-        "REQUEST_URI": target, "RAW_URI": target})
+    return client.get(
+        "/",
+        environ_overrides={
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query,
+            "REQUEST_URI": target,
+            "RAW_URI": target,
+        },
+    )
 
 
 def off_site(response, path):

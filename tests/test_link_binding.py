@@ -9,6 +9,7 @@ PostgreSQL ids come from a sequence: the tests wind it back to get the reuse.
 Links mailed before links carried the row's nonce are refused with a page
 that says what to do.
 """
+
 import html
 from datetime import timedelta
 from types import SimpleNamespace
@@ -45,8 +46,10 @@ def next_insert_reuses(old_id):
     """SQLite does it by itself; PostgreSQL's sequence is wound back (as after a
     restore or a reset) so the scenario is the same on both."""
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT setval(pg_get_serial_sequence('signatures', 'id'), "
-                                ":id, false)"), {"id": old_id})
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence('signatures', 'id'), :id, false)"),
+            {"id": old_id},
+        )
         db.session.commit()
 
 
@@ -62,7 +65,8 @@ def press(client, path):
 
 
 def test_stale_links_of_a_purged_row_never_touch_the_new_row_with_its_id(
-        app, client, runner, petition, smtp_sink, run_jobs):
+    app, client, runner, petition, smtp_sink, run_jobs
+):
     post_signature(client, first_name="Alice", last_name="Martin", email="alice@example.org")
     run_jobs()
     (alice_mail,) = mails_to(smtp_sink, "alice@example.org")
@@ -95,12 +99,16 @@ def test_stale_links_of_a_purged_row_never_touch_the_new_row_with_its_id(
         assert "Je retire ma signature" not in page(response)
     (bruno,) = rows()
     assert (bruno.state, bruno.email, bruno.last_name) == (
-        SignatureState.VERIFIED, "bruno@example.org", "Keller"), "the old link erased him"
+        SignatureState.VERIFIED,
+        "bruno@example.org",
+        "Keller",
+    ), "the old link erased him"
     assert reread(Petition, petition.id).signature_count == 1
 
 
-def test_a_new_row_with_a_reused_id_gets_its_email(app, client, runner, petition, smtp_sink,
-                                                    run_jobs):
+def test_a_new_row_with_a_reused_id_gets_its_email(
+    app, client, runner, petition, smtp_sink, run_jobs
+):
     post_signature(client, email="alice@example.org")
     run_jobs()  # sent: the job's "already sent" marker stays 30 days
     (alice,) = rows()
@@ -116,7 +124,8 @@ def test_a_new_row_with_a_reused_id_gets_its_email(app, client, runner, petition
 
 
 def test_a_late_retry_of_the_old_rows_job_sends_nothing_to_the_new_row(
-        app, client, runner, petition, smtp_sink, run_jobs):
+    app, client, runner, petition, smtp_sink, run_jobs
+):
     post_signature(client, email="alice@example.org")
     (alice,) = rows()
     old_id, alice_nonce = alice.id, alice.token_nonce
@@ -127,12 +136,14 @@ def test_a_late_retry_of_the_old_rows_job_sends_nothing_to_the_new_row(
     alices_row = SimpleNamespace(id=old_id, token_nonce=alice_nonce)
     jobs.enqueue_email(send_confirmation, alices_row, 1)  # the retry comes back
     run_jobs()
-    assert [m["To"] for m in smtp_sink.messages] == ["bruno@example.org"], \
+    assert [m["To"] for m in smtp_sink.messages] == ["bruno@example.org"], (
         "Bruno gets his own email, once; Alice's job found another row and sent nothing"
+    )
 
 
-def test_the_sweeper_requeues_the_new_rows_lost_email(app, client, runner, petition,
-                                                      smtp_sink, run_jobs):
+def test_the_sweeper_requeues_the_new_rows_lost_email(
+    app, client, runner, petition, smtp_sink, run_jobs
+):
     app.config["SWEEP_LOST_AFTER"] = 0
     post_signature(client, email="alice@example.org")
     run_jobs()
@@ -151,10 +162,14 @@ def test_a_row_inserted_without_a_nonce_gets_its_own_from_the_database(app, peti
     """As a process of the previous release does while a deploy is under way
     (README, Production: migrations only add), or bulk SQL."""
     for address in ("ancien1@example.org", "ancien2@example.org"):
-        db.session.execute(text(
-            "INSERT INTO signatures (petition_id, status, category, public, locale, created_at,"
-            " flagged, email_count, email) VALUES (:p, 'pending', 'developer', :no, 'fr', :now,"
-            " :no, 0, :email)"), {"p": petition.id, "no": False, "now": utcnow(), "email": address})
+        db.session.execute(
+            text(
+                "INSERT INTO signatures (petition_id, status, category, public, locale, created_at,"
+                " flagged, email_count, email) VALUES (:p, 'pending', 'developer', :no, 'fr', :now,"
+                " :no, 0, :email)"
+            ),
+            {"p": petition.id, "no": False, "now": utcnow(), "email": address},
+        )
     db.session.commit()
     nonces = [signature.token_nonce for signature in rows()]
     assert len(nonces) == 2 and all(nonces) and len(set(nonces)) == 2
@@ -164,14 +179,15 @@ def test_email_job_ids_are_built_in_one_place():
     assert jobs.email_job_id(SimpleNamespace(id=7, token_nonce="abc"), 2) == "email-7-abc-2"
 
 
-def test_links_mailed_before_nonces_are_refused_with_a_way_forward(app, client, petition,
-                                                                   run_jobs):
+def test_links_mailed_before_nonces_are_refused_with_a_way_forward(app, client, petition, run_jobs):
     post_signature(client)
     run_jobs()
     (signature,) = rows()
     legacy = {"s": signature.id}  # what links carried before migration 0006
-    for purpose, advice in (("confirm", "signez de nouveau avec la même adresse"),
-                            ("withdraw", "signez de nouveau la pétition avec la même adresse")):
+    for purpose, advice in (
+        ("confirm", "signez de nouveau avec la même adresse"),
+        ("withdraw", "signez de nouveau la pétition avec la même adresse"),
+    ):
         opened, pressed = press(client, f"/{purpose}/{tokens.make(purpose, legacy)}")
         for response in (opened, pressed):
             assert response.status_code == 400, purpose
@@ -190,8 +206,7 @@ def test_a_purged_row_takes_its_moderation_history_with_it(app, client, runner, 
 
     assert post_signature(client, email="first@example.org").status_code == 302
     (first,) = rows()
-    action = moderation.invalidate(petition, moderation.Rule(signature_id=first.id),
-                                   "test", None)
+    action = moderation.invalidate(petition, moderation.Rule(signature_id=first.id), "test", None)
     moderation.restore(petition, action.id, "erreur", None)
     assert db.session.scalar(select(ModerationItem.signature_id)) == first.id
     purge_after_a_month(runner)

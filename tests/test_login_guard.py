@@ -5,6 +5,7 @@ limit the owner is never refused: every attempt on that account gets the same
 answer, right password or wrong, and only the right one emails a one-time
 sign-in link. Reset emails are limited per account, behind one neutral page.
 """
+
 import re
 import time
 
@@ -32,15 +33,17 @@ def attack(app, email, failures=10):
 
 
 def test_owner_is_never_locked_out_by_failures_from_other_addresses(
-        app, petition, smtp_sink, run_jobs):
+    app, petition, smtp_sink, run_jobs
+):
     make_organizer("se@example.org", [petition])
     attack(app, "se@example.org")
     owner = from_address(app, 1)
     right = login(owner, "se@example.org")
     wrong = login(from_address(app, 2), "se@example.org", "another wrong guess")
     assert right.status_code == 200, "the right password is never answered 429"
-    assert (right.status_code, page_text(right)) == (wrong.status_code, page_text(wrong)), \
+    assert (right.status_code, page_text(right)) == (wrong.status_code, page_text(wrong)), (
         "the same answer whether the password is right or wrong: no oracle"
+    )
     assert "Si le mot de passe était juste" in page_text(right)
     assert owner.get("/organizer/").status_code == 302, "the password alone does not log in"
 
@@ -55,7 +58,9 @@ def test_owner_is_never_locked_out_by_failures_from_other_addresses(
 
     page = owner.get(path)
     assert page.status_code == 200 and "se@example.org" in page.get_data(as_text=True)
-    assert owner.get("/organizer/").status_code == 302, "opening the link (a mail scanner) logs nobody in"
+    assert owner.get("/organizer/").status_code == 302, (
+        "opening the link (a mail scanner) logs nobody in"
+    )
     done = owner.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert done.status_code == 302
     assert owner.get("/organizer/petitions/saint-etienne/").status_code == 200
@@ -71,8 +76,9 @@ def test_unknown_address_under_attack_gets_the_same_answer(app, petition):
     attack(app, "nobody@example.org")
     known = login(from_address(app, 1), "se@example.org", WRONG)
     unknown = login(from_address(app, 2), "nobody@example.org", WRONG)
-    assert (known.status_code, page_text(known)) == (unknown.status_code, page_text(unknown)), \
+    assert (known.status_code, page_text(known)) == (unknown.status_code, page_text(unknown)), (
         "whether an account exists stays unknown"
+    )
 
 
 def test_below_the_limit_login_answers_as_usual(app, petition):
@@ -97,18 +103,19 @@ def test_sign_in_link_in_english_and_when_expired(app, petition, smtp_sink, run_
     assert client.get("/organizer/").status_code == 302
 
 
-def test_reset_emails_are_limited_per_account_behind_one_answer(
-        app, petition, smtp_sink, run_jobs):
+def test_reset_emails_are_limited_per_account_behind_one_answer(app, petition, smtp_sink, run_jobs):
     make_organizer("se@example.org", [petition])
     answers = set()
     for n in range(5):
         client = from_address(app, n + 1)
         token = csrf(client, "/organizer/password/forgot")
         for email in ("se@example.org", "nobody@example.org"):
-            response = client.post("/organizer/password/forgot",
-                                   data={"email": email, "csrf_token": token})
+            response = client.post(
+                "/organizer/password/forgot", data={"email": email, "csrf_token": token}
+            )
             answers.add((response.status_code, page_text(response)))
     assert len(answers) == 1, "every request, existing account or not, gets the same page"
     run_jobs()
-    assert [m["To"] for m in smtp_sink.messages] == ["se@example.org"] * 3, \
+    assert [m["To"] for m in smtp_sink.messages] == ["se@example.org"] * 3, (
         "three reset emails an hour per account, whatever the client address"
+    )

@@ -1,6 +1,7 @@
 """Temporary SMTP refusals are retried by RQ until the email goes out, once;
 permanent ones, and messages that cannot be built, are recorded on the
 signature and not retried."""
+
 import logging
 from datetime import timedelta
 
@@ -23,8 +24,9 @@ def failed_jobs(app):
     return FailedJobRegistry(EMAIL_QUEUE, connection=app.extensions["redis"]).get_job_ids()
 
 
-def test_temporary_refusal_is_retried_and_email_arrives_once(app, client, petition, smtp_sink,
-                                                            run_jobs):
+def test_temporary_refusal_is_retried_and_email_arrives_once(
+    app, client, petition, smtp_sink, run_jobs
+):
     smtp_sink.refuse_next(2)  # 451 4.3.0 Try again later, twice
     assert post_signature(client).status_code == 302
 
@@ -99,13 +101,18 @@ def write_directly(table=Petition, **values):
     db.session.commit()
 
 
-@pytest.mark.parametrize("table,values,error", [
-    (Petition, {"title": "Saint-Étienne\r\nBcc: tous@example.org"}, "BadHeaderError"),
-    (Petition, {"title": "Saint-Étienne\nFrench Tech"}, "BadHeaderError"),
-    (Signature, {"locale": "zz"}, "UnknownLocaleError"),  # fails while rendering
-], ids=["crlf-title", "lf-title", "unknown-locale"])
+@pytest.mark.parametrize(
+    "table,values,error",
+    [
+        (Petition, {"title": "Saint-Étienne\r\nBcc: tous@example.org"}, "BadHeaderError"),
+        (Petition, {"title": "Saint-Étienne\nFrench Tech"}, "BadHeaderError"),
+        (Signature, {"locale": "zz"}, "UnknownLocaleError"),  # fails while rendering
+    ],
+    ids=["crlf-title", "lf-title", "unknown-locale"],
+)
 def test_a_message_that_cannot_be_built_is_recorded_once_not_retried(
-        app, client, petition, smtp_sink, run_jobs, table, values, error):
+    app, client, petition, smtp_sink, run_jobs, table, values, error
+):
     assert post_signature(client).status_code == 302
     write_directly(table, **values)
 
@@ -129,8 +136,9 @@ def test_a_message_that_cannot_be_built_is_shown_to_organizers(client, petition,
     assert "jeandupont@gmail.com" in page and "BadHeaderError" in page
 
 
-def test_an_organizer_email_that_cannot_be_built_fails_once_loudly(app, petition, run_jobs,
-                                                                  smtp_sink, caplog):
+def test_an_organizer_email_that_cannot_be_built_fails_once_loudly(
+    app, petition, run_jobs, smtp_sink, caplog
+):
     write_directly(title="Saint-Étienne\r\nFrench Tech")
     admin = make_organizer("admin@example.org", admin=True)
     assert organizers.invite(admin, "colleague@example.org", petition) == "invited"

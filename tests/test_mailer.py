@@ -1,5 +1,6 @@
 """The worker keeps one SMTP connection across jobs, notices when the server
 dropped it, and keeps SMTP's error semantics (4xx retried, 5xx recorded)."""
+
 import socket
 
 import pytest
@@ -35,8 +36,9 @@ def test_one_connection_serves_several_jobs(client, petition, smtp_sink, run_job
     assert sorted(m["To"] for m in smtp_sink.messages) == ["anne@gmail.com", "bruno@gmail.com"]
 
 
-def test_a_dropped_connection_is_replaced_after_idling(client, petition, smtp_sink, run_jobs,
-                                                        monkeypatch):
+def test_a_dropped_connection_is_replaced_after_idling(
+    client, petition, smtp_sink, run_jobs, monkeypatch
+):
     post_signature(client, email="anne@gmail.com")
     run_jobs()
     dropped = held_socket()
@@ -49,8 +51,9 @@ def test_a_dropped_connection_is_replaced_after_idling(client, petition, smtp_si
     assert [m["To"] for m in smtp_sink.messages][-1] == "bruno@gmail.com"
 
 
-def test_a_connection_broken_mid_send_is_retried_on_a_new_one(client, petition, smtp_sink,
-                                                              run_jobs):
+def test_a_connection_broken_mid_send_is_retried_on_a_new_one(
+    client, petition, smtp_sink, run_jobs
+):
     post_signature(client, email="anne@gmail.com")
     run_jobs()
     held_socket().shutdown(socket.SHUT_RDWR)  # broken, and not idle long enough to be checked

@@ -1,5 +1,6 @@
 """Migrations are the only way the schema changes: they build it from nothing,
 match the models exactly, and come back down."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -18,8 +19,7 @@ def test_one_head_and_models_match_migrated_schema(app):
 
 
 def test_upgrade_and_downgrade_from_nothing(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}",
-                      "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "TESTING": True})
     with app.app_context():
         upgrade()
         assert "signatures" in db.inspect(db.engine).get_table_names()

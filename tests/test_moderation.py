@@ -1,5 +1,6 @@
 """Moderation: preview a rule, invalidate with a reason, the public count
 moves down; restore, it moves back. Every action is logged."""
+
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -9,8 +10,7 @@ from petition.extensions import db
 from petition.models import ModerationAction, Petition, Signature
 from petition.services import moderation
 
-from helpers import (add_signature, csrf, login, make_lyon, make_organizer, post_signature,
-                     reread)
+from helpers import add_signature, csrf, login, make_lyon, make_organizer, post_signature, reread
 
 
 def api_count(client):
@@ -20,14 +20,16 @@ def api_count(client):
 
 def public_count(client, petition):
     stored = db.session.scalar(select(Petition.signature_count).where(Petition.id == petition.id))
-    verified = db.session.query(Signature).filter_by(
-        petition_id=petition.id, state="verified").count()
+    verified = (
+        db.session.query(Signature).filter_by(petition_id=petition.id, state="verified").count()
+    )
     assert stored == verified, "the counter always equals the verified rows"
     return stored
 
 
 def test_rule_preview_then_invalidate_then_restore_moves_the_public_count(
-        client, petition, confirm_via_email, smtp_sink):
+    client, petition, confirm_via_email, smtp_sink
+):
     for i, email in enumerate(["a@spam-domaine.fr", "b@spam-domaine.fr", "real@example.fr"]):
         post_signature(client, email=email, first_name=f"P{i}")
         confirm_via_email(to=email)
@@ -52,14 +54,19 @@ def test_rule_preview_then_invalidate_then_restore_moves_the_public_count(
     assert api_count(client) == 1, "the API and widget follow"
     action = db.session.scalars(select(ModerationAction)).one()
     assert (action.actor, action.action, action.reason, action.rows) == (
-        "se@example.org", "invalidate", "Faux comptes", 3)
+        "se@example.org",
+        "invalidate",
+        "Faux comptes",
+        3,
+    )
     assert json.loads(action.rule) == {"domain": "spam-domaine.fr"}
     log_page = client.get("/organizer/petitions/saint-etienne/moderation").get_data(as_text=True)
     assert "Faux comptes" in log_page and "spam-domaine.fr" in log_page
 
     restored = client.post(
         f"/organizer/petitions/saint-etienne/moderation/{action.id}/restore",
-        data={"reason": "Erreur", "csrf_token": token})
+        data={"reason": "Erreur", "csrf_token": token},
+    )
     assert restored.status_code == 303
     assert public_count(client, petition) == 3
     assert api_count(client) == 3
@@ -78,15 +85,21 @@ def test_one_signature_invalidated_and_restored(client, petition):
     assert "Robot Bot" in page.get_data(as_text=True)
     token = csrf(client, "/organizer/petitions/saint-etienne/moderation")
     base = f"/organizer/petitions/saint-etienne/signatures/{signature.id}"
-    assert client.post(base + "/invalidate",
-                       data={"reason": "Doublon", "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            base + "/invalidate", data={"reason": "Doublon", "csrf_token": token}
+        ).status_code
+        == 303
+    )
     assert public_count(client, petition) == 1
     signature = reread(Signature, signature.id)
     assert signature.state == "invalidated" and signature.invalidation_reason == "Doublon"
     missing = client.post(base + "/restore", data={"reason": "", "csrf_token": token})
     assert missing.status_code == 303 and public_count(client, petition) == 1
-    assert client.post(base + "/restore",
-                       data={"reason": "Vérifié", "csrf_token": token}).status_code == 303
+    assert (
+        client.post(base + "/restore", data={"reason": "Vérifié", "csrf_token": token}).status_code
+        == 303
+    )
     assert public_count(client, petition) == 2
 
 
@@ -114,8 +127,10 @@ def test_bad_rules_get_clear_messages_and_change_nothing(client, petition):
         ({"reason": "x"}, "au moins un critère"),
         ({"domain": "example.org"}, "Indiquez la raison"),
         ({"since": "hier", "reason": "x"}, "Date invalide"),
-        ({"since": "2026-05-02T00:00", "until": "2026-05-01T00:00", "reason": "x"},
-         "La fin de la période"),
+        (
+            {"since": "2026-05-02T00:00", "until": "2026-05-01T00:00", "reason": "x"},
+            "La fin de la période",
+        ),
     ]
     for data, words in cases:
         response = client.post(url, data={**data, "csrf_token": token})
@@ -136,6 +151,8 @@ def test_restore_of_another_petition_action_is_refused(client, petition):
     token = csrf(client, "/organizer/petitions/saint-etienne/moderation")
     response = client.post(
         f"/organizer/petitions/saint-etienne/moderation/{action.id}/restore",
-        data={"reason": "x", "csrf_token": token}, follow_redirects=True)
+        data={"reason": "x", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "introuvable" in response.get_data(as_text=True)
     assert reread(Petition, lyon.id).signature_count == 0

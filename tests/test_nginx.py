@@ -12,6 +12,7 @@ nginx runs unprivileged from a folder of the test (NGINX_PATH to pick one).
 Without nginx the tests skip, unless REQUIRE_NGINX=1 or REQUIRE_BROWSER=1
 (CI, .ci/run), where they fail.
 """
+
 import http.client
 import os
 import shutil
@@ -83,10 +84,21 @@ class Nginx:
         user = "user root;" if os.geteuid() == 0 else ""
         (directory / "nginx.conf").write_text(NGINX_CONF.format(user=user, dir=directory))
         self.process = subprocess.Popen(
-            [binary, "-p", str(directory), "-c", str(directory / "nginx.conf"),
-             "-e", str(directory / "error.log"),
-             "-g", f"daemon off; pid {directory / 'nginx.pid'};"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                binary,
+                "-p",
+                str(directory),
+                "-c",
+                str(directory / "nginx.conf"),
+                "-e",
+                str(directory / "error.log"),
+                "-g",
+                f"daemon off; pid {directory / 'nginx.pid'};",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def errors(self):
         path = self.dir / "error.log"
@@ -112,16 +124,41 @@ def site(app, petition, database_url, redis_server, smtp_sink, tmp_path):
     servers = []
     front = None
     try:
-        servers.append(Gunicorn(server_env(database_url, redis_server, smtp_sink, tmp_path,
-                                           SSE_MAX_STREAMS=0, **common), tmp_path, "web"))
-        servers.append(Gunicorn(server_env(database_url, redis_server, smtp_sink, tmp_path,
-                                           GUNICORN_WORKER_CLASS="gevent", SSE_MAX_PER_CLIENT=3,
-                                           **common), tmp_path, "events"))
+        servers.append(
+            Gunicorn(
+                server_env(
+                    database_url, redis_server, smtp_sink, tmp_path, SSE_MAX_STREAMS=0, **common
+                ),
+                tmp_path,
+                "web",
+            )
+        )
+        servers.append(
+            Gunicorn(
+                server_env(
+                    database_url,
+                    redis_server,
+                    smtp_sink,
+                    tmp_path,
+                    GUNICORN_WORKER_CLASS="gevent",
+                    SSE_MAX_PER_CLIENT=3,
+                    **common,
+                ),
+                tmp_path,
+                "events",
+            )
+        )
         port = free_port()
         directory = tmp_path / "nginx"
         directory.mkdir()
-        conf = render(CONF.read_text(), servers[0].port, servers[1].port, port, free_port(),
-                      directory / "cache")
+        conf = render(
+            CONF.read_text(),
+            servers[0].port,
+            servers[1].port,
+            port,
+            free_port(),
+            directory / "cache",
+        )
         front = Nginx(binary, directory, conf)
         try:
             wait_for_port(port, timeout=15)
@@ -147,8 +184,13 @@ def held():
 def test_slow_clients_wait_in_nginx_and_pages_still_answer(site, held):
     for n in range(STALLED):
         held.append(stall(site.port, source=f"127.0.{n // 200 + 1}.{n % 200 + 2}"))
-    held.append(stall(site.port, request=b"POST /p/saint-etienne HTTP/1.1\r\nHost: x\r\n"
-                                         b"Content-Length: 1000\r\n\r\nfirst_name="))
+    held.append(
+        stall(
+            site.port,
+            request=b"POST /p/saint-etienne HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 1000\r\n\r\nfirst_name=",
+        )
+    )
     status, headers, _body = get(site.port, "/healthz", source="127.0.9.1")
     assert status == 200, site.errors()
     status, _headers, body = get(site.port, "/p/saint-etienne", source="127.0.9.2")
@@ -169,8 +211,9 @@ def test_the_stream_comes_unbuffered_from_the_events_pool(
     stream.read_until('"signature_count":1')  # nginx passed the event on at once
     stream.close()
     channel = counters.channel(petition.id)
-    assert until(lambda: redis_client.pubsub_numsub(channel)[0][1] == 0, timeout=10), \
+    assert until(lambda: redis_client.pubsub_numsub(channel)[0][1] == 0, timeout=10), (
         "the viewer left: nginx closes its upstream connection, the events process notices"
+    )
 
 
 def test_the_app_sees_each_visitor_address_through_nginx(site, held):
@@ -195,7 +238,11 @@ def test_the_count_is_cached_by_nginx(site):
 
 def test_a_large_body_stops_at_nginx(site):
     conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=15)
-    conn.request("POST", "/p/saint-etienne", body=b"x" * (1024 * 1024),
-                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    conn.request(
+        "POST",
+        "/p/saint-etienne",
+        body=b"x" * (1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert conn.getresponse().status == 413
     conn.close()

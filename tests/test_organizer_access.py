@@ -1,6 +1,7 @@
 """Who may open what under /organizer/: login required everywhere, each
 organizer sees only their petitions (404 elsewhere), administrators see all,
 login is throttled and never redirects off-site."""
+
 import re
 
 import pytest
@@ -9,13 +10,22 @@ from petition.views.organizer import PUBLIC_ENDPOINTS
 
 from helpers import add_signature, csrf, csrf_from, export, login, make_lyon, make_organizer
 
-SAMPLE = {"slug": "saint-etienne", "token": "x", "action_id": 1, "signature_id": 1,
-          "export_id": 1, "window_id": 1}
+SAMPLE = {
+    "slug": "saint-etienne",
+    "token": "x",
+    "action_id": 1,
+    "signature_id": 1,
+    "export_id": 1,
+    "window_id": 1,
+}
 
 
 def organizer_rules(app):
-    return [r for r in app.url_map.iter_rules()
-            if r.rule.startswith("/organizer") and r.endpoint not in PUBLIC_ENDPOINTS]
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/organizer") and r.endpoint not in PUBLIC_ENDPOINTS
+    ]
 
 
 def _url(rule, **values):
@@ -64,8 +74,9 @@ def test_lyon_organizer_gets_404_on_every_saint_etienne_url(app, client, petitio
         assert response.status_code == 404, (rule.rule, response.status_code)
         checked += 1
     assert checked >= 10
-    response = client.post("/organizer/petitions/saint-etienne/export.csv",
-                           data={"csrf_token": token})
+    response = client.post(
+        "/organizer/petitions/saint-etienne/export.csv", data={"csrf_token": token}
+    )
     assert response.status_code == 404 and "Prénom" not in response.get_data(as_text=True)
 
 
@@ -90,10 +101,17 @@ def test_admin_sees_and_manages_every_petition(client, petition):
     assert client.get("/organizer/admin/organizers").status_code == 200
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/organizer/", "/\\evil.example",
-    "http:/evil.example", "javascript:alert(1)", "/p/saint-etienne",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/organizer/",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "/p/saint-etienne",
+    ],
+)
 def test_login_never_redirects_off_the_organizer_area(client, petition, target):
     make_organizer("se@example.org", [petition])
     response = login(client, "se@example.org", next_url=target)
@@ -113,21 +131,28 @@ def test_wrong_password_is_refused_with_a_message(client, petition):
     assert response.status_code == 400
     assert "Adresse ou mot de passe incorrect" in response.get_data(as_text=True)
     assert client.get("/organizer/").status_code == 302
-    english = client.post("/organizer/login?lang=en", data={
-        "email": "se@example.org", "password": "nope", "csrf_token": csrf(client)})
+    english = client.post(
+        "/organizer/login?lang=en",
+        data={"email": "se@example.org", "password": "nope", "csrf_token": csrf(client)},
+    )
     assert "Incorrect address or password" in english.get_data(as_text=True)
 
 
 def test_login_is_throttled_per_ip(client, petition):
     make_organizer("se@example.org", [petition])
     token = csrf(client)
-    codes = [client.post("/organizer/login", data={
-        "email": f"x{i}@example.org", "password": "nope", "csrf_token": token}).status_code
-        for i in range(6)]
+    codes = [
+        client.post(
+            "/organizer/login",
+            data={"email": f"x{i}@example.org", "password": "nope", "csrf_token": token},
+        ).status_code
+        for i in range(6)
+    ]
     assert codes[:5] == [400] * 5
     assert codes[5] == 429
-    assert "Trop de tentatives" in client.post("/organizer/login", data={
-        "email": "se@example.org", "password": "x", "csrf_token": token}).get_data(as_text=True)
+    assert "Trop de tentatives" in client.post(
+        "/organizer/login", data={"email": "se@example.org", "password": "x", "csrf_token": token}
+    ).get_data(as_text=True)
 
 
 def test_login_failures_count_per_account_across_addresses(app, petition):
@@ -137,8 +162,13 @@ def test_login_failures_count_per_account_across_addresses(app, petition):
         client = app.test_client()
         env = {"REMOTE_ADDR": f"10.0.0.{i + 1}"}
         token = csrf_from_env(client, env)
-        codes.append(client.post("/organizer/login", environ_base=env, data={
-            "email": "SE@example.org", "password": "nope", "csrf_token": token}).status_code)
+        codes.append(
+            client.post(
+                "/organizer/login",
+                environ_base=env,
+                data={"email": "SE@example.org", "password": "nope", "csrf_token": token},
+            ).status_code
+        )
     assert codes[:10] == [400] * 10
     # Never a 429 for the account (it would lock its owner out): the page that
     # sends a sign-in link if the password was right (tests/test_login_guard.py).

@@ -1,4 +1,5 @@
 """The dashboard and petition management from the web."""
+
 import re
 from datetime import datetime, timezone
 
@@ -16,8 +17,13 @@ def test_dashboard_shows_counts_breakdowns_chart_and_failed_emails(client, petit
     add_signature(petition, category="company", siren="732829320", organisation="A bis")
     add_signature(petition, category="student", organisation="Asso Loire", commune="Firminy")
     add_signature(petition, category="student", organisation="asso loire ", days_ago=2)
-    add_signature(petition, state="pending", email_failed_at=datetime.now(timezone.utc),
-                  email="bounce@example.fr", email_error="550 mailbox unavailable")
+    add_signature(
+        petition,
+        state="pending",
+        email_failed_at=datetime.now(timezone.utc),
+        email="bounce@example.fr",
+        email_error="550 mailbox unavailable",
+    )
     add_signature(petition, state="withdrawn")
     add_signature(petition, state="invalidated")
     make_organizer("se@example.org", [petition])
@@ -29,8 +35,10 @@ def test_dashboard_shows_counts_breakdowns_chart_and_failed_emails(client, petit
     assert counts == {"pending": 1, "verified": 4, "withdrawn": 1, "invalidated": 1}
     assert dashboard.organisations(petition) == (2, 1), "SIRET and SIREN are one company"
     assert dict(dashboard.by_column(petition, dashboard.Signature.commune)) == {
-        "Saint-Étienne": 3, "Firminy": 1}
-    assert "<svg" in page and "<title id=\"chart-title\">" in page and "<desc" in page
+        "Saint-Étienne": 3,
+        "Firminy": 1,
+    }
+    assert "<svg" in page and '<title id="chart-title">' in page and "<desc" in page
     assert re.search(r"<rect [^>]*height=\"[1-9]", page), "bars are drawn server-side"
     assert "<script" not in page.split("<svg")[1].split("</svg>")[0]
     assert "bounce@example.fr" in page and "550 mailbox unavailable" in page
@@ -43,16 +51,25 @@ def test_web_petition_creation_uses_the_cli_rules(client, petition):
     make_organizer("admin@example.org", admin=True)
     login(client, "admin@example.org")
     token = csrf(client, "/organizer/petitions/new")
-    data = {"slug": "nice", "title": "Côte d'Azur", "territory": "Côte d'Azur",
-            "communes": "Nice:06000,06100;Cannes:06400", "goal": "800", "state": "draft",
-            "description": "**Go** <script>alert(1)</script>", "retention_days": "365",
-            "csrf_token": token}
+    data = {
+        "slug": "nice",
+        "title": "Côte d'Azur",
+        "territory": "Côte d'Azur",
+        "communes": "Nice:06000,06100;Cannes:06400",
+        "goal": "800",
+        "state": "draft",
+        "description": "**Go** <script>alert(1)</script>",
+        "retention_days": "365",
+        "csrf_token": token,
+    }
     taken = client.post("/organizer/petitions/new", data={**data, "slug": "saint-etienne"})
     assert taken.status_code == 400 and "déjà prise" in taken.get_data(as_text=True)
     bad_code = client.post("/organizer/petitions/new", data={**data, "communes": "Nice:6000"})
     assert bad_code.status_code == 400 and "Code postal invalide" in bad_code.get_data(as_text=True)
-    bad_dates = client.post("/organizer/petitions/new", data={
-        **data, "opens_at": "2026-06-01", "closes_at": "2026-05-01"})
+    bad_dates = client.post(
+        "/organizer/petitions/new",
+        data={**data, "opens_at": "2026-06-01", "closes_at": "2026-05-01"},
+    )
     assert bad_dates.status_code == 400 and "clôture" in bad_dates.get_data(as_text=True)
     assert db.session.scalar(select(Petition).where(Petition.slug == "nice")) is None
     created = client.post("/organizer/petitions/new", data=data)
@@ -68,11 +85,18 @@ def test_organizer_edits_their_petition(client, petition):
     page = client.get("/organizer/petitions/saint-etienne/edit")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Firminy:42700" in html
-    form = {"slug": "saint-etienne", "title": "Saint-Étienne, capitale du design",
-            "territory": "Saint-Étienne Métropole", "goal": "1200", "state": "open",
-            "communes": "Saint-Étienne:42000,42100;Firminy:42700;Roche-la-Molière:42230",
-            "description": "Nouveau texte", "retention_days": "365",
-            "closes_at": "2027-01-31T18:00", "csrf_token": csrf(client, "/organizer/")}
+    form = {
+        "slug": "saint-etienne",
+        "title": "Saint-Étienne, capitale du design",
+        "territory": "Saint-Étienne Métropole",
+        "goal": "1200",
+        "state": "open",
+        "communes": "Saint-Étienne:42000,42100;Firminy:42700;Roche-la-Molière:42230",
+        "description": "Nouveau texte",
+        "retention_days": "365",
+        "closes_at": "2027-01-31T18:00",
+        "csrf_token": csrf(client, "/organizer/"),
+    }
     response = client.post("/organizer/petitions/saint-etienne/edit", data=form)
     assert response.status_code == 302
     edited = reread(Petition, petition.id)

@@ -1,6 +1,7 @@
 """Outcomes are enums (StrEnum), one family per service: code compares
 members, templates keep comparing the strings, and a bare string returned by
 mistake is caught here."""
+
 from sqlalchemy import select
 
 from petition import tokens
@@ -21,9 +22,11 @@ def test_signature_links_give_their_service_s_enum(app, client, petition):
     assert signing.inspect("garbage").outcome is signing.ConfirmOutcome.INVALID
     assert signing.confirm(confirm_token(signature)).outcome is signing.ConfirmOutcome.CONFIRMED
     assert withdrawal.inspect(withdraw_token(signature)).outcome is (
-        withdrawal.WithdrawOutcome.READY)
+        withdrawal.WithdrawOutcome.READY
+    )
     assert withdrawal.withdraw(withdraw_token(signature)).outcome is (
-        withdrawal.WithdrawOutcome.WITHDRAWN)
+        withdrawal.WithdrawOutcome.WITHDRAWN
+    )
     assert withdrawal.inspect("garbage").outcome is withdrawal.WithdrawOutcome.INVALID
     assert send_confirmation(signature.id) is JobResult.SKIPPED
 
@@ -34,7 +37,8 @@ def test_organizer_links_give_their_service_s_enum(app, petition):
     assert signin.inspect_link("garbage").outcome is organizers.LinkOutcome.INVALID
     assert grants.inspect("garbage", owner).outcome is grants.GrantOutcome.INVALID
     assert organizers.invite(None, "chef@example.org", petition) is (
-        organizers.InviteOutcome.ALREADY)
+        organizers.InviteOutcome.ALREADY
+    )
 
 
 def test_enum_members_still_equal_the_strings_templates_compare():

@@ -1,6 +1,7 @@
 """Rate limits on real Redis: 429 pages in French and English with Retry-After,
 per address across petitions, on token pages; event windows (venue IP or QR
 link) let a meetup of 100 people sign from one IP; Redis down lets people sign."""
+
 import http.client
 import threading
 from urllib.parse import urlencode
@@ -21,14 +22,27 @@ from helpers import PASSWORD, csrf, csrf_from, make_organizer, post_signature, s
 
 @pytest.fixture
 def app_overrides():
-    return {"RATELIMIT_SIGN": "3 per minute", "RATELIMIT_SIGN_EVENT": "500 per hour",
-            "RATELIMIT_EMAIL": "2 per day", "RATELIMIT_TOKEN": "5 per minute"}
+    return {
+        "RATELIMIT_SIGN": "3 per minute",
+        "RATELIMIT_SIGN_EVENT": "500 per hour",
+        "RATELIMIT_EMAIL": "2 per day",
+        "RATELIMIT_TOKEN": "5 per minute",
+    }
 
 
 def lyon():
-    save({"slug": "lyon", "title": "Lyon French Tech", "territory": "Lyon", "goal": 1000,
-          "state": "open", "description": "", "controller_name": "Ville de Lyon"},
-         parse_communes("Lyon:69001"))
+    save(
+        {
+            "slug": "lyon",
+            "title": "Lyon French Tech",
+            "territory": "Lyon",
+            "goal": 1000,
+            "state": "open",
+            "description": "",
+            "controller_name": "Ville de Lyon",
+        },
+        parse_communes("Lyon:69001"),
+    )
 
 
 def rows():
@@ -59,8 +73,12 @@ def test_limit_is_per_petition(client, petition):
     lyon()
     for i in range(3):
         post_signature(client, email=f"person{i}@example.org")
-    assert post_signature(client, slug="lyon", postal_code="69001",
-                          email="other@example.org").status_code == 302
+    assert (
+        post_signature(
+            client, slug="lyon", postal_code="69001", email="other@example.org"
+        ).status_code
+        == 302
+    )
 
 
 def test_other_ip_is_not_limited(app, petition):
@@ -75,11 +93,18 @@ def test_other_ip_is_not_limited(app, petition):
 def test_x_forwarded_for_is_ignored_without_proxy_count(client, petition):
     for i in range(4):
         response = client.get("/p/saint-etienne")
-        data = {"first_name": "A", "last_name": "B", "email": f"p{i}@example.org",
-                "postal_code": "42000", "category": "developer", "consent": "y",
-                "csrf_token": csrf_from(response.get_data(as_text=True))}
-        last = client.post("/p/saint-etienne", data=data,
-                           headers={"X-Forwarded-For": f"198.51.100.{i}"})
+        data = {
+            "first_name": "A",
+            "last_name": "B",
+            "email": f"p{i}@example.org",
+            "postal_code": "42000",
+            "category": "developer",
+            "consent": "y",
+            "csrf_token": csrf_from(response.get_data(as_text=True)),
+        }
+        last = client.post(
+            "/p/saint-etienne", data=data, headers={"X-Forwarded-For": f"198.51.100.{i}"}
+        )
     assert last.status_code == 429, "a made-up X-Forwarded-For must not reset the limit"
 
 
@@ -89,8 +114,12 @@ def test_emails_per_address_limited_across_petitions(app, petition):
     for n, c in enumerate((one, two, three)):
         c.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
     assert post_signature(one, email="jean.dupont@gmail.com").status_code == 302
-    assert post_signature(two, slug="lyon", postal_code="69001",
-                          email="JeanDupont+x@gmail.com").status_code == 302
+    assert (
+        post_signature(
+            two, slug="lyon", postal_code="69001", email="JeanDupont+x@gmail.com"
+        ).status_code
+        == 302
+    )
     refused = post_signature(three, email="jeandupont@googlemail.com")
     assert refused.status_code == 429, "the same person, however spelt, across petitions"
     assert "Retry-After" in refused.headers
@@ -118,12 +147,12 @@ def test_token_pages_are_limited(client, petition):
 def test_event_window_for_venue_ip_lets_100_people_sign(app, petition):
     abuse.open_window(petition, hours=3, label="Meetup", ip="127.0.0.1")
     client = app.test_client()
-    codes = [post_signature(client, email=f"meetup{i}@gmail.com").status_code
-             for i in range(100)]
+    codes = [post_signature(client, email=f"meetup{i}@gmail.com").status_code for i in range(100)]
     assert codes == [302] * 100
     assert rows() == 100
-    flagged = db.session.scalar(select(func.count()).select_from(Signature)
-                                .where(Signature.flagged.is_(True)))
+    flagged = db.session.scalar(
+        select(func.count()).select_from(Signature).where(Signature.flagged.is_(True))
+    )
     assert flagged == 0, "an announced event is not a burst"
 
 
@@ -137,8 +166,9 @@ def test_event_qr_link_lifts_the_limit_for_that_browser(app, client, petition):
     stranger = app.test_client()
     for i in range(3):
         post_signature(stranger, email=f"x{i}@example.org")
-    assert post_signature(stranger, email="x9@example.org").status_code == 429, \
+    assert post_signature(stranger, email="x9@example.org").status_code == 429, (
         "without the link, the same IP keeps its limit"
+    )
 
 
 def test_closed_or_forged_event_link_does_not_lift_the_limit(app, client, petition):
@@ -162,9 +192,15 @@ def test_event_window_duration_is_bounded(app, petition):
 
 def test_signing_works_when_the_limit_store_is_down(app, client, petition, redis_down):
     page = client.get("/p/saint-etienne")
-    data = {"first_name": "A", "last_name": "B", "email": "down@example.org",
-            "postal_code": "42000", "category": "developer", "consent": "y",
-            "csrf_token": csrf_from(page.get_data(as_text=True))}
+    data = {
+        "first_name": "A",
+        "last_name": "B",
+        "email": "down@example.org",
+        "postal_code": "42000",
+        "category": "developer",
+        "consent": "y",
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+    }
     redis_down()
     response = client.post("/p/saint-etienne", data=data)
     assert response.status_code == 302
@@ -220,7 +256,8 @@ class TestAddressBudgetUnderRace:
         return {"RATELIMIT_EMAIL": "5 per hour", "PROXY_COUNT": 1}
 
     def test_twenty_simultaneous_signs_of_one_address_pass_the_limit_five_times(
-            self, app, petition, threaded_server):
+        self, app, petition, threaded_server
+    ):
         browsers = [Browser(threaded_server, f"198.51.100.{i + 1}") for i in range(20)]
         forms = []
         for browser in browsers:
@@ -243,8 +280,9 @@ class TestAddressBudgetUnderRace:
         for thread in threads:
             thread.join(60)
         assert errors == []
-        assert sorted(statuses) == [302] * 5 + [429] * 15, \
+        assert sorted(statuses) == [302] * 5 + [429] * 15, (
             "the check and the count are one step: at most the limit get through"
+        )
         assert rows() == 1
 
 
@@ -262,7 +300,8 @@ def redis_down(redis_server):
 
 
 def test_login_and_reset_limits_hold_and_signing_works_while_redis_is_down(
-        app, petition, redis_down):
+    app, petition, redis_down
+):
     make_organizer("se@example.org", [petition])
     signer = app.test_client()
     sign_page = signer.get("/p/saint-etienne")
@@ -270,20 +309,36 @@ def test_login_and_reset_limits_hold_and_signing_works_while_redis_is_down(
     login_token = csrf(visitor)
     reset_token = csrf(visitor, "/organizer/password/forgot")
     redis_down()
-    logins = [visitor.post("/organizer/login", data={
-        "email": "se@example.org", "password": "wrong password!", "csrf_token": login_token,
-    }).status_code for _ in range(6)]
+    logins = [
+        visitor.post(
+            "/organizer/login",
+            data={
+                "email": "se@example.org",
+                "password": "wrong password!",
+                "csrf_token": login_token,
+            },
+        ).status_code
+        for _ in range(6)
+    ]
     assert logins == [400] * 5 + [429], "login stays limited per client address"
-    resets = [visitor.post("/organizer/password/forgot", data={
-        "email": "se@example.org", "csrf_token": reset_token}).status_code for _ in range(6)]
+    resets = [
+        visitor.post(
+            "/organizer/password/forgot",
+            data={"email": "se@example.org", "csrf_token": reset_token},
+        ).status_code
+        for _ in range(6)
+    ]
     assert resets == [200] * 5 + [429], "so does the password reset"
-    signed = signer.post("/p/saint-etienne", data=sign_data(
-        email="down@example.org", csrf_token=csrf_from(sign_page.get_data(as_text=True))))
+    signed = signer.post(
+        "/p/saint-etienne",
+        data=sign_data(
+            email="down@example.org", csrf_token=csrf_from(sign_page.get_data(as_text=True))
+        ),
+    )
     assert signed.status_code == 302, "signing stays open (the sweeper sends its email later)"
 
 
-def test_per_account_login_guard_counts_in_memory_while_redis_is_down(app, petition,
-                                                                     redis_down):
+def test_per_account_login_guard_counts_in_memory_while_redis_is_down(app, petition, redis_down):
     make_organizer("se@example.org", [petition])
     browsers = []
     for n in range(11):
@@ -291,18 +346,30 @@ def test_per_account_login_guard_counts_in_memory_while_redis_is_down(app, petit
         browser.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
         browsers.append((browser, csrf(browser)))
     redis_down()
-    codes = [browser.post("/organizer/login", data={
-        "email": "se@example.org", "password": "wrong password!", "csrf_token": token,
-    }).status_code for browser, token in browsers[:10]]
+    codes = [
+        browser.post(
+            "/organizer/login",
+            data={
+                "email": "se@example.org",
+                "password": "wrong password!",
+                "csrf_token": token,
+            },
+        ).status_code
+        for browser, token in browsers[:10]
+    ]
     assert codes == [400] * 10
     owner, token = browsers[10]
-    answer = owner.post("/organizer/login", data={
-        "email": "se@example.org", "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 200 and "Si le mot de passe était juste" in \
-        answer.get_data(as_text=True), "the account stays guarded without Redis"
+    answer = owner.post(
+        "/organizer/login",
+        data={"email": "se@example.org", "password": PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code == 200 and "Si le mot de passe était juste" in answer.get_data(
+        as_text=True
+    ), "the account stays guarded without Redis"
 
 
 # --- limits name real endpoints -----------------------------------------------
+
 
 @pytest.mark.parametrize("table", ["LIMITS", "EXEMPT"])
 def test_a_limit_naming_a_missing_endpoint_stops_the_start(monkeypatch, table):

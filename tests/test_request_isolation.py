@@ -8,6 +8,7 @@ Under the old fixture every request shared the test body's app context: views
 left their objects in the test body's session, and a streamed body found the
 view's context still there, which hid an empty CSV export under gunicorn.
 """
+
 import pytest
 from flask import g, has_app_context, request
 from rq import Queue
@@ -63,10 +64,12 @@ def test_a_streamed_body_is_read_after_the_view_context_is_torn_down(app, client
     def stream():
         def body():
             yield f"context={has_app_context()} torn_down={bool(torn_down)}"
+
         return app.response_class(body())
 
-    assert client.get("/_tests/stream").get_data(as_text=True) == \
-        "context=False torn_down=True", "as gunicorn iterates it"
+    assert client.get("/_tests/stream").get_data(as_text=True) == "context=False torn_down=True", (
+        "as gunicorn iterates it"
+    )
 
 
 def test_a_stream_left_open_fails_the_test(app, client):
@@ -75,6 +78,7 @@ def test_a_stream_left_open_fails_the_test(app, client):
         def body():
             while True:
                 yield "."
+
         return app.response_class(body())
 
     response = client.get("/_tests/endless", buffered=False)
@@ -101,8 +105,9 @@ def report_session():
 
 
 def test_a_job_runs_in_an_app_context_and_session_of_its_own(app, run_jobs):
-    job = Queue(EMAIL_QUEUE, connection=app.extensions["redis"],
-                job_class=AppJob).enqueue(report_session)
+    job = Queue(EMAIL_QUEUE, connection=app.extensions["redis"], job_class=AppJob).enqueue(
+        report_session
+    )
     assert run_jobs() == 1
     job.refresh()
     result = job.return_value()

@@ -1,6 +1,7 @@
 """RGPD retention: unconfirmed signatures deleted after the delay; personal
 data of a closed petition erased after its retention period, counts kept;
 nothing else touched. As `flask` commands and as the scheduled chores."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -15,21 +16,40 @@ from helpers import csrf_from, reread
 
 def add(petition, n, state=SignatureState.VERIFIED, days_ago=0, **extra):
     signature = Signature(
-        petition_id=petition.id, state=state, first_name="Anne", last_name=f"N{n}",
-        email=f"anne{n}@example.org", canonical_email=f"anne{n}@example.org",
-        postal_code="42000", commune="Saint-Étienne", category="developer",
-        ip_hash="ab" * 32, email_domain="example.org", public=True,
-        created_at=utcnow() - timedelta(days=days_ago), email_error="550 anne@example.org",
-        **extra)
+        petition_id=petition.id,
+        state=state,
+        first_name="Anne",
+        last_name=f"N{n}",
+        email=f"anne{n}@example.org",
+        canonical_email=f"anne{n}@example.org",
+        postal_code="42000",
+        commune="Saint-Étienne",
+        category="developer",
+        ip_hash="ab" * 32,
+        email_domain="example.org",
+        public=True,
+        created_at=utcnow() - timedelta(days=days_ago),
+        email_error="550 anne@example.org",
+        **extra,
+    )
     db.session.add(signature)
     db.session.commit()
     return signature.id
 
 
 def other_petition():
-    return save({"slug": "lyon", "title": "Lyon French Tech", "territory": "Lyon", "goal": 10,
-                 "state": "open", "description": "", "controller_name": "Ville"},
-                parse_communes("Lyon:69001"))
+    return save(
+        {
+            "slug": "lyon",
+            "title": "Lyon French Tech",
+            "territory": "Lyon",
+            "goal": 10,
+            "state": "open",
+            "description": "",
+            "controller_name": "Ville",
+        },
+        parse_communes("Lyon:69001"),
+    )
 
 
 def reload(ids):
@@ -70,14 +90,21 @@ def test_erase_after_retention_keeps_counts_and_touches_nothing_else(app, petiti
     rows = reload(erased_ids + [kept_id])
     for i in erased_ids:
         s = rows[i]
-        assert (s.first_name, s.last_name, s.email, s.canonical_email, s.ip_hash,
-                s.email_error) == (None,) * 6
+        assert (
+            s.first_name,
+            s.last_name,
+            s.email,
+            s.canonical_email,
+            s.ip_hash,
+            s.email_error,
+        ) == (None,) * 6
         assert s.state == SignatureState.VERIFIED, "the row and its state stay"
         assert s.postal_code == "42000" and s.category == "developer"
     assert db.session.get(Petition, petition.id).signature_count == 2, "counts kept"
     kept = rows[kept_id]
-    assert kept.email == "anne3@example.org" and kept.first_name == "Anne", \
+    assert kept.email == "anne3@example.org" and kept.first_name == "Anne", (
         "an open petition is not touched"
+    )
     assert retention.erase_expired() == 0, "idempotent"
 
 

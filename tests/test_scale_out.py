@@ -5,6 +5,7 @@ A confirmation made through one web process reaches the live stream and the
 counter served by the other; signatures made through both are each emailed
 exactly once, whichever worker picked the job.
 """
+
 import http.client
 import json
 import os
@@ -32,20 +33,46 @@ SIGNERS = 12
 @pytest.fixture
 def cluster(app, petition, database_url, redis_server, smtp_sink, tmp_path):
     """Two web processes (ports) and two workers, stopped before the app fixture empties the DB."""
-    env = dict(os.environ, APP_ENV="test", SECRET_KEY=SECRET, DATABASE_URL=database_url,
-               REDIS_URL=redis_server.url, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_sink.port),
-               MAIL_DEFAULT_SENDER="Pétitions <petition@test.example>", BASE_URL="http://localhost",
-               PROXY_COUNT="1", MAIL_RETRY_INTERVALS="1,1,1", INSTANCE_PATH=str(tmp_path),
-               WEB_CONCURRENCY="1", WEB_THREADS="4", GUNICORN_LOG_LEVEL="warning",
-               GUNICORN_GRACEFUL_TIMEOUT="2",  # an open SSE stream would hold the stop 20 s
-               LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        APP_ENV="test",
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_server.url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_sink.port),
+        MAIL_DEFAULT_SENDER="Pétitions <petition@test.example>",
+        BASE_URL="http://localhost",
+        PROXY_COUNT="1",
+        MAIL_RETRY_INTERVALS="1,1,1",
+        INSTANCE_PATH=str(tmp_path),
+        WEB_CONCURRENCY="1",
+        WEB_THREADS="4",
+        GUNICORN_LOG_LEVEL="warning",
+        GUNICORN_GRACEFUL_TIMEOUT="2",  # an open SSE stream would hold the stop 20 s
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
     env.pop("DEV_MAIL_DIR", None)
     processes, ports = [], []
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     for _ in range(2):
         port = free_port()
-        processes.append(_spawn([gunicorn, "-c", "gunicorn.conf.py", "--no-control-socket",
-                                 "--bind", f"127.0.0.1:{port}", "wsgi:app"], env, tmp_path))
+        processes.append(
+            _spawn(
+                [
+                    gunicorn,
+                    "-c",
+                    "gunicorn.conf.py",
+                    "--no-control-socket",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "wsgi:app",
+                ],
+                env,
+                tmp_path,
+            )
+        )
         ports.append(port)
     for _ in range(2):
         processes.append(_spawn([sys.executable, "worker.py"], env, tmp_path))
@@ -66,8 +93,9 @@ def cluster(app, petition, database_url, redis_server, smtp_sink, tmp_path):
 
 def _spawn(argv, env, tmp_path):
     log = open(tmp_path / f"process-{time.monotonic_ns()}.log", "wb")
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 class Browser:
@@ -106,8 +134,9 @@ class EventStream:
     def __init__(self, port, path):
         self.counts = []
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n"
-                          "Accept: text/event-stream\r\n\r\n".encode())
+        self.sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
         self.file = self.sock.makefile("rb")
         self.status = int(self.file.readline().split()[1])
         threading.Thread(target=self._read, daemon=True).start()
@@ -169,16 +198,19 @@ def test_confirmation_through_one_process_shows_on_the_others_stream_and_counter
     try:
         assert stream.status == 200, f"web B refused the live stream ({stream.status})"
         status, page = Browser(web_a, "10.9.1.1").post_form(
-            "/p/saint-etienne", **sign_data(email="camille@gmail.com"))
+            "/p/saint-etienne", **sign_data(email="camille@gmail.com")
+        )
         assert status == 302, page[:500]
         (message,) = smtp_sink.wait_for(1, timeout=30)
         path = link_in(message, "/confirm/")
         status, page = Browser(web_a, "10.9.1.2").post_form(path)
         assert status == 200 and re.search("confirm", page, re.I), page[:500]
 
-        assert _until(lambda: _count(web_b, "saint-etienne") == 1), \
+        assert _until(lambda: _count(web_b, "saint-etienne") == 1), (
             "web B's counter shows the confirmation made through web A"
+        )
         assert _until(lambda: 1 in stream.counts), (
-            f"web B's live stream saw {stream.counts}, not the confirmation made on web A")
+            f"web B's live stream saw {stream.counts}, not the confirmation made on web A"
+        )
     finally:
         stream.close()

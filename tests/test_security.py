@@ -3,6 +3,7 @@
 on the embed, hardening headers, HSTS and Secure cookies in production, a
 CSRF token in every POST form and refusal without it, one purpose per token,
 user text escaped in pages and emails, Markdown sanitised."""
+
 import re
 
 import pytest
@@ -14,8 +15,17 @@ from petition.models import Signature, SignatureState
 from petition.links import confirm_token, organizer_token, withdraw_token
 from petition import tokens
 
-from helpers import (app_settings, csrf_from, link_in, login, mail_html, mail_text,
-                     make_organizer, post_signature, reread)
+from helpers import (
+    app_settings,
+    csrf_from,
+    link_in,
+    login,
+    mail_html,
+    mail_text,
+    make_organizer,
+    post_signature,
+    reread,
+)
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
 FORM_TAG = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.I | re.S)
@@ -58,8 +68,9 @@ def crawl(app, client):
     return pages
 
 
-def test_every_page_has_a_strict_csp_and_no_inline_code(app, organizer_client, petition,
-                                                          confirm_via_email, client):
+def test_every_page_has_a_strict_csp_and_no_inline_code(
+    app, organizer_client, petition, confirm_via_email, client
+):
     post_signature(client)
     confirm_via_email()
     pages = crawl(app, organizer_client)
@@ -97,8 +108,11 @@ def test_production_sends_hsts_and_secure_cookies(database_url, redis_server, sm
     from petition.config import load_settings
 
     prod = load_settings({"APP_ENV": "production", "SECRET_KEY": "x" * 40})
-    settings.update(APP_ENV="production", SESSION_COOKIE_SECURE=prod["SESSION_COOKIE_SECURE"],
-                    REMEMBER_COOKIE_SECURE=prod["REMEMBER_COOKIE_SECURE"])
+    settings.update(
+        APP_ENV="production",
+        SESSION_COOKIE_SECURE=prod["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_SECURE=prod["REMEMBER_COOKIE_SECURE"],
+    )
     app = create_app(settings)
     with app.app_context():
         response = app.test_client().get("/organizer/login")
@@ -108,8 +122,9 @@ def test_production_sends_hsts_and_secure_cookies(database_url, redis_server, sm
         db.engine.dispose()
 
 
-def test_every_post_form_carries_a_csrf_token(app, organizer_client, petition, client,
-                                              confirm_via_email, smtp_sink):
+def test_every_post_form_carries_a_csrf_token(
+    app, organizer_client, petition, client, confirm_via_email, smtp_sink
+):
     post_signature(client)
     confirm_via_email()
     pages = crawl(app, organizer_client)
@@ -127,8 +142,9 @@ def test_every_post_form_carries_a_csrf_token(app, organizer_client, petition, c
     assert forms >= 8
 
 
-def test_confirm_and_withdraw_buttons_refuse_a_post_without_csrf(client, petition, smtp_sink,
-                                                                run_jobs):
+def test_confirm_and_withdraw_buttons_refuse_a_post_without_csrf(
+    client, petition, smtp_sink, run_jobs
+):
     post_signature(client)
     run_jobs()
     message = smtp_sink.messages[0]
@@ -139,8 +155,7 @@ def test_confirm_and_withdraw_buttons_refuse_a_post_without_csrf(client, petitio
     assert db.session.scalars(select(Signature)).one().state == SignatureState.PENDING
 
 
-def test_confirm_token_is_refused_as_withdraw_token_and_back(client, petition, smtp_sink,
-                                                             run_jobs):
+def test_confirm_token_is_refused_as_withdraw_token_and_back(client, petition, smtp_sink, run_jobs):
     post_signature(client)
     signature = db.session.scalars(select(Signature)).one()
     confirm, withdraw = confirm_token(signature), withdraw_token(signature)
@@ -179,8 +194,7 @@ XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 def test_user_text_is_escaped_in_the_html_email(client, petition, smtp_sink, run_jobs):
     petition.title = "Tech <b>bold</b> & co"
     db.session.commit()
-    post_signature(client, first_name=XSS[:100], last_name="<i>Nom</i>",
-                   organisation=XSS)
+    post_signature(client, first_name=XSS[:100], last_name="<i>Nom</i>", organisation=XSS)
     run_jobs()
     (message,) = smtp_sink.messages
     html = mail_html(message)
@@ -193,11 +207,12 @@ def test_user_text_is_escaped_in_the_html_email(client, petition, smtp_sink, run
 def test_markdown_description_is_sanitised(client, petition):
     petition.description = (
         "<script>alert(1)</script>\n\n[clic](javascript:alert(2))\n\n"
-        '<img src=x onerror="alert(3)">\n\n**gras** [site](https://example.org)')
+        '<img src=x onerror="alert(3)">\n\n**gras** [site](https://example.org)'
+    )
     db.session.commit()
     page = client.get("/p/saint-etienne").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     html = re.search(r'<div class="description">(.*?)</div>', page, re.S).group(1)
-    assert "href=\"javascript" not in html and "<img" not in html, "shown as text at most"
+    assert 'href="javascript' not in html and "<img" not in html, "shown as text at most"
     assert "<strong>gras</strong>" in html
     assert 'href="https://example.org"' in html and 'rel="noopener noreferrer nofollow"' in html

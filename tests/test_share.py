@@ -1,5 +1,6 @@
 """The share kit on the petition page: links built server-side, Open Graph
 tags, embed snippets, QR codes (SVG, PNG) and the printable poster."""
+
 import re
 import xml.etree.ElementTree as ET
 from html import unescape
@@ -20,15 +21,20 @@ def test_share_links_are_plain_links_built_server_side(client, petition):
     html = client.get("/p/saint-etienne").get_data(as_text=True)
     links = [unescape(h) for h in re.findall(r'<li><a href="([^"]+)" rel="noopener', html)]
     hosts = {urlparse(link).netloc or urlparse(link).scheme for link in links}
-    assert hosts == {"mailto", "www.linkedin.com", "twitter.com", "mastodonshare.com",
-                     "www.facebook.com"}
+    assert hosts == {
+        "mailto",
+        "www.linkedin.com",
+        "twitter.com",
+        "mastodonshare.com",
+        "www.facebook.com",
+    }
     linkedin = next(link for link in links if "linkedin" in link)
     assert parse_qs(urlparse(linkedin).query)["url"] == ["http://localhost/p/saint-etienne"]
     tweet = parse_qs(urlparse(next(link for link in links if "twitter" in link)).query)
     assert "Saint-Étienne French Tech" in tweet["text"][0]
     mail = next(link for link in links if link.startswith("mailto:"))
     assert "http%3A%2F%2Flocalhost%2Fp%2Fsaint-etienne" in mail
-    assert "<script src=\"http" not in html, "no third-party script"
+    assert '<script src="http' not in html, "no third-party script"
 
 
 def test_share_kit_in_english(client, petition):
@@ -79,6 +85,7 @@ def test_printable_poster(client, petition):
         assert 'src="/p/saint-etienne/qr.svg"' in html
         assert "http://localhost/p/saint-etienne" in html
         assert "css/share.css" in html
-    assert "Scan to sign the petition" in client.get(
-        "/p/saint-etienne/affiche?lang=en").get_data(as_text=True)
+    assert "Scan to sign the petition" in client.get("/p/saint-etienne/affiche?lang=en").get_data(
+        as_text=True
+    )
     assert client.get("/p/nope/affiche").status_code == 404

@@ -1,5 +1,6 @@
 """The signing flow end to end: form -> pending row -> queued email -> SMTP ->
 link -> button -> verified and counted."""
+
 import re
 
 from sqlalchemy import func, select
@@ -136,8 +137,15 @@ def test_communes_listed_in_french_alphabetical_order(app):
 
     petition = save(
         {"slug": "se", "title": "T", "territory": "X", "goal": 10, "state": "open"},
-        parse_communes("Villars:42390;Saint-Priest-en-Jarez:42270;Saint-Étienne:42000;"
-                       "écully:69130;Firminy:42700"),
+        parse_communes(
+            "Villars:42390;Saint-Priest-en-Jarez:42270;Saint-Étienne:42000;"
+            "écully:69130;Firminy:42700"
+        ),
     )
     assert petition.commune_names == [
-        "écully", "Firminy", "Saint-Étienne", "Saint-Priest-en-Jarez", "Villars"]
+        "écully",
+        "Firminy",
+        "Saint-Étienne",
+        "Saint-Priest-en-Jarez",
+        "Villars",
+    ]

@@ -7,6 +7,7 @@ Everything runs through real gunicorns started with gunicorn.conf.py, as the
 Procfile's `web` (gthread) and `events` (gevent) processes, and raw sockets
 that hold streams open the way EventSource does.
 """
+
 import resource
 import subprocess
 import sys
@@ -94,8 +95,9 @@ def test_threaded_web_keeps_half_its_threads_for_pages(start, held):
 def test_one_address_gets_its_share_then_429_and_the_process_its_total_then_503(
     start, held, worker_class
 ):
-    server = start(GUNICORN_WORKER_CLASS=worker_class, WEB_THREADS=8,
-                   SSE_MAX_PER_CLIENT=3, SSE_MAX_STREAMS=5)
+    server = start(
+        GUNICORN_WORKER_CLASS=worker_class, WEB_THREADS=8, SSE_MAX_PER_CLIENT=3, SSE_MAX_STREAMS=5
+    )
     refused = open_until_refused(server.port, "127.0.0.2", held)
     assert [s.status for s in held] == [200, 200, 200, 429]
     assert int(refused.headers["retry-after"]) > 0
@@ -117,16 +119,18 @@ def test_closed_streams_give_back_their_thread_and_subscription_at_once(
     notice by itself, long before the next heartbeat would fail to write.
     (Before the fix a stream waited on Redis until its next heartbeat, 15 s
     by default, and the threads stayed taken until then.)"""
-    server = start(GUNICORN_WORKER_CLASS=worker_class, WEB_THREADS=2, SSE_MAX_STREAMS=2,
-                   SSE_HEARTBEAT=120)
+    server = start(
+        GUNICORN_WORKER_CLASS=worker_class, WEB_THREADS=2, SSE_MAX_STREAMS=2, SSE_HEARTBEAT=120
+    )
     streams = [RawStream(server.port, source=f"127.0.0.{n}") for n in (2, 3)]
     held.extend(streams)
     assert [s.status for s in streams] == [200, 200]
     assert subscribers(redis_client, petition) == 2
     for stream in streams:
         stream.close()
-    assert until(lambda: subscribers(redis_client, petition) == 0, timeout=10), \
+    assert until(lambda: subscribers(redis_client, petition) == 0, timeout=10), (
         "the subscriptions of the closed streams are released"
+    )
     assert pages_answer(server.port), "the threads are free again"
     again = [RawStream(server.port, source=f"127.0.0.{n}") for n in (4, 5)]
     held.extend(again)
@@ -149,8 +153,14 @@ def test_a_stream_closed_before_its_first_byte_gives_its_slot_back(
 def test_stream_settings_come_from_the_environment():
     from petition.config import load_settings
 
-    settings = load_settings({"SSE_MAX_STREAMS": "50", "SSE_MAX_PER_CLIENT": "4",
-                              "SSE_HEARTBEAT": "5", "SSE_RETRY_AFTER": "12"})
+    settings = load_settings(
+        {
+            "SSE_MAX_STREAMS": "50",
+            "SSE_MAX_PER_CLIENT": "4",
+            "SSE_HEARTBEAT": "5",
+            "SSE_RETRY_AFTER": "12",
+        }
+    )
     assert (settings["SSE_MAX_STREAMS"], settings["SSE_MAX_PER_CLIENT"]) == (50, 4)
     assert (settings["SSE_HEARTBEAT"], settings["SSE_RETRY_AFTER"]) == (5.0, 12)
     defaults = load_settings({})
@@ -164,15 +174,18 @@ def test_default_caps_follow_the_worker_class_and_the_descriptor_limit():
 
     assert live.max_streams({"SSE_MAX_STREAMS": None, "WEB_THREADS": 16}) == 8
     assert live.max_streams({"SSE_MAX_STREAMS": 3, "WEB_THREADS": 16}) == 3
-    probe = ("import sys, resource\n"
-             "from gevent import monkey; monkey.patch_all()\n"
-             "from petition.services import live\n"
-             "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
-             "for soft in (1024, 20000):\n"
-             "    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, hard), hard))\n"
-             "    print(live.max_streams({'SSE_MAX_STREAMS': None}))\n")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.split()
+    probe = (
+        "import sys, resource\n"
+        "from gevent import monkey; monkey.patch_all()\n"
+        "from petition.services import live\n"
+        "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
+        "for soft in (1024, 20000):\n"
+        "    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, hard), hard))\n"
+        "    print(live.max_streams({'SSE_MAX_STREAMS': None}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     assert out[0] == str(max(1, (min(1024, hard) - live.FD_RESERVE) // 2))
     if hard >= 20000:

@@ -1,5 +1,6 @@
 """The public supporters list: only verified signers who opted in, no email,
 names escaped, counts by category on top, paginated."""
+
 from sqlalchemy import update
 
 from petition.extensions import db
@@ -15,13 +16,27 @@ def sign_and_confirm(client, confirm_via_email, email, **fields):
 
 
 def test_only_verified_opted_in_signers_are_listed(client, petition, confirm_via_email):
-    sign_and_confirm(client, confirm_via_email, "alice@example.org", first_name="Alice",
-                     last_name="Visible", public="y", organisation="Alpha SAS",
-                     category="entrepreneur")
-    sign_and_confirm(client, confirm_via_email, "bob@example.org", first_name="Bob",
-                     last_name="Discret", category="entrepreneur")
-    post_signature(client, email="carol@example.org", first_name="Carol",
-                   last_name="Pending", public="y")  # never confirmed
+    sign_and_confirm(
+        client,
+        confirm_via_email,
+        "alice@example.org",
+        first_name="Alice",
+        last_name="Visible",
+        public="y",
+        organisation="Alpha SAS",
+        category="entrepreneur",
+    )
+    sign_and_confirm(
+        client,
+        confirm_via_email,
+        "bob@example.org",
+        first_name="Bob",
+        last_name="Discret",
+        category="entrepreneur",
+    )
+    post_signature(
+        client, email="carol@example.org", first_name="Carol", last_name="Pending", public="y"
+    )  # never confirmed
     html = client.get("/p/saint-etienne/supporters").get_data(as_text=True)
     assert "Alice Visible" in html and "Alpha SAS" in html
     assert "Entrepreneur ou startup" in html and "Saint-Étienne" in html
@@ -33,16 +48,29 @@ def test_only_verified_opted_in_signers_are_listed(client, petition, confirm_via
 
 
 def test_withdrawn_signer_disappears(client, petition, confirm_via_email):
-    sign_and_confirm(client, confirm_via_email, "alice@example.org", first_name="Alice",
-                     last_name="Partie", public="y")
+    sign_and_confirm(
+        client,
+        confirm_via_email,
+        "alice@example.org",
+        first_name="Alice",
+        last_name="Partie",
+        public="y",
+    )
     db.session.execute(update(Signature).values(state="withdrawn"))
     db.session.commit()
     assert "Partie" not in client.get("/p/saint-etienne/soutiens").get_data(as_text=True)
 
 
 def test_names_are_escaped(client, petition, confirm_via_email):
-    sign_and_confirm(client, confirm_via_email, "x@example.org", first_name="<script>",
-                     last_name="alert(1)</script>", public="y", organisation="<b>Org</b>")
+    sign_and_confirm(
+        client,
+        confirm_via_email,
+        "x@example.org",
+        first_name="<script>",
+        last_name="alert(1)</script>",
+        public="y",
+        organisation="<b>Org</b>",
+    )
     html = client.get("/p/saint-etienne/supporters").get_data(as_text=True)
     assert "<script>" not in html.split("<main", 1)[1]
     assert "&lt;script&gt; alert(1)&lt;/script&gt;" in html
@@ -50,8 +78,7 @@ def test_names_are_escaped(client, petition, confirm_via_email):
 
 
 def test_french_alias_and_english_page(client, petition, confirm_via_email):
-    sign_and_confirm(client, confirm_via_email, "a@example.org", public="y",
-                     category="association")
+    sign_and_confirm(client, confirm_via_email, "a@example.org", public="y", category="association")
     fr = client.get("/p/saint-etienne/soutiens").get_data(as_text=True)
     assert "1 association" in fr and "Jean Dupont" in fr
     en = client.get("/p/saint-etienne/supporters?lang=en").get_data(as_text=True)
@@ -61,10 +88,19 @@ def test_french_alias_and_english_page(client, petition, confirm_via_email):
 
 def test_pagination_and_bad_page_numbers(app, client, petition):
     for i in range(3):
-        db.session.add(Signature(
-            petition_id=petition.id, state="verified", first_name=f"P{i}", last_name="Nom",
-            email=f"p{i}@example.org", canonical_email=f"p{i}@example.org",
-            category="student", public=True, postal_code="42000"))
+        db.session.add(
+            Signature(
+                petition_id=petition.id,
+                state="verified",
+                first_name=f"P{i}",
+                last_name="Nom",
+                email=f"p{i}@example.org",
+                canonical_email=f"p{i}@example.org",
+                category="student",
+                public=True,
+                postal_code="42000",
+            )
+        )
     db.session.commit()
     with app.test_request_context("/"):
         first = supporters.page(petition.id, 1, per_page=2)

@@ -1,6 +1,7 @@
 """Text typed on one line (petition/text.py): real names pass, normalised to
 NFKC; line breaks and control characters are refused in every single-line
 field of every form, on the web and from `flask petition create`."""
+
 import html
 import inspect
 import unicodedata
@@ -58,56 +59,81 @@ def test_real_names_are_accepted_and_stored_normalised(client, petition, typed, 
     assert response.status_code == 302, html.unescape(response.get_data(as_text=True))[:3000]
     signature = db.session.scalars(select(Signature)).one()
     assert (signature.first_name, signature.last_name, signature.organisation) == (
-        stored, stored, stored)
+        stored,
+        stored,
+        stored,
+    )
 
 
 def is_single_line(field_class):
     return issubclass(field_class, StringField) and not issubclass(
-        field_class, (TextAreaField, PasswordField))
+        field_class, (TextAreaField, PasswordField)
+    )
 
 
 def single_line_names(form_class):
-    return [name for name, value in inspect.getmembers(form_class)
-            if isinstance(value, UnboundField) and is_single_line(value.field_class)]
+    return [
+        name
+        for name, value in inspect.getmembers(form_class)
+        if isinstance(value, UnboundField) and is_single_line(value.field_class)
+    ]
 
 
 def form_classes():
     """Every form of the three form modules that has a single-line field."""
-    return [cls for module in (public_forms, organizer_forms, abuse_forms)
-            for _name, cls in inspect.getmembers(module, inspect.isclass)
-            if cls.__module__ == module.__name__ and issubclass(cls, FlaskForm)
-            and single_line_names(cls)]
+    return [
+        cls
+        for module in (public_forms, organizer_forms, abuse_forms)
+        for _name, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__
+        and issubclass(cls, FlaskForm)
+        and single_line_names(cls)
+    ]
 
 
 @pytest.mark.parametrize("form_class", form_classes(), ids=lambda c: c.__name__)
-@pytest.mark.parametrize("bad", ["Titre\r\nBcc: x@example.org", "a\x00b", "a\u2028b",
-                                 "a\u202eb"], ids=["crlf", "nul", "line-separator", "bidi"])
+@pytest.mark.parametrize(
+    "bad",
+    ["Titre\r\nBcc: x@example.org", "a\x00b", "a\u2028b", "a\u202eb"],
+    ids=["crlf", "nul", "line-separator", "bidi"],
+)
 def test_every_single_line_field_of_every_form_refuses_control_characters(
-        app, petition, form_class, bad):
+    app, petition, form_class, bad
+):
     with app.test_request_context("/", method="POST"):
         args = (petition,) if form_class is public_forms.SignForm else ()
         names = single_line_names(form_class)
-        form = form_class(*args, formdata=MultiDict({n: bad for n in names}),
-                          meta={"csrf": False})
+        form = form_class(*args, formdata=MultiDict({n: bad for n in names}), meta={"csrf": False})
         assert not form.validate()
         for name in names:
             messages = [str(e) for e in form[name].errors]
-            assert any("ni retour à la ligne ni caractère de contrôle" in m
-                       for m in messages), (form_class.__name__, name, messages)
+            assert any("ni retour à la ligne ni caractère de contrôle" in m for m in messages), (
+                form_class.__name__,
+                name,
+                messages,
+            )
 
 
 @pytest.mark.parametrize("lang,message", [("fr", CONTROL_FR), ("en", CONTROL_EN)])
-def test_organizer_petition_form_refuses_a_line_break_in_the_title(client, petition, lang,
-                                                                   message):
+def test_organizer_petition_form_refuses_a_line_break_in_the_title(client, petition, lang, message):
     make_organizer("admin@example.org", admin=True)
     login(client, "admin@example.org")
     url = f"/organizer/petitions/saint-etienne/edit?lang={lang}"
     page = client.get(url)
-    response = client.post(url, data={
-        "csrf_token": csrf_from(page.get_data(as_text=True)), "slug": "saint-etienne",
-        "title": "Saint-Étienne\r\nBcc: tous@example.org", "description": "",
-        "territory": "Saint-Étienne Métropole", "communes": "Saint-Étienne:42000",
-        "goal": "1000", "state": "open", "retention_days": "365"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "slug": "saint-etienne",
+            "title": "Saint-Étienne\r\nBcc: tous@example.org",
+            "description": "",
+            "territory": "Saint-Étienne Métropole",
+            "communes": "Saint-Étienne:42000",
+            "goal": "1000",
+            "state": "open",
+            "retention_days": "365",
+        },
+    )
     assert response.status_code == 400
     assert message in html.unescape(response.get_data(as_text=True))
     assert reread(Petition, petition.id).title == "Saint-Étienne French Tech"
@@ -117,7 +143,8 @@ def test_organizer_event_label_and_reason_are_stripped_and_normalised(app, petit
     with app.test_request_context("/", method="POST"):
         form = abuse_forms.EventWindowForm(
             formdata=MultiDict({"label": "  Meetup Cafe\u0301 ", "hours": "4", "scope": "here"}),
-            meta={"csrf": False})
+            meta={"csrf": False},
+        )
         assert form.validate(), form.errors
         assert form.label.data == "Meetup Café"
 
@@ -127,15 +154,13 @@ def test_up_to_three_combining_marks_in_a_row_pass(client, petition, marks, refu
     """Counted after NFKC, where "a" + acute is one letter: overlay marks never compose."""
     response = post_signature(client, last_name="Dupo" + "\u0336" * marks + "nt")
     assert response.status_code == (400 if refused else 302)
-    assert db.session.scalar(select(func.count()).select_from(Signature)) == (
-        0 if refused else 1)
+    assert db.session.scalar(select(func.count()).select_from(Signature)) == (0 if refused else 1)
 
 
 # --- Properties (hypothesis): whatever is typed ---------------------------
 
 PROPERTIES = settings(max_examples=300, deadline=None)
-any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
-                   max_size=120)
+any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
 
 
 def clean_name(value):
@@ -167,20 +192,21 @@ def test_a_name_that_passes_is_clean(typed):
 def test_a_line_that_passes_holds_no_break_nor_control(typed):
     value = text.line(typed)
     if text.line_problem(value) is None:
-        assert not any(unicodedata.category(c) == "Cc" or c in text.LINE_SEPARATORS
-                       or c in text.BIDI_CONTROLS for c in value)
+        assert not any(
+            unicodedata.category(c) == "Cc" or c in text.LINE_SEPARATORS or c in text.BIDI_CONTROLS
+            for c in value
+        )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(first=any_text, last=any_text, organisation=any_text)
 def test_the_sign_form_stores_only_clean_names(client, petition, first, last, organisation):
-    response = post_signature(client, first_name=first, last_name=last,
-                              organisation=organisation)
+    response = post_signature(client, first_name=first, last_name=last, organisation=organisation)
     assert response.status_code in (302, 400)
     for signature in db.session.scalars(select(Signature)):
         assert clean_name(signature.first_name) and clean_name(signature.last_name)
         assert clean_name(signature.organisation or "")
     db.session.execute(Signature.__table__.delete())
     db.session.commit()
-

@@ -2,6 +2,7 @@
 over the 32-bit column, negative, a float, a string, a bool…) is "invalid"
 for every reader — confirm, withdraw, organizer invitation and reset, event
 QR link — fresh or expired: never a 500, never a query with it."""
+
 import html
 import time
 from datetime import timedelta
@@ -13,8 +14,7 @@ from petition import tokens
 
 from helpers import csrf_from, login, make_organizer
 
-BAD_IDS = [2**64, 2**63, 2**63 - 1, 2**31, -1, 0, "1e9", 1e9, 1.0, "5", True, None,
-           [1], {"id": 1}]
+BAD_IDS = [2**64, 2**63, 2**63 - 1, 2**31, -1, 0, "1e9", 1e9, 1.0, "5", True, None, [1], {"id": 1}]
 
 
 def backdated(app, purpose, payload, age=timedelta(days=3650)):
@@ -22,8 +22,9 @@ def backdated(app, purpose, payload, age=timedelta(days=3650)):
         def get_timestamp(self):
             return int(time.time() - age.total_seconds())
 
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=tokens.SALTS[purpose],
-                                  signer=Old).dumps(payload)
+    return URLSafeTimedSerializer(
+        app.config["SECRET_KEY"], salt=tokens.SALTS[purpose], signer=Old
+    ).dumps(payload)
 
 
 def signed(app, purpose, payload):
@@ -44,25 +45,31 @@ def test_confirm_and_withdraw_links_with_a_bad_id_are_invalid(app, client, petit
     for purpose in ("confirm", "withdraw"):
         for payload in ({"s": bad, "n": "x" * 22}, {"s": bad}):
             for age, token in signed(app, purpose, payload).items():
-                for response in (client.get(f"/{purpose}/{token}?lang=en"),
-                                 client.post(f"/{purpose}/{token}?lang=en",
-                                             data={"csrf_token": csrf})):
+                for response in (
+                    client.get(f"/{purpose}/{token}?lang=en"),
+                    client.post(f"/{purpose}/{token}?lang=en", data={"csrf_token": csrf}),
+                ):
                     case = (purpose, payload, age, response.request.method)
                     assert response.status_code == 400, case
                     text = page(response)
-                    assert ("This link has expired" if age == "expired"
-                            else "This link is not valid") in text, case
+                    assert (
+                        "This link has expired" if age == "expired" else "This link is not valid"
+                    ) in text, case
 
 
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
 def test_organizer_links_with_a_bad_id_are_invalid(app, client, petition, bad):
-    for purpose, path in (("invite", "/organizer/invitation/"),
-                          ("reset", "/organizer/password/reset/")):
+    for purpose, path in (
+        ("invite", "/organizer/invitation/"),
+        ("reset", "/organizer/password/reset/"),
+    ):
         for age, token in signed(app, purpose, {"o": bad, "f": "0123456789abcdef"}).items():
             response = client.get(f"{path}{token}")
             assert response.status_code == 400, (purpose, age)
-            assert ("a expiré" if age == "expired" else "pas valide") in page(response), \
-                (purpose, age)
+            assert ("a expiré" if age == "expired" else "pas valide") in page(response), (
+                purpose,
+                age,
+            )
 
 
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
@@ -84,8 +91,10 @@ def test_organizer_link_with_a_fingerprint_that_is_not_text_is_invalid(app, clie
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
 def test_signin_links_with_a_bad_id_are_invalid(app, client, petition, bad):
     for age, token in signed(app, "signin", {"o": bad, "f": "0" * 16, "l": ""}).items():
-        for response in (client.get(f"/organizer/signin/{token}"),
-                         client.post(f"/organizer/signin/{token}")):
+        for response in (
+            client.get(f"/organizer/signin/{token}"),
+            client.post(f"/organizer/signin/{token}"),
+        ):
             assert response.status_code == 400, (age, response.request.method)
 
 

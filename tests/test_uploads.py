@@ -6,6 +6,7 @@ The large bodies go to a real gunicorn over a socket, as a client streams
 them (the test client would hand the app a body already in memory); the
 worker's open files are watched meanwhile for anything in its TMPDIR.
 """
+
 import http.client
 import io
 import os
@@ -27,16 +28,25 @@ from servers import Gunicorn, server_env
 MB = 1024 * 1024
 SIZE = 50 * MB
 BOUNDARY = "----petition-test-boundary"
-PAGE = {"fr": ("Envoi trop volumineux", "rien n'a été enregistré"),
-        "en": ("Upload too large", "nothing was saved")}
+PAGE = {
+    "fr": ("Envoi trop volumineux", "rien n'a été enregistré"),
+    "en": ("Upload too large", "nothing was saved"),
+}
 
 
 @pytest.fixture
 def server(request, app, petition, database_url, redis_server, smtp_sink, tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = server_env(database_url, redis_server, smtp_sink, tmp_path, TMPDIR=tmp,
-                     GUNICORN_WORKER_CLASS=request.param, WEB_THREADS=4)
+    env = server_env(
+        database_url,
+        redis_server,
+        smtp_sink,
+        tmp_path,
+        TMPDIR=tmp,
+        GUNICORN_WORKER_CLASS=request.param,
+        WEB_THREADS=4,
+    )
     gunicorn = Gunicorn(env, tmp_path)
     gunicorn.tmp = tmp
     yield gunicorn
@@ -45,12 +55,21 @@ def server(request, app, petition, database_url, redis_server, smtp_sink, tmp_pa
 
 def multipart(size):
     """Header, then the parts of a sign form with a `size`-byte file part: (length, chunks)."""
-    fields = "".join(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-                     for k, v in (("first_name", "Jean"), ("last_name", "Dupont"),
-                                  ("email", "gros.envoi@gmail.com"), ("postal_code", "42000"),
-                                  ("category", "developer"), ("consent", "y")))
-    head = (fields + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
-            'filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
+    fields = "".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in (
+            ("first_name", "Jean"),
+            ("last_name", "Dupont"),
+            ("email", "gros.envoi@gmail.com"),
+            ("postal_code", "42000"),
+            ("category", "developer"),
+            ("consent", "y"),
+        )
+    )
+    head = (
+        fields + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+        'filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
     tail = f"\r\n--{BOUNDARY}--\r\n".encode()
     return len(head) + size + len(tail), [head, *_filler(size), tail]
 
@@ -63,16 +82,18 @@ def urlencoded(size):
 def _filler(size):
     block = b"x" * (64 * 1024)
     for start in range(0, size, len(block)):
-        yield block[:min(len(block), size - start)]
+        yield block[: min(len(block), size - start)]
 
 
 def send(port, content_type, length, chunks, lang, chunked=False):
     """POST the body over a socket from another thread; returns (status, page)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=60)
     framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}"
-    sock.sendall(f"POST /p/saint-etienne HTTP/1.1\r\nHost: localhost\r\n"
-                 f"Content-Type: {content_type}\r\n{framing}\r\nAccept-Language: {lang}\r\n"
-                 "Connection: close\r\n\r\n".encode())
+    sock.sendall(
+        f"POST /p/saint-etienne HTTP/1.1\r\nHost: localhost\r\n"
+        f"Content-Type: {content_type}\r\n{framing}\r\nAccept-Language: {lang}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
 
     def body():
         try:
@@ -130,8 +151,14 @@ def stored():
 
 @pytest.mark.parametrize("server", ["gthread", "gevent"], indirect=True)
 def test_a_50_mb_body_gets_413_before_it_is_read(server):
-    for kind, lang in (("multipart", "fr"), ("multipart-chunked", "en"), ("urlencoded", "fr"),
-                       ("multipart", "en"), ("multipart-chunked", "fr"), ("urlencoded", "en")):
+    for kind, lang in (
+        ("multipart", "fr"),
+        ("multipart-chunked", "en"),
+        ("urlencoded", "fr"),
+        ("multipart", "en"),
+        ("multipart-chunked", "fr"),
+        ("urlencoded", "en"),
+    ):
         if kind.startswith("multipart"):
             content_type = f"multipart/form-data; boundary={BOUNDARY}"
             length, chunks = multipart(SIZE)
@@ -140,8 +167,9 @@ def test_a_50_mb_body_gets_413_before_it_is_read(server):
             length, chunks = urlencoded(SIZE)
         watch = TempWatch(server)
         try:
-            status, page = send(server.port, content_type, length, chunks, lang,
-                                chunked=kind.endswith("chunked"))
+            status, page = send(
+                server.port, content_type, length, chunks, lang, chunked=kind.endswith("chunked")
+            )
         finally:
             seen = watch.stop()
         assert status == 413, (kind, page[:500])
@@ -158,8 +186,9 @@ def test_a_form_under_the_limit_still_signs(client, petition):
     assert stored() == 1
 
 
-@pytest.mark.parametrize("app_overrides", [
-    {"IMPORT_MAX_CONTENT_LENGTH": 2 * MB, "WTF_CSRF_ENABLED": False}])
+@pytest.mark.parametrize(
+    "app_overrides", [{"IMPORT_MAX_CONTENT_LENGTH": 2 * MB, "WTF_CSRF_ENABLED": False}]
+)
 def test_only_a_view_marked_with_body_limit_accepts_more(app, client, petition):
     @body_limit("IMPORT_MAX_CONTENT_LENGTH")
     def import_csv():

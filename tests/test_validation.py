@@ -1,5 +1,6 @@
 """Every bad input on the sign form and on the emailed links: a clear message
 (French by default, English with ?lang=en), nothing stored, never a 500."""
+
 import html
 import time
 from datetime import timedelta
@@ -58,85 +59,216 @@ FORM_CASES = [
     ("blank first name", {"first_name": "   "}, "Indiquez votre prénom.", "Enter your first name."),
     ("no last name", {"last_name": None}, "Indiquez votre nom.", "Enter your last name."),
     ("no email", {"email": ""}, "Indiquez votre adresse e-mail.", "Enter your email address."),
-    ("email without domain", {"email": "jean@"},
-     "Cette adresse e-mail n'est pas valide.", "This email address is not valid."),
-    ("email without at", {"email": "jean.dupont.gmail.com"},
-     "Cette adresse e-mail n'est pas valide.", "This email address is not valid."),
-    ("email with space", {"email": "jean dupont@gmail.com"},
-     "Cette adresse e-mail n'est pas valide.", "This email address is not valid."),
-    ("no postal code", {"postal_code": ""}, "Indiquez votre code postal.", "Enter your postal code."),
-    ("postal code too short", {"postal_code": "4200"},
-     "Le code postal doit comporter 5 chiffres", "The postal code must have 5 digits"),
-    ("postal code letters", {"postal_code": "42OOO"},
-     "Le code postal doit comporter 5 chiffres", "The postal code must have 5 digits"),
-    ("postal code 00", {"postal_code": "00100"},
-     "Le code postal doit comporter 5 chiffres", "The postal code must have 5 digits"),
-    ("SIRET wrong key", {"siren": "73282932000075"},
-     "SIRET (14 chiffres) invalide : vérifiez la clé", "SIRET (14 digits) number: check the last digit"),
-    ("SIREN wrong key", {"siren": "732829321"},
-     "SIREN (9 chiffres) ou SIRET", "Invalid SIREN (9 digits)"),
-    ("SIREN wrong length", {"siren": "7328293"},
-     "SIREN (9 chiffres) ou SIRET", "Invalid SIREN (9 digits)"),
-    ("no consent", {"consent": None},
-     "Votre accord est nécessaire pour signer.", "Your consent is required to sign."),
-    ("first name too long", {"first_name": "A" * 101},
-     "plus de 100 caractères", "longer than 100 characters"),
-    ("last name too long", {"last_name": "B" * 101},
-     "plus de 100 caractères", "longer than 100 characters"),
-    ("organisation too long", {"organisation": "C" * 201},
-     "plus de 200 caractères", "longer than 200 characters"),
-    ("email too long", {"email": "d" * 250 + "@example.org"},
-     "plus de 254 caractères", "longer than 254 characters"),
+    (
+        "email without domain",
+        {"email": "jean@"},
+        "Cette adresse e-mail n'est pas valide.",
+        "This email address is not valid.",
+    ),
+    (
+        "email without at",
+        {"email": "jean.dupont.gmail.com"},
+        "Cette adresse e-mail n'est pas valide.",
+        "This email address is not valid.",
+    ),
+    (
+        "email with space",
+        {"email": "jean dupont@gmail.com"},
+        "Cette adresse e-mail n'est pas valide.",
+        "This email address is not valid.",
+    ),
+    (
+        "no postal code",
+        {"postal_code": ""},
+        "Indiquez votre code postal.",
+        "Enter your postal code.",
+    ),
+    (
+        "postal code too short",
+        {"postal_code": "4200"},
+        "Le code postal doit comporter 5 chiffres",
+        "The postal code must have 5 digits",
+    ),
+    (
+        "postal code letters",
+        {"postal_code": "42OOO"},
+        "Le code postal doit comporter 5 chiffres",
+        "The postal code must have 5 digits",
+    ),
+    (
+        "postal code 00",
+        {"postal_code": "00100"},
+        "Le code postal doit comporter 5 chiffres",
+        "The postal code must have 5 digits",
+    ),
+    (
+        "SIRET wrong key",
+        {"siren": "73282932000075"},
+        "SIRET (14 chiffres) invalide : vérifiez la clé",
+        "SIRET (14 digits) number: check the last digit",
+    ),
+    (
+        "SIREN wrong key",
+        {"siren": "732829321"},
+        "SIREN (9 chiffres) ou SIRET",
+        "Invalid SIREN (9 digits)",
+    ),
+    (
+        "SIREN wrong length",
+        {"siren": "7328293"},
+        "SIREN (9 chiffres) ou SIRET",
+        "Invalid SIREN (9 digits)",
+    ),
+    (
+        "no consent",
+        {"consent": None},
+        "Votre accord est nécessaire pour signer.",
+        "Your consent is required to sign.",
+    ),
+    (
+        "first name too long",
+        {"first_name": "A" * 101},
+        "plus de 100 caractères",
+        "longer than 100 characters",
+    ),
+    (
+        "last name too long",
+        {"last_name": "B" * 101},
+        "plus de 100 caractères",
+        "longer than 100 characters",
+    ),
+    (
+        "organisation too long",
+        {"organisation": "C" * 201},
+        "plus de 200 caractères",
+        "longer than 200 characters",
+    ),
+    (
+        "email too long",
+        {"email": "d" * 250 + "@example.org"},
+        "plus de 254 caractères",
+        "longer than 254 characters",
+    ),
     ("no category", {"category": ""}, "Choisissez une catégorie", "Choose a category"),
-    ("unknown category", {"category": "pirate"},
-     "Choisissez une catégorie dans la liste.", "Choose a category from the list."),
-    ("unknown commune", {"commune": "Paris"},
-     "Choisissez une commune dans la liste.", "Choose a town from the list."),
-    ("web address as a name", {"last_name": "www.casino.ru"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
+    (
+        "unknown category",
+        {"category": "pirate"},
+        "Choisissez une catégorie dans la liste.",
+        "Choose a category from the list.",
+    ),
+    (
+        "unknown commune",
+        {"commune": "Paris"},
+        "Choisissez une commune dans la liste.",
+        "Choose a town from the list.",
+    ),
+    (
+        "web address as a name",
+        {"last_name": "www.casino.ru"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
     # Text rules shared by every form (petition/text.py); see also tests/test_text.py.
-    ("line break in a name", {"first_name": "Jean\r\nBcc: tous@example.org"},
-     "ni retour à la ligne ni caractère de contrôle", "cannot contain line breaks"),
-    ("tab in an organisation", {"organisation": "Acme\tSA"},
-     "ni retour à la ligne ni caractère de contrôle", "cannot contain line breaks"),
-    ("zero-width space as a name", {"first_name": "\u200b"},
-     "caractère invisible ou de mise en forme", "invisible or formatting character"),
-    ("zero-width space inside a name", {"last_name": "Du\u200bpont"},
-     "caractère invisible ou de mise en forme", "invisible or formatting character"),
-    ("bidi override in a name", {"last_name": "\u202etnopuD"},
-     "ni retour à la ligne ni caractère de contrôle", "cannot contain line breaks"),
-    ("zalgo name", {"last_name": "Z" + "\u0336" * 99},
-     "Trop de signes accumulés sur une même lettre (3 au plus)",
-     "Too many marks stacked on one letter (3 at most)"),
-    ("four marks on one letter", {"first_name": "Jea\u0336\u0336\u0336\u0336n"},
-     "Trop de signes accumulés", "Too many marks stacked"),
-    ("domain under another TLD", {"last_name": "secure-login.de/fr"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
-    ("bare .com domain", {"first_name": "example.com"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
-    ("domain under co.uk", {"organisation": "evil.co.uk"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
-    ("punycode domain", {"last_name": "xn--bcher-kva.ch"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
-    ("scheme without a dot", {"first_name": "http://x"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
-    ("www without a TLD", {"organisation": "www.x"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
-    ("full-width domain", {"last_name": "ｅｘａｍｐｌｅ．ｃｏｍ"},
-     "Un nom ne peut pas contenir d'adresse web.", "A name cannot contain a web address."),
+    (
+        "line break in a name",
+        {"first_name": "Jean\r\nBcc: tous@example.org"},
+        "ni retour à la ligne ni caractère de contrôle",
+        "cannot contain line breaks",
+    ),
+    (
+        "tab in an organisation",
+        {"organisation": "Acme\tSA"},
+        "ni retour à la ligne ni caractère de contrôle",
+        "cannot contain line breaks",
+    ),
+    (
+        "zero-width space as a name",
+        {"first_name": "\u200b"},
+        "caractère invisible ou de mise en forme",
+        "invisible or formatting character",
+    ),
+    (
+        "zero-width space inside a name",
+        {"last_name": "Du\u200bpont"},
+        "caractère invisible ou de mise en forme",
+        "invisible or formatting character",
+    ),
+    (
+        "bidi override in a name",
+        {"last_name": "\u202etnopuD"},
+        "ni retour à la ligne ni caractère de contrôle",
+        "cannot contain line breaks",
+    ),
+    (
+        "zalgo name",
+        {"last_name": "Z" + "\u0336" * 99},
+        "Trop de signes accumulés sur une même lettre (3 au plus)",
+        "Too many marks stacked on one letter (3 at most)",
+    ),
+    (
+        "four marks on one letter",
+        {"first_name": "Jea\u0336\u0336\u0336\u0336n"},
+        "Trop de signes accumulés",
+        "Too many marks stacked",
+    ),
+    (
+        "domain under another TLD",
+        {"last_name": "secure-login.de/fr"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
+    (
+        "bare .com domain",
+        {"first_name": "example.com"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
+    (
+        "domain under co.uk",
+        {"organisation": "evil.co.uk"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
+    (
+        "punycode domain",
+        {"last_name": "xn--bcher-kva.ch"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
+    (
+        "scheme without a dot",
+        {"first_name": "http://x"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
+    (
+        "www without a TLD",
+        {"organisation": "www.x"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
+    (
+        "full-width domain",
+        {"last_name": "ｅｘａｍｐｌｅ．ｃｏｍ"},
+        "Un nom ne peut pas contenir d'adresse web.",
+        "A name cannot contain a web address.",
+    ),
 ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("fields,fr,en", [c[1:] for c in FORM_CASES],
-                         ids=[c[0] for c in FORM_CASES])
-def test_bad_form_input_is_refused_with_a_clear_message(app, client, petition, lang,
-                                                        fields, fr, en):
+@pytest.mark.parametrize(
+    "fields,fr,en", [c[1:] for c in FORM_CASES], ids=[c[0] for c in FORM_CASES]
+)
+def test_bad_form_input_is_refused_with_a_clear_message(
+    app, client, petition, lang, fields, fr, en
+):
     response = submit(client, lang, **fields)
     assert_refused(app, response, fr if lang == "fr" else en)
     page = text_of(response)
-    assert ("Le formulaire contient des erreurs" if lang == "fr"
-            else "The form contains errors") in page
+    assert (
+        "Le formulaire contient des erreurs" if lang == "fr" else "The form contains errors"
+    ) in page
     assert 'aria-invalid="true"' in page, "the error is tied to its field"
     assert 'class="error" id="' in page
 
@@ -151,8 +283,9 @@ def test_valid_siret_with_spaces_is_accepted(client, petition):
 def test_missing_csrf_token_is_refused(app, client, petition, lang):
     client.get(f"/p/saint-etienne{query(lang)}")
     response = client.post(f"/p/saint-etienne{query(lang)}", data=sign_data())
-    assert_refused(app, response, "Le formulaire a expiré" if lang == "fr"
-                   else "The form has expired")
+    assert_refused(
+        app, response, "Le formulaire a expiré" if lang == "fr" else "The form has expired"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -176,30 +309,49 @@ def test_unknown_petition_is_404(app, client, petition, lang):
     assert client.get(f"/p/nulle-part{query(lang)}").status_code == 404
     token = csrf_from(client.get("/p/saint-etienne").get_data(as_text=True))
     response = client.post(f"/p/nulle-part{query(lang)}", data=sign_data(csrf_token=token))
-    assert_refused(app, response, "Cette page n'existe pas" if lang == "fr"
-                   else "This page does not exist", status=404)
+    assert_refused(
+        app,
+        response,
+        "Cette page n'existe pas" if lang == "fr" else "This page does not exist",
+        status=404,
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_draft_petition_is_404(app, client, petition, lang):
-    save({"slug": "brouillon", "title": "Brouillon", "territory": "Nulle part",
-          "goal": 10, "state": "draft"})
+    save(
+        {
+            "slug": "brouillon",
+            "title": "Brouillon",
+            "territory": "Nulle part",
+            "goal": 10,
+            "state": "draft",
+        }
+    )
     assert client.get(f"/p/brouillon{query(lang)}").status_code == 404
     assert client.get(f"/p/brouillon/merci{query(lang)}").status_code == 404
     token = csrf_from(client.get("/p/saint-etienne").get_data(as_text=True))
     response = client.post(f"/p/brouillon{query(lang)}", data=sign_data(csrf_token=token))
-    assert_refused(app, response, "Page introuvable" if lang == "fr" else "Page not found",
-                   status=404)
+    assert_refused(
+        app, response, "Page introuvable" if lang == "fr" else "Page not found", status=404
+    )
 
 
 @pytest.fixture
 def closed_petitions(petition):
     """One closed by state, one open whose closing date has passed."""
-    save({"slug": "close", "title": "Close", "territory": "Lyon", "goal": 10,
-          "state": "closed"})
-    save({"slug": "passee", "title": "Passée", "territory": "Lyon", "goal": 10,
-          "state": "open", "opens_at": utcnow() - timedelta(days=10),
-          "closes_at": utcnow() - timedelta(days=1)})
+    save({"slug": "close", "title": "Close", "territory": "Lyon", "goal": 10, "state": "closed"})
+    save(
+        {
+            "slug": "passee",
+            "title": "Passée",
+            "territory": "Lyon",
+            "goal": 10,
+            "state": "open",
+            "opens_at": utcnow() - timedelta(days=10),
+            "closes_at": utcnow() - timedelta(days=1),
+        }
+    )
     return ("close", "passee")
 
 
@@ -211,8 +363,9 @@ def test_closed_petition_refuses_signatures(app, client, closed_petitions, lang,
     assert 'name="email"' not in page.get_data(as_text=True), "no form on a closed petition"
     token = csrf_from(client.get("/p/saint-etienne").get_data(as_text=True))
     response = client.post(f"/p/{slug}{query(lang)}", data=sign_data(csrf_token=token))
-    assert_refused(app, response, "rien n’a été enregistré" if lang == "fr"
-                   else "nothing was recorded")
+    assert_refused(
+        app, response, "rien n’a été enregistré" if lang == "fr" else "nothing was recorded"
+    )
 
 
 # --- Emailed links -------------------------------------------------------
@@ -235,8 +388,9 @@ def old_token(app, purpose, payload, age):
         def get_timestamp(self):
             return int(time.time() - age.total_seconds())
 
-    serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=tokens.SALTS[purpose],
-                                        signer=Backdated)
+    serializer = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"], salt=tokens.SALTS[purpose], signer=Backdated
+    )
     return serializer.dumps(payload)
 
 
@@ -252,13 +406,15 @@ def bad_confirm_tokens(app, signature, path):
         "truncated": path.rsplit("/", 1)[1][:-6],
         "garbage": "pas-un-jeton",
         "long garbage": "x" * 3000,
-        "unknown signature": tokens.make("confirm", {"s": signature.id + 1000,
-                                                     "n": signature.token_nonce}),
+        "unknown signature": tokens.make(
+            "confirm", {"s": signature.id + 1000, "n": signature.token_nonce}
+        ),
         "another row's nonce": tokens.make("confirm", {"s": signature.id, "n": "autre"}),
         "payload without id": tokens.make("confirm", {"x": 1}),
         "payload not a number": tokens.make("confirm", {"s": "un", "n": signature.token_nonce}),
-        "other key": URLSafeTimedSerializer("another-secret-key-xyz", salt=tokens.SALTS["confirm"])
-        .dumps(link_payload(signature)),
+        "other key": URLSafeTimedSerializer(
+            "another-secret-key-xyz", salt=tokens.SALTS["confirm"]
+        ).dumps(link_payload(signature)),
         "withdraw token": withdraw_token(signature),
     }
 
@@ -273,8 +429,10 @@ def test_bad_confirmation_tokens_get_a_helpful_page(app, client, petition, pendi
     signature, path = pending
     csrf = csrf_from(client.get(path).get_data(as_text=True))
     for case, token in bad_confirm_tokens(app, signature, path).items():
-        for response in (client.get(f"/confirm/{token}{query(lang)}"),
-                         client.post(f"/confirm/{token}{query(lang)}", data={"csrf_token": csrf})):
+        for response in (
+            client.get(f"/confirm/{token}{query(lang)}"),
+            client.post(f"/confirm/{token}{query(lang)}", data={"csrf_token": csrf}),
+        ):
             page = text_of(response)
             assert response.status_code == 400, (case, response.status_code)
             if lang == "fr":
@@ -292,8 +450,10 @@ def test_expired_confirmation_token_says_so(app, client, petition, pending, lang
     signature, path = pending
     csrf = csrf_from(client.get(path).get_data(as_text=True))
     token = old_token(app, "confirm", link_payload(signature), timedelta(days=31))
-    for response in (client.get(f"/confirm/{token}{query(lang)}"),
-                     client.post(f"/confirm/{token}{query(lang)}", data={"csrf_token": csrf})):
+    for response in (
+        client.get(f"/confirm/{token}{query(lang)}"),
+        client.post(f"/confirm/{token}{query(lang)}", data={"csrf_token": csrf}),
+    ):
         assert response.status_code == 400
         page = text_of(response)
         assert ("Ce lien a expiré" if lang == "fr" else "This link has expired") in page
@@ -308,7 +468,9 @@ def test_token_younger_than_max_age_still_confirms(app, client, petition, pendin
     token = old_token(app, "confirm", link_payload(signature), timedelta(days=29))
     page = client.get(f"/confirm/{token}")
     assert page.status_code == 200
-    done = client.post(f"/confirm/{token}", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    done = client.post(
+        f"/confirm/{token}", data={"csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
     assert done.status_code == 200
     assert reread(Petition, petition.id).signature_count == 1
 
@@ -332,14 +494,18 @@ def test_confirm_token_does_not_withdraw(app, client, petition, pending, lang):
     signature, path = pending
     confirm_token = path.rsplit("/", 1)[1]
     csrf = csrf_from(client.get(path).get_data(as_text=True))
-    for response in (client.get(f"/withdraw/{confirm_token}{query(lang)}"),
-                     client.post(f"/withdraw/{confirm_token}{query(lang)}",
-                                 data={"csrf_token": csrf})):
+    for response in (
+        client.get(f"/withdraw/{confirm_token}{query(lang)}"),
+        client.post(f"/withdraw/{confirm_token}{query(lang)}", data={"csrf_token": csrf}),
+    ):
         assert response.status_code == 400
         page = text_of(response)
         assert ("Ce lien n’est pas valide" if lang == "fr" else "This link is not valid") in page
-        assert ("Le lien de retrait est incomplet" if lang == "fr"
-                else "The withdrawal link is incomplete") in page
+        assert (
+            "Le lien de retrait est incomplet"
+            if lang == "fr"
+            else "The withdrawal link is incomplete"
+        ) in page
     kept = reread(Signature, signature.id)
     assert kept.state == SignatureState.PENDING and kept.email == "jeandupont@gmail.com"
 

@@ -1,6 +1,7 @@
 """A withdrawn signer leaves the public count, the organizer's export and the
 public supporters list within two seconds (caches included), and the person
 may sign again later."""
+
 import time
 
 from sqlalchemy import select
@@ -24,11 +25,13 @@ def test_withdrawal_leaves_count_export_and_public_list_within_two_seconds(
     make_organizer("orga@ville.fr", [petition])
     organizer = app.test_client()
     login(organizer, "orga@ville.fr")
-    post_signature(client, first_name="Alice", last_name="Martin", email="alice@example.org",
-                   public="y")
+    post_signature(
+        client, first_name="Alice", last_name="Martin", email="alice@example.org", public="y"
+    )
     confirm_via_email(to="alice@example.org")
-    post_signature(client, first_name="Bruno", last_name="Keller", email="bruno@example.org",
-                   public="y")
+    post_signature(
+        client, first_name="Bruno", last_name="Keller", email="bruno@example.org", public="y"
+    )
     confirm_via_email(to="bruno@example.org")
     count, supporters, export = views(client, organizer)
     assert count == 2 and "Keller" in supporters and "bruno@example.org" in export
@@ -50,12 +53,17 @@ def test_withdrawal_leaves_count_export_and_public_list_within_two_seconds(
     assert "bruno@example.org" not in export, "left the export"
     assert "Martin" in supporters and "alice@example.org" in export, "the others stay"
 
-    signature = db.session.scalars(select(Signature).where(
-        Signature.state == SignatureState.WITHDRAWN)).one()
+    signature = db.session.scalars(
+        select(Signature).where(Signature.state == SignatureState.WITHDRAWN)
+    ).one()
     assert signature.email is None and signature.last_name is None, "personal data erased"
     again = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     assert again.status_code == 200, "a replayed link changes nothing"
-    assert post_signature(client, first_name="Bruno", last_name="Keller",
-                          email="bruno@example.org").status_code == 302
+    assert (
+        post_signature(
+            client, first_name="Bruno", last_name="Keller", email="bruno@example.org"
+        ).status_code
+        == 302
+    )
     run_jobs()
     assert "Confirmez" in smtp_sink.messages[-1]["Subject"], "may sign again later"

@@ -1,6 +1,7 @@
 """The real worker process (worker.py) against the test's Redis, database and
 a slow SMTP sink: killed with SIGKILL mid-send, the job runs again after a
 restart and the email goes out once; SIGTERM lets the current job finish."""
+
 import asyncio
 import os
 import signal
@@ -50,14 +51,26 @@ def start_worker(app, slow_sink, tmp_path):
     processes = []
 
     def start(*args):
-        env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-                   REDIS_URL=app.config["REDIS_URL"], SECRET_KEY=app.config["SECRET_KEY"],
-                   BASE_URL=app.config["BASE_URL"], MAIL_SERVER="127.0.0.1",
-                   MAIL_PORT=str(slow_sink.port), MAIL_RETRY_INTERVALS="0,0,0",
-                   APP_ENV="test", INSTANCE_PATH=str(tmp_path))
+        env = dict(
+            os.environ,
+            DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=app.config["REDIS_URL"],
+            SECRET_KEY=app.config["SECRET_KEY"],
+            BASE_URL=app.config["BASE_URL"],
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(slow_sink.port),
+            MAIL_RETRY_INTERVALS="0,0,0",
+            APP_ENV="test",
+            INSTANCE_PATH=str(tmp_path),
+        )
         log = open(tmp_path / f"worker{len(processes)}.log", "wb")
-        process = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), *args],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py"), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         processes.append(process)
         return process
 
@@ -91,8 +104,7 @@ def test_worker_killed_mid_send_runs_the_job_again_after_restart(
     assert sent_at() is not None
 
 
-def test_sigterm_lets_the_current_job_finish(client, petition, slow_sink, start_worker,
-                                             tmp_path):
+def test_sigterm_lets_the_current_job_finish(client, petition, slow_sink, start_worker, tmp_path):
     slow_sink.handler.delays = [2]
     post_signature(client)
     worker = start_worker()

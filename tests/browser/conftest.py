@@ -5,6 +5,7 @@ host pages. Reusable by every browser test (live widget, XSS…).
 Without /usr/bin/chromium the tests skip with a clear reason, unless
 REQUIRE_BROWSER=1 (CI), where they fail instead.
 """
+
 import functools
 import os
 import threading
@@ -21,9 +22,15 @@ from petition.extensions import db
 from helpers import app_settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -49,8 +56,9 @@ def browser():
     except ImportError:
         _need_browser("playwright is not installed (pip install -r requirements-dev.txt)")
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                         headless=True)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
     yield browser
     browser.close()
     playwright.stop()
@@ -100,8 +108,7 @@ def live_server_overrides():
 
 
 @pytest.fixture
-def live_server(app, database_url, redis_server, smtp_sink, app_overrides,
-                live_server_overrides):
+def live_server(app, database_url, redis_server, smtp_sink, app_overrides, live_server_overrides):
     """A real HTTP server on the test's database and Redis; `.url` is its base URL.
 
     It is a second app over the same storage, like a second web process: the

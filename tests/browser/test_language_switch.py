@@ -3,11 +3,18 @@ language switch (`/%5Cevil.example/x`, `/%09/evil.example`…), following the
 switch link stays on the app's origin. Before the fix the link was the raw
 path, `/\\evil.example/x?lang=en`, which Chromium opens on evil.example.
 Every request leaving the origin is recorded and aborted (no network here)."""
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-PATHS = ["/%5Cevil.example/x", "/%09/evil.example", "/%5C%5Cevil.example",
-         "/%5C%09evil.example", "/p/%5Cevil.example", "/p/saint-etienne/%5Cevil.example"]
+PATHS = [
+    "/%5Cevil.example/x",
+    "/%09/evil.example",
+    "/%5C%5Cevil.example",
+    "/%5C%09evil.example",
+    "/p/%5Cevil.example",
+    "/p/saint-etienne/%5Cevil.example",
+]
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -1,5 +1,6 @@
 """A city's static page on another origin embeds the iframe and the script; a
 signature is confirmed meanwhile; both show the new number without reload."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -28,7 +29,8 @@ def test_iframe_and_widget_move_live_on_another_origin(
     expect(frame_count).to_have_text("0")
     expect(widget_count).to_have_text("0")
     expect(page.locator("div[data-petition] a")).to_have_attribute(
-        "href", f"{live_server.url}/p/saint-etienne")
+        "href", f"{live_server.url}/p/saint-etienne"
+    )
 
     post_signature(client)
     confirm_via_email()
@@ -37,8 +39,9 @@ def test_iframe_and_widget_move_live_on_another_origin(
     expect(frame_count).to_have_text("1", timeout=5000)
     expect(widget_count).to_have_text("1", timeout=5000)
     expect(page.frame_locator("#frame").locator("progress")).to_have_attribute("value", "1")
-    assert page.evaluate("typeof L === 'undefined' && typeof mount === 'undefined'"), \
+    assert page.evaluate("typeof L === 'undefined' && typeof mount === 'undefined'"), (
         "widget.js leaks no global"
+    )
     assert page.context.cookies() == [], "neither the embed nor the widget sets a cookie"
     assert page.console_errors == []
 
@@ -52,8 +55,10 @@ def test_petition_page_counter_moves_live(page, live_server, petition, client, c
     expect(count).to_have_text("1", timeout=5000)
 
 
-@pytest.mark.parametrize("live_server_overrides", [
-    {"SSE_HEARTBEAT": 1.0, "SSE_MAX_AGE": 60.0, "SSE_RETRY_MS": 500, "SSE_MAX_PER_CLIENT": 0}])
+@pytest.mark.parametrize(
+    "live_server_overrides",
+    [{"SSE_HEARTBEAT": 1.0, "SSE_MAX_AGE": 60.0, "SSE_RETRY_MS": 500, "SSE_MAX_PER_CLIENT": 0}],
+)
 def test_counters_poll_the_count_when_the_stream_is_refused(
     page, live_server, other_origin, petition, client, confirm_via_email
 ):
