@@ -7,13 +7,21 @@ STAMP  := $(VENV)/.installed
 MO     := petition/translations/en/LC_MESSAGES/messages.mo
 PO     := petition/translations/en/LC_MESSAGES/messages.po
 
-.PHONY: run test bench install translations extract-messages clean
+.PHONY: run test lint format bench install translations extract-messages clean
 
 run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
 	$(PY) -m petition.dev.stack
 
 test: install translations ## the whole suite (set DATABASE_URL to run it on PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff: the lint rules and the formatting (CI runs this)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: install translations ## benchmarks side by side with their baselines (see bench/)
 	$(PY) bench/run.py $(BENCH_ARGS)

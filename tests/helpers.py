@@ -10,9 +10,9 @@ helper module or conftest, and conftest.py holds fixtures only.
 import contextvars
 import re
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from rq import SimpleWorker
 from sqlalchemy import select, update
 
@@ -310,7 +310,7 @@ def login(client, email, password=PASSWORD, next_url=None):
 
 def add_signature(petition, state="verified", days_ago=0, **fields):
     """A row as the signing flow leaves it (the count is moved for verified)."""
-    now = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    now = datetime.now(UTC) - timedelta(days=days_ago)
     n = db.session.query(Signature).count() + 1
     data = dict(
         petition_id=petition.id,

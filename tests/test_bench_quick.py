@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("RUN_BENCH_SMOKE") != "1",
-    reason="the bench smoke test starts a dozen processes for about a minute: set RUN_BENCH_SMOKE=1",
+    reason="the bench smoke test starts a dozen processes for about a minute: "
+    "set RUN_BENCH_SMOKE=1",
 )
 
 SCENARIOS = (

@@ -1,8 +1,8 @@
 """`flask petition create` and `flask petition demo`: non-interactive, clear
 errors, nothing half made; descriptions are sanitised Markdown on the page."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -55,8 +55,8 @@ def test_create_with_every_flag(app, runner):
     assert petition.commune_names == ["Cannes", "Grasse", "Nice", "Sophia Antipolis"]
     assert petition.commune_for("06100") == "Nice"
     assert db.session.scalar(select(func.count()).select_from(Commune)) == 5
-    opens = petition.opens_at.replace(tzinfo=petition.opens_at.tzinfo or timezone.utc)
-    assert opens == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    opens = petition.opens_at.replace(tzinfo=petition.opens_at.tzinfo or UTC)
+    assert opens == datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_create_with_only_required_flags(app, runner, client):

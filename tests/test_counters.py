@@ -7,9 +7,9 @@ import time
 from sqlalchemy import update
 
 from petition.extensions import db
+from petition.jobs.counts import enqueue_reconcile
 from petition.models import Petition
 from petition.services import counters
-from petition.jobs.counts import enqueue_reconcile
 
 from helpers import csrf_from, link_in, post_signature, reread
 

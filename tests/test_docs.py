@@ -43,7 +43,7 @@ EXTENSIONS = (
     "lua",
 )
 #: `views/public.py`, `browser/test_xss.py`: a relative path with an extension.
-RELATIVE_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)+\.(?:%s)" % "|".join(EXTENSIONS))
+RELATIVE_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)+\.(?:{})".format("|".join(EXTENSIONS)))
 #: `worker.py`, `signing.py`: a bare module name (other bare names, such as
 #: nginx's own `nginx.conf`, may name files outside the repository).
 MODULE_NAME = re.compile(r"[\w.-]+\.py")

@@ -137,7 +137,8 @@ def test_every_string_has_an_english_translation(tmp_path):
         if entry is None or not translated(entry) or entry.fuzzy:
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     assert not missing, (
-        f"{len(missing)} msgid(s) without an English msgstr in petition/translations/en/LC_MESSAGES/messages.po "
+        f"{len(missing)} msgid(s) without an English msgstr in "
+        "petition/translations/en/LC_MESSAGES/messages.po "
         "(append them, then `make translations`):\n" + "\n".join(f"  {m!r}" for m in missing)
     )
 

@@ -2,7 +2,7 @@
 moves down; restore, it moves back. Every action is logged."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -104,7 +104,7 @@ def test_one_signature_invalidated_and_restored(client, petition):
 
 
 def test_rules_by_ip_time_window_and_name_pattern(app, petition):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     add_signature(petition, ip_hash="b" * 64, first_name="Jean", last_name="Test")
     add_signature(petition, first_name="Marie", last_name="Curie", days_ago=3)
     add_signature(petition, first_name="100%_x", last_name="y")

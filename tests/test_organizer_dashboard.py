@@ -1,7 +1,7 @@
 """The dashboard and petition management from the web."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -20,7 +20,7 @@ def test_dashboard_shows_counts_breakdowns_chart_and_failed_emails(client, petit
     add_signature(
         petition,
         state="pending",
-        email_failed_at=datetime.now(timezone.utc),
+        email_failed_at=datetime.now(UTC),
         email="bounce@example.fr",
         email_error="550 mailbox unavailable",
     )

@@ -274,7 +274,9 @@ class TestAddressBudgetUnderRace:
             except Exception as exc:  # reported below
                 errors.append(repr(exc))
 
-        threads = [threading.Thread(target=post, args=pair) for pair in zip(browsers, forms)]
+        threads = [
+            threading.Thread(target=post, args=pair) for pair in zip(browsers, forms, strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -9,11 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from petition import create_app
+from petition import create_app, tokens
 from petition.extensions import db
-from petition.models import Signature, SignatureState
 from petition.links import confirm_token, organizer_token, withdraw_token
-from petition import tokens
+from petition.models import Signature, SignatureState
 
 from helpers import (
     app_settings,

@@ -7,19 +7,19 @@ import inspect
 import unicodedata
 
 import pytest
+from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
-from werkzeug.datastructures import MultiDict
-from flask_wtf import FlaskForm
 
 from petition import text
+from petition.extensions import db
 from petition.forms import abuse as abuse_forms
 from petition.forms import organizer as organizer_forms
 from petition.forms import public as public_forms
-from petition.extensions import db
 from petition.models import Petition, Signature
 
 from helpers import csrf_from, login, make_organizer, post_signature, reread

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from petition import tokens
 from petition.extensions import db
 from petition.jobs import EMAIL_QUEUE
+from petition.links import link_payload, withdraw_token
 from petition.models import Petition, Signature, SignatureState, utcnow
 from petition.services.petitions import save
-from petition.links import link_payload, withdraw_token
 
 from helpers import csrf_from, link_in, reread, sign_data
 

@@ -11,7 +11,8 @@ HOST_PAGE = """<!doctype html>
 <style>div {{ color: red; font-size: 40px }}</style></head>
 <body>
   <h1>Le site de la ville</h1>
-  <iframe id="frame" src="{app}/embed/saint-etienne" title="Compteur" width="320" height="190"></iframe>
+  <iframe id="frame" src="{app}/embed/saint-etienne" title="Compteur"
+          width="320" height="190"></iframe>
   <div data-petition="saint-etienne"></div>
   <script src="{app}/widget.js" async></script>
 </body></html>
