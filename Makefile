@@ -43,6 +43,7 @@ extract-messages: install ## refresh the catalog after changing user-facing stri
 	$(VENV)/bin/pybabel extract -F petition/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project=petition --ignore-dirs='.venv instance .git bench' -o petition/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i petition/translations/messages.pot -d petition/translations --no-fuzzy-matching
+	$(PY) -m petition.dev.catalogs  # French plural forms (French says "0 soutien")
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

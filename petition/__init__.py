@@ -13,6 +13,7 @@ from . import (
     fastpath,
     i18n,
     jobs,
+    numbers,
     ratelimits,
     routing,
     security,
@@ -69,6 +70,7 @@ def register_extensions(app):
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
     i18n.init_app(app)
+    numbers.init_app(app)
     security.init_app(app)
     auth.init_app(app)  # Flask-Login: organizer sessions
 

@@ -5,9 +5,12 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 COOKIE = "lang"
+#: The language petitions are written in (titles, descriptions, territories).
+CONTENT_LANGUAGE = "fr"
 
 
 def select_locale():
@@ -33,6 +36,22 @@ def message_context():
 
 def current_language():
     return str(get_locale() or "fr")
+
+
+def content_lang():
+    """` lang="fr"` for an element holding petition content when the interface
+    speaks another language, so a screen reader reads it with French voice."""
+    if current_language() == CONTENT_LANGUAGE:
+        return ""
+    return Markup(f' lang="{CONTENT_LANGUAGE}"')
+
+
+def content_span(text):
+    """`text` (petition content) inside a sentence of the interface: wrapped in
+    a span marked lang="fr" when the interface speaks another language."""
+    if current_language() == CONTENT_LANGUAGE:
+        return text
+    return Markup('<span lang="{}">{}</span>').format(CONTENT_LANGUAGE, text)
 
 
 def switch_url(lang):
@@ -61,6 +80,8 @@ def init_app(app):
     @app.context_processor
     def language_helpers():
         return {"current_language": current_language, "switch_url": switch_url}
+
+    app.jinja_env.globals.update(content_lang=content_lang, content_span=content_span)
 
     @app.after_request
     def remember_language(response):

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
+from petition import numbers
 from petition.config import ROOT
 
 PO = ROOT / "petition" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -130,7 +132,7 @@ def test_every_string_has_an_english_translation(tmp_path):
     found = extract_messages(tmp_path)
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in found}
     # Guards against an extraction that silently finds nothing (a broken babel.cfg).
-    assert {"Je signe", "Vérifiez votre boîte mail", "soutien"} <= ids, sorted(ids)[:20]
+    assert {"Je signe", "Vérifiez votre boîte mail", "soutien vérifié"} <= ids, sorted(ids)[:20]
     missing = []
     for message in found:
         entry = catalog.get(message.id)
@@ -160,3 +162,41 @@ def test_translations_keep_their_placeholders():
             ):
                 wrong.append(f"{ids[0]!r} -> {string!r}")
     assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
+
+
+FRENCH = ROOT / "petition" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+
+
+def test_every_plural_message_has_its_french_forms(tmp_path):
+    """French is the source language, yet its plurals need a catalog: without
+    one gettext's default rule (n != 1) says "0 soutiens". Each plural message
+    the code holds has a French entry (`make extract-messages` writes them:
+    petition/dev/catalogs.py) whose forms are its msgid and msgid_plural."""
+    with open(FRENCH, "rb") as f:
+        catalog = read_po(f, locale="fr")
+    assert catalog.plural_expr.startswith("(n == 0 || n == 1) ? 0"), catalog.plural_expr
+    wrong = []
+    for message in extract_messages(tmp_path):
+        if not message.pluralizable:
+            continue
+        entry = catalog.get(message.id)
+        expected = (message.id[0],) + (message.id[1],) * (catalog.num_plurals - 1)
+        if entry is None or tuple(entry.string) != expected or entry.fuzzy:
+            wrong.append(message.id[0])
+    assert not wrong, (
+        f"{len(wrong)} plural message(s) without their French forms in {FRENCH.name} "
+        "(run `make extract-messages`):\n" + "\n".join(f"  {m!r}" for m in wrong)
+    )
+
+
+@pytest.mark.parametrize(
+    "lang,expected",
+    [
+        ("fr", ["0 soutien vérifié", "1 soutien vérifié", "2 soutiens vérifiés"]),
+        ("en", ["0 verified supporters", "1 verified supporter", "2 verified supporters"]),
+    ],
+)
+def test_zero_one_two_as_each_language_says_them(app, lang, expected):
+    with app.test_request_context("/"), force_locale(lang):
+        said = [f"{n} {numbers.supporters_label(n)}" for n in (0, 1, 2)]
+    assert said == expected

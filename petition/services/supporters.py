@@ -7,12 +7,13 @@ The counts by category cover every verified signature: totals reveal no one.
 
 from dataclasses import dataclass
 
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from .. import numbers
 from ..categories import label
 from ..extensions import db
 from ..models import Signature, SignatureState
+from ..numbers import ngettext
 from . import counters
 
 PER_PAGE = 50
@@ -32,31 +33,33 @@ def _plural(category, n):
     """'312 entrepreneurs' in the visitor's language; one literal per category."""
     forms = {
         "entrepreneur": lambda: ngettext(
-            "%(num)d entrepreneur ou startup", "%(num)d entrepreneurs ou startups", n
+            "%(num)s entrepreneur ou startup", "%(num)s entrepreneurs ou startups", n
         ),
-        "company": lambda: ngettext("%(num)d entreprise", "%(num)d entreprises", n),
-        "association": lambda: ngettext("%(num)d association", "%(num)d associations", n),
+        "company": lambda: ngettext("%(num)s entreprise", "%(num)s entreprises", n),
+        "association": lambda: ngettext("%(num)s association", "%(num)s associations", n),
         "incubator": lambda: ngettext(
-            "%(num)d incubateur ou accélérateur", "%(num)d incubateurs ou accélérateurs", n
+            "%(num)s incubateur ou accélérateur", "%(num)s incubateurs ou accélérateurs", n
         ),
         "public": lambda: ngettext(
-            "%(num)d élu·e ou organisme public", "%(num)d élu·es ou organismes publics", n
+            "%(num)s élu·e ou organisme public", "%(num)s élu·es ou organismes publics", n
         ),
-        "investor": lambda: ngettext("%(num)d investisseur", "%(num)d investisseurs", n),
+        "investor": lambda: ngettext("%(num)s investisseur", "%(num)s investisseurs", n),
         "researcher": lambda: ngettext(
-            "%(num)d chercheur·se ou laboratoire", "%(num)d chercheur·ses ou laboratoires", n
+            "%(num)s chercheur·se ou laboratoire",
+            "%(num)s chercheur·ses ou laboratoires",
+            n,
         ),
-        "engineer": lambda: ngettext("%(num)d ingénieur·e", "%(num)d ingénieur·es", n),
-        "designer": lambda: ngettext("%(num)d designer", "%(num)d designers", n),
-        "developer": lambda: ngettext("%(num)d développeur·se", "%(num)d développeur·ses", n),
-        "student": lambda: ngettext("%(num)d étudiant·e", "%(num)d étudiant·es", n),
-        "media": lambda: ngettext("%(num)d média", "%(num)d médias", n),
+        "engineer": lambda: ngettext("%(num)s ingénieur·e", "%(num)s ingénieur·es", n),
+        "designer": lambda: ngettext("%(num)s designer", "%(num)s designers", n),
+        "developer": lambda: ngettext("%(num)s développeur·se", "%(num)s développeur·ses", n),
+        "student": lambda: ngettext("%(num)s étudiant·e", "%(num)s étudiant·es", n),
+        "media": lambda: ngettext("%(num)s média", "%(num)s médias", n),
         "citizen": lambda: ngettext(
-            "%(num)d citoyen·ne ou autre", "%(num)d citoyen·nes ou autres", n
+            "%(num)s citoyen·ne ou autre", "%(num)s citoyen·nes ou autres", n
         ),
     }
     form = forms.get(category)
-    return form() if form else f"{n} {label(category)}"
+    return form() if form else f"{numbers.number(n)} {label(category)}"
 
 
 def _listed():

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from .. import security
+from .. import numbers, security
 from ..extensions import limiter
 from ..services import counters
 
@@ -20,6 +20,7 @@ limiter.exempt(bp)
 
 THEMES = ("light", "dark")
 WIDGET_PLACEHOLDER = '"__LABELS__"'
+COUNT_PLACEHOLDER = '"__COUNT_JS__";'
 
 
 def _doc_or_404(slug):
@@ -50,19 +51,21 @@ def embed(slug):
 @bp.get("/badge/<slug>.svg")
 def badge(slug):
     doc = _doc_or_404(slug)
-    label = _("soutiens vérifiés")
-    value = f"{doc.signature_count} / {doc.goal}"
+    label = numbers.supporters_label(doc.signature_count)
+    value = f"{numbers.number(doc.signature_count)} / {numbers.number(doc.goal)}"
     svg = render_template(
         "embed/badge.svg",
         doc=doc,
         label=label,
         value=value,
+        sentence=numbers.count_sentence(doc.signature_count, doc.goal),
         label_width=_text_width(label),
         value_width=_text_width(value),
     )
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept-Language")  # worded in the reader's language
     response.add_etag()
     return response.make_conditional(request)
 
@@ -90,7 +93,7 @@ def widget_labels():
     for lang in current_app.config["LANGUAGES"]:
         with force_locale(lang):
             labels[lang] = {
-                "count": _("soutiens vérifiés sur un objectif de"),
+                "forms": numbers.count_forms(),
                 "sign": _("Signer la pétition"),
                 "progress": _("Progression vers l’objectif"),
                 "loading": _("Chargement du compteur…"),
@@ -100,8 +103,11 @@ def widget_labels():
 
 
 def _build_widget():
-    source = current_app.root_path + "/static/js/widget.js"
-    with open(source, encoding="utf-8") as f:
+    scripts = current_app.root_path + "/static/js/"
+    with open(scripts + "widget.js", encoding="utf-8") as f:
         text = f.read()
+    with open(scripts + "count.js", encoding="utf-8") as f:
+        count_js = f.read()  # inside the widget's function: no global on the host page
     labels = json.dumps(widget_labels(), ensure_ascii=False, separators=(",", ":"))
-    return text.replace(WIDGET_PLACEHOLDER, labels).encode("utf-8")
+    text = text.replace(WIDGET_PLACEHOLDER, labels).replace(COUNT_PLACEHOLDER, count_js)
+    return text.encode("utf-8")

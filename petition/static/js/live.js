@@ -1,42 +1,62 @@
-/* Live counter on our own pages (petition page, /embed/): follows the
-   Server-Sent Events stream, falls back to polling the count endpoint, and
-   animates a change unless the visitor prefers reduced motion. */
+/* Live counter on our own pages (petition page, confirmation, /embed/):
+   follows the Server-Sent Events stream, falls back to polling the count
+   endpoint, and animates a change unless the visitor prefers reduced motion.
+   The sentence is re-worded by count.js with the forms the server put in
+   data-live-forms, so "1 soutien" becomes "2 soutiens" as it would on a
+   fresh page; a visually hidden live region says the new count once. */
 (function () {
   "use strict";
   var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var lang = document.documentElement.lang || "fr";
-  var fmt = new Intl.NumberFormat(lang);
 
-  function countUp(node, from, to) {
-    if (reduced || from === to || isNaN(from)) { node.textContent = fmt.format(to); return; }
+  function countUp(node, from, to, words) {
+    if (reduced || from === to || isNaN(from)) { node.textContent = words.number(to); return; }
     var start = null, span = 600;
     function frame(ts) {
       if (start === null) start = ts;
       var k = Math.min((ts - start) / span, 1);
-      node.textContent = fmt.format(Math.round(from + (to - from) * k));
+      node.textContent = words.number(Math.round(from + (to - from) * k));
       if (k < 1) requestAnimationFrame(frame);
     }
+    node.textContent = words.number(from);
     requestAnimationFrame(frame);
     node.classList.remove("bump");
     void node.offsetWidth;
     node.classList.add("bump");
   }
 
+  function digits(node) {
+    return parseInt((node && node.textContent || "").replace(/\D/g, ""), 10);
+  }
+
   function follow(box) {
     var slug = box.getAttribute("data-live-count");
     var api = "/api/v1/petitions/" + encodeURIComponent(slug);
-    var num = box.querySelector("[data-live=count]");
-    var goal = box.querySelector("[data-live=goal]");
+    var forms = {};
+    try { forms = JSON.parse(box.getAttribute("data-live-forms") || "{}"); } catch (err) { /* keep {} */ }
+    var words = countText(lang, forms);
+    var line = box.querySelector(".count");
+    var said = box.querySelector("[data-live=said]");
     var bar = box.querySelector("[data-live=progress]");
-    var shown = parseInt((num && num.textContent || "").replace(/\D/g, ""), 10);
+    var shown = digits(box.querySelector("[data-live=count]"));
+    var goal = digits(box.querySelector("[data-live=goal]"));
     var timer = null;
 
     function show(data) {
-      if (data.signature_count === shown) return;
-      if (num) countUp(num, shown, data.signature_count);
+      if (data.signature_count === shown && data.goal === goal) return;
+      var from = shown, values = { count: data.signature_count, goal: data.goal };
       shown = data.signature_count;
-      if (goal) goal.textContent = fmt.format(data.goal);
-      if (bar) { bar.max = data.goal; bar.value = Math.min(shown, data.goal); bar.textContent = shown + " / " + data.goal; }
+      goal = data.goal;
+      if (line) {
+        var found = words.render(line, values);
+        if (found.count) countUp(found.count, from, shown, words);
+      }
+      if (said) said.textContent = words.text(values);
+      if (bar) {
+        bar.max = goal;
+        bar.value = Math.min(shown, goal);
+        bar.textContent = words.number(shown) + " / " + words.number(goal);
+      }
     }
 
     function poll() {

@@ -1,11 +1,15 @@
 /* Pétitions French Tech – live counter widget. No dependencies, no globals, no cookies.
    Usage: <div data-petition="SLUG"></div><script src="BASE/widget.js" async></script>
-   Options: data-lang="fr|en", data-theme="light|dark". */
+   Options: data-lang="fr|en", data-theme="light|dark".
+   The count's wording comes from the server (L, in every language) and
+   count.js, inlined below when /widget.js is built: the same sentence, plural
+   forms and number format as the petition page. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var base = new URL(script ? script.src : location.href).origin;
   var L = "__LABELS__";
+  "__COUNT_JS__";
   var CSS = ":host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;max-width:24rem}" +
     ".w{border:1px solid #8a8f98;border-radius:6px;padding:.75rem 1rem;background:#fff;color:#1a1a1a}" +
     ".d{background:#10141c;color:#f3f5f9;border-color:#5a5f68}" +
@@ -13,7 +17,8 @@
     "progress{width:100%;height:.8rem;accent-color:#0b4ea2}" +
     "a{color:inherit;font-weight:700}a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
     ".b{animation:b .6s ease-out}@keyframes b{0%{transform:scale(1.3)}to{transform:scale(1)}}" +
-    "@media (prefers-reduced-motion:reduce){.b{animation:none}}";
+    "@media (prefers-reduced-motion:reduce){.b{animation:none}}" +
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
 
   function el(tag, parent, cls) {
     var e = document.createElement(tag);
@@ -37,17 +42,15 @@
     if (!slug || host.shadowRoot) return;
     var lang = host.getAttribute("data-lang") || document.documentElement.lang || "fr";
     lang = L[lang.slice(0, 2)] ? lang.slice(0, 2) : "fr";
-    var t = L[lang], fmt = new Intl.NumberFormat(lang);
+    var t = L[lang], words = countText(lang, t.forms);
     var root = host.attachShadow({ mode: "open" });
     styles(root);
     var box = el("div", root, "w" + (host.getAttribute("data-theme") === "dark" ? " d" : ""));
     box.setAttribute("lang", lang);
     var line = el("p", box);
-    line.setAttribute("aria-live", "polite");
-    var num = el("strong", line);
-    num.setAttribute("data-live", "count");
-    var words = el("span", line);
-    words.textContent = t.loading;
+    line.textContent = t.loading;
+    var said = el("p", box, "sr");
+    said.setAttribute("aria-live", "polite");
     var bar = el("progress", box);
     bar.setAttribute("aria-label", t.progress);
     var link = el("a", el("p", box));
@@ -55,20 +58,22 @@
     link.target = "_blank";
     link.rel = "noopener";
     link.textContent = t.sign;
-    var api = base + "/api/v1/petitions/" + encodeURIComponent(slug), shown = null, timer = null;
+    var api = base + "/api/v1/petitions/" + encodeURIComponent(slug);
+    var shown = null, goal = null, timer = null;
 
     function show(data) {
-      if (data.signature_count === shown) return;
-      var first = shown === null;
+      if (data.signature_count === shown && data.goal === goal) return;
+      var first = shown === null, values = { count: data.signature_count, goal: data.goal };
       shown = data.signature_count;
-      num.textContent = fmt.format(shown);
-      words.textContent = " " + t.count + " " + fmt.format(data.goal);
-      bar.max = data.goal;
-      bar.value = Math.min(shown, data.goal);
+      goal = data.goal;
+      var found = words.render(line, values);
+      bar.max = goal;
+      bar.value = Math.min(shown, goal);
       if (!first) {
-        num.classList.remove("b");
-        void num.offsetWidth;
-        num.classList.add("b");
+        said.textContent = words.text(values);
+        if (found.count) {
+          found.count.classList.add("b");
+        }
       }
     }
 
@@ -76,7 +81,7 @@
       fetch(api + "/count", { credentials: "omit", cache: "no-cache" })
         .then(function (r) { if (!r.ok) throw r.status; return r.json(); })
         .then(show)
-        .catch(function () { if (shown === null) words.textContent = t.error; });
+        .catch(function () { if (shown === null) line.textContent = t.error; });
     }
 
     function polling(on) {

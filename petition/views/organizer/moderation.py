@@ -5,8 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...forms.organizer import ReasonForm, RuleForm, SearchForm
+from ...numbers import ngettext
 from ...services import access, moderation
 from .area import bp
+
+
+def invalidated(rows):
+    return ngettext("%(num)s signature invalidée.", "%(num)s signatures invalidées.", rows)
 
 
 def _rule(form):
@@ -65,7 +70,7 @@ def moderation_apply(slug):
         action = moderation.invalidate(petition, _rule(form), form.reason.data, current_user)
     except moderation.ModerationError as exc:
         return _page(petition, form, 400, error=str(exc))
-    flash(_("%(n)d signature(s) invalidée(s).", n=action.rows), "info")
+    flash(invalidated(action.rows), "info")
     return redirect(url_for(".moderation_page", slug=slug), 303)
 
 
@@ -91,7 +96,7 @@ def signature_invalidate(slug, signature_id):
     except moderation.ModerationError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("%(n)d signature(s) invalidée(s).", n=action.rows), "info")
+        flash(invalidated(action.rows), "info")
     return redirect(url_for(".moderation_page", slug=slug), 303)
 
 
@@ -115,5 +120,12 @@ def _restore(petition, action_id, signature_id):
     except moderation.ModerationError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("%(n)d signature(s) rétablie(s).", n=action.rows), "info")
+        flash(
+            ngettext(
+                "%(num)s signature rétablie.",
+                "%(num)s signatures rétablies.",
+                action.rows,
+            ),
+            "info",
+        )
     return redirect(url_for(".moderation_page", slug=petition.slug), 303)

@@ -1,0 +1,117 @@
+"""Numbers in words, the same everywhere: plural forms through Babel's
+catalogs and numbers in the page's language ("1 000" in French, "1,000" in
+English, never both on one page).
+
+The count ("12 soutiens vérifiés sur un objectif de 1 000") is worded here
+once. Pages and the embed render it with `count_parts` (templates/_counter.html
+wraps each number in its element), the badge with `count_sentence` and
+`supporters_label`, and the live scripts (petition/static/js/count.js, shared by
+live.js and widget.js) get its plural forms from `count_forms`: a live update
+says what a fresh page would.
+
+French is the source language, and French says "0 soutien": the French catalog
+(petition/translations/fr) holds every plural message with French's rule
+(n > 1); gettext's default (n != 1) would say "0 soutiens".
+"""
+
+import re
+from collections.abc import Callable
+
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale, get_translations
+
+#: Numbers whose plural category stands for every number of that category:
+#: 0-199 cover "zero", "one", "two", "few" and "other" in the languages CLDR
+#: knows; the big ones cover "many" (French: "1 000 000").
+SAMPLES = (*range(200), 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _locale():
+    return get_locale() or Locale("fr")
+
+
+def number(value: int) -> str:
+    """`value` as the page's language writes it: "1 000" (fr), "1,000" (en)."""
+    return format_decimal(value, locale=_locale())
+
+
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    """Babel's ngettext, with %(num)s written the page's way ("1 000 entreprises").
+
+    (Flask-Babel's own puts the bare int in %(num)s and takes no `num=`.)
+    Templates do the same with `ngettext(…, n, num=n|number)`.
+    """
+    return get_translations().ungettext(singular, plural, n) % {"num": number(n), **values}
+
+
+def plural_category(value: int) -> str:
+    """CLDR's plural category of `value` in the page's language (as Intl.PluralRules)."""
+    return _locale().plural_form(value)
+
+
+def count_template(count: int) -> str:
+    """The count sentence for `count`, its numbers left as %(count)s and %(goal)s."""
+    return get_translations().ungettext(
+        "%(count)s soutien vérifié sur un objectif de %(goal)s",
+        "%(count)s soutiens vérifiés sur un objectif de %(goal)s",
+        count,
+    )
+
+
+def supporters_label(count: int) -> str:
+    """The short form, for the badge: "soutien vérifié" / "soutiens vérifiés"."""
+    return get_translations().ungettext("soutien vérifié", "soutiens vérifiés", count)
+
+
+def count_sentence(count: int, goal: int) -> str:
+    """ "1 soutien vérifié sur un objectif de 1 000", as plain text."""
+    return fill(count_template(count), count=count, goal=goal)
+
+
+def count_parts(count: int, goal: int) -> list[tuple[str, str | None]]:
+    """The count sentence as [(text, None) | (formatted number, its name)],
+    for markup that wraps each number in its own element."""
+    return parts(count_template(count), count=count, goal=goal)
+
+
+def count_forms() -> dict[str, str]:
+    """Plural category -> count sentence template, for the live scripts."""
+    return forms(count_template)
+
+
+def fill(template: str, **values: int | str) -> str:
+    """`template` with each %(name)s replaced, numbers formatted."""
+    return "".join(text for text, _name in parts(template, **values))
+
+
+def parts(template: str, **values: int | str) -> list[tuple[str, str | None]]:
+    out = []
+    for i, piece in enumerate(PLACEHOLDER.split(template)):
+        if i % 2 == 0:
+            if piece:
+                out.append((piece, None))
+        else:
+            value = values[piece]
+            out.append((number(value) if isinstance(value, int) else str(value), piece))
+    return out
+
+
+def forms(template_of: Callable[[int], str]) -> dict[str, str]:
+    """Plural category -> the catalog's form for numbers of that category.
+
+    The browser picks the category with Intl.PluralRules (the same CLDR rules
+    as Babel) and the form from this map, so it never needs gettext's rule.
+    """
+    found: dict[str, str] = {}
+    for value in SAMPLES:
+        found.setdefault(plural_category(value), template_of(value))
+    return found
+
+
+def init_app(app):
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.globals.update(
+        count_parts=count_parts, count_forms=count_forms, count_sentence=count_sentence
+    )
