@@ -97,6 +97,8 @@ LIMITS = {
         limiter.limit(sign_ip_limit, key_func=ip_and_petition, methods=["POST"]),
         address_budget,
     ],
+    # "Send the email again" is signing again: the same limit per address and petition.
+    "public.resend": [limiter.limit(sign_ip_limit, key_func=ip_and_petition)],
     # One budget for every token page: guessing tokens costs the same everywhere.
     **{
         endpoint: [TOKEN_ATTEMPTS]

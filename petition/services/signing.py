@@ -72,15 +72,29 @@ def sign(
 
 def _sign_again(petition_id, canonical):
     """The address already signed: re-send the right email, under the cap."""
-    signature = db.session.scalars(
-        select(Signature).where(
-            Signature.petition_id == petition_id,
-            Signature.canonical_email == canonical,
-        )
-    ).one()
+    signature = db.session.scalars(_signed_with(petition_id, canonical)).one()
+    _email_again(signature)
+    return signature
+
+
+def email_again(petition_id: int, canonical: str) -> None:
+    """Send again what signing again with this address would send (the
+    "check your inbox" page's button); nothing when it never signed."""
+    signature = db.session.scalars(_signed_with(petition_id, canonical)).first()
+    if signature is not None:
+        _email_again(signature)
+
+
+def _signed_with(petition_id, canonical):
+    return select(Signature).where(
+        Signature.petition_id == petition_id, Signature.canonical_email == canonical
+    )
+
+
+def _email_again(signature):
     job = EMAILS.get(signature.state)
     if job is None:  # invalidated: no email, and the page says nothing either
-        return signature
+        return
     cap = current_app.config["MAX_EMAILS_PER_SIGNATURE"]
     # The count this request moved to, read back from its own UPDATE: racing
     # requests each get a distinct number, hence a distinct job id.
@@ -95,7 +109,6 @@ def _sign_again(petition_id, canonical):
         _queue(signature, job, email_count)
     else:
         log.info("Email cap reached for signature %s", signature.id)
-    return signature
 
 
 def _queue(signature, job, email_count):

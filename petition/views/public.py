@@ -1,12 +1,23 @@
 """The public side: petitions, the sign form, confirmation, withdrawal."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from .. import tokens
 from ..forms.public import SignForm
 from ..markdown import render as render_markdown
-from ..services import petitions, signing, withdrawal
+from ..services import inbox, petitions, signing, withdrawal
 
 bp = Blueprint("public", __name__)
 
@@ -35,6 +46,7 @@ def petition(slug):
                 signing.sign(
                     petition, _clean(form), ip=request.remote_addr, locale=str(get_locale())
                 )
+            session["inbox"] = inbox.remember(petition, form.email.data)
             return redirect(url_for(".check_inbox", slug=slug))
         return _page(petition, form), 400
     return _page(petition, form)
@@ -70,7 +82,31 @@ def _page(petition, form, closed_attempt=False):
 
 @bp.get("/p/<slug>/merci")
 def check_inbox(slug):
-    return render_template("check_inbox.html", petition=_petition_or_404(slug))
+    return render_template(
+        "check_inbox.html",
+        petition=_petition_or_404(slug),
+        sent=_sent(slug),
+        cap=current_app.config["MAX_EMAILS_PER_SIGNATURE"],
+    )
+
+
+@bp.post("/p/<slug>/merci", endpoint="resend")
+def resend(slug):
+    petition = _petition_or_404(slug)
+    inbox.resend(petition, (_sent(slug) or {}).get("key"))
+    flash(
+        _(
+            "C’est fait : si cette adresse peut encore recevoir un e-mail pour cette "
+            "pétition, il arrivera d’ici quelques minutes."
+        )
+    )
+    return redirect(url_for(".check_inbox", slug=slug), 303)
+
+
+def _sent(slug):
+    """What the session remembers of the last signature sent on this petition."""
+    sent = session.get("inbox")
+    return sent if isinstance(sent, dict) and sent.get("slug") == slug else None
 
 
 @bp.get("/p/<slug>/confidentialite")
