@@ -5,6 +5,7 @@ nothing. Every variable is documented in README.md, section Configuration.
 """
 
 import os
+from datetime import date
 from pathlib import Path
 
 #: The placeholder key of development; production refuses to start with it.
@@ -25,6 +26,10 @@ def _int(value, default):
 
 def _float(value, default):
     return float(value) if value not in (None, "") else default
+
+
+def _date(value):
+    return date.fromisoformat(value.strip()) if value not in (None, "") else None
 
 
 def load_settings(environ=None):
@@ -79,7 +84,23 @@ def load_settings(environ=None):
     }
     settings.update(_protection_settings(get))
     settings.update(_stream_and_body_settings(get))
+    settings.update(_accessibility_settings(get))
     return settings
+
+
+def _accessibility_settings(get):
+    """The accessibility statement at /accessibilite (docs/accessibility.md)."""
+    return {
+        "ACCESSIBILITY_ENTITY": get("ACCESSIBILITY_ENTITY", "Pétitions French Tech"),
+        "ACCESSIBILITY_CONTACT": get("ACCESSIBILITY_CONTACT") or None,
+        # The last full RGAA audit, by the operator: without it, "non conforme".
+        "ACCESSIBILITY_RGAA_RATE": _float(get("ACCESSIBILITY_RGAA_RATE"), None),
+        "ACCESSIBILITY_RGAA_DATE": _date(get("ACCESSIBILITY_RGAA_DATE")),
+        # The automated audit's facts, written by `make audit`.
+        "ACCESSIBILITY_REPORT": get(
+            "ACCESSIBILITY_REPORT", str(ROOT / "docs" / "accessibility-audit.json")
+        ),
+    }
 
 
 def _stream_and_body_settings(get):

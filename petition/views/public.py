@@ -17,9 +17,15 @@ from flask_babel import gettext as _
 from .. import tokens
 from ..forms.public import SignForm
 from ..markdown import render as render_markdown
-from ..services import inbox, petitions, signing, withdrawal
+from ..services import accessibility, inbox, petitions, signing, withdrawal
 
 bp = Blueprint("public", __name__)
+
+
+@bp.app_context_processor
+def accessibility_helpers():
+    """Every footer says the conformity status and links to the statement."""
+    return {"accessibility_status": accessibility.conformity}
 
 
 def _petition_or_404(slug):
@@ -107,6 +113,12 @@ def _sent(slug):
     """What the session remembers of the last signature sent on this petition."""
     sent = session.get("inbox")
     return sent if isinstance(sent, dict) and sent.get("slug") == slug else None
+
+
+@bp.get("/accessibility", endpoint="accessibility")
+@bp.get("/accessibilite", endpoint="accessibility")  # the first one is what url_for builds
+def accessibility_statement():
+    return render_template("accessibility.html", statement=accessibility.statement())
 
 
 @bp.get("/p/<slug>/confidentialite")
