@@ -11,6 +11,7 @@ import contextvars
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 from flask.testing import FlaskClient, FlaskCliRunner
 from rq import SimpleWorker
@@ -347,3 +348,143 @@ def export(client, slug="saint-etienne", **filters):
     return client.post(
         f"/organizer/petitions/{slug}/export.csv", data={"csrf_token": token, **filters}
     )
+
+
+# --- markup ------------------------------------------------------------------
+
+#: Attributes whose value names ids of the page (one or several).
+ID_REFERENCES = ("for", "aria-describedby", "aria-labelledby", "aria-controls", "aria-owns", "list")
+BOOLEAN_ATTRIBUTES = {
+    "required",
+    "disabled",
+    "checked",
+    "readonly",
+    "hidden",
+    "selected",
+    "multiple",
+    "novalidate",
+    "autofocus",
+    "async",
+    "defer",
+}
+ARIA_INVALID = {"true", "false", "grammar", "spelling"}
+#: French spacing before punctuation, or French quotation marks.
+FRENCH_TYPOGRAPHY = re.compile(r"[ \u00a0\u202f][:;?!»](?=[\s.,)]|$)|«")
+#: "1 000" (French grouping) and "1,000" (English grouping).
+FRENCH_NUMBER = re.compile(r"(?<![\d,.])\d{1,3}(?:[\u00a0\u202f]\d{3})+(?!\d)")
+ENGLISH_NUMBER = re.compile(r"(?<![\d,.\w])\d{1,3}(?:,\d{3})+(?![\d,])")
+#: Text that is not prose of the page: code, titles of documents (a mix of
+#: interface and petition content), scripts.
+NOT_PROSE = {"script", "style", "textarea", "code", "pre", "title"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+
+
+class _Markup(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements = []  # (tag, attrs dict, line)
+        self.texts = []  # (text, lang, line)
+        self.stack = []  # (tag, lang)
+
+    def handle_starttag(self, tag, attrs):
+        attrs_dict = {}
+        for name, value in attrs:
+            attrs_dict[name] = value
+        lang = attrs_dict.get("lang") or (self.stack[-1][1] if self.stack else "")
+        self.elements.append((tag, attrs_dict, self.getpos()[0]))
+        if tag not in VOID:
+            self.stack.append((tag, lang))
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), self.getpos()[0]))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        if not data.strip() or any(tag in NOT_PROSE for tag, _ in self.stack):
+            return
+        lang = self.stack[-1][1] if self.stack else ""
+        self.texts.append((data, lang, self.getpos()[0]))
+
+
+def parse_markup(html):
+    parser = _Markup()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def markup_problems(html):
+    """What is wrong with the page's attributes: a value rendered "None" or
+    "False", a boolean attribute with a value, an aria-invalid no reader
+    knows, a duplicate id, an id reference (for, aria-describedby…) or an
+    in-page link that points at nothing."""
+    page = parse_markup(html)
+    problems = []
+    ids = {}
+    for tag, attrs, line in page.elements:
+        if "id" in attrs:
+            if not attrs["id"]:
+                problems.append(f"line {line}: <{tag}> has an empty id")
+            elif attrs["id"] in ids:
+                problems.append(f"line {line}: duplicate id {attrs['id']!r}")
+            ids[attrs["id"]] = tag
+    for tag, attrs, line in page.elements:
+        where = f"line {line}: <{tag}>"
+        for name, value in attrs.items():
+            if value in ("None", "False") and name != "value":
+                problems.append(f'{where} {name}="{value}"')
+            if name in BOOLEAN_ATTRIBUTES and value not in (None, "", name):
+                problems.append(f'{where} {name}="{value}" (a boolean attribute)')
+            if name == "aria-invalid" and value not in ARIA_INVALID:
+                problems.append(f'{where} aria-invalid="{value}"')
+            if name in ID_REFERENCES:
+                refs = (value or "").split()
+                if not refs:
+                    problems.append(f"{where} {name} names no id")
+                problems += [
+                    f"{where} {name} names #{r}, not on the page" for r in refs if r not in ids
+                ]
+        href = attrs.get("href") or ""
+        if tag == "a" and href.startswith("#") and href[1:] not in ids:
+            problems.append(f"{where} links to {href}, not on the page")
+    return problems
+
+
+def language_problems(html, lang):
+    """What a reader of `lang` would stumble on: numbers grouped the other
+    language's way; in English, French typography outside an element marked
+    lang="fr" (petition content must be marked so)."""
+    problems = []
+    wrong_number = ENGLISH_NUMBER if lang == "fr" else FRENCH_NUMBER
+    for text, text_lang, line in parse_markup(html).texts:
+        if text_lang and text_lang != lang:
+            continue
+        found = wrong_number.search(text)
+        if found:
+            problems.append(f"line {line}: {found.group()!r} in {text.strip()!r}")
+        if lang != "fr":
+            found = FRENCH_TYPOGRAPHY.search(text)
+            if found:
+                problems.append(
+                    f"line {line}: French typography {found.group()!r} in {text.strip()!r}"
+                )
+    return problems

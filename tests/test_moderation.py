@@ -45,7 +45,7 @@ def test_rule_preview_then_invalidate_then_restore_moves_the_public_count(
     preview = client.post("/organizer/petitions/saint-etienne/moderation/preview", data=rule)
     assert preview.status_code == 200
     text = preview.get_data(as_text=True)
-    assert "3 signature(s) : 2 vérifiée(s) et 1 en attente" in text
+    assert "touchera 3 signatures : 2 vérifiée(s) et 1 en attente" in text
     assert public_count(client, petition) == 3, "a preview changes nothing"
 
     applied = client.post("/organizer/petitions/saint-etienne/moderation/apply", data=rule)

@@ -29,7 +29,7 @@ def export_form(values=None):
 
 def _export_page(petition, values, message=None, status=200):
     return render_template(
-        "organizer/export.html", petition=petition, message=message, **export_form(values)
+        "organizer/export.html", petition=petition, error=message, **export_form(values)
     ), status
 
 
