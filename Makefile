@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 MO     := petition/translations/en/LC_MESSAGES/messages.mo
 PO     := petition/translations/en/LC_MESSAGES/messages.po
 
-.PHONY: run test lint format bench install translations extract-messages clean
+.PHONY: run test lint format bench audit install translations extract-messages clean
 
 run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
 	$(PY) -m petition.dev.stack
@@ -25,6 +25,9 @@ format: install ## apply ruff's fixes and formatting
 
 bench: install translations ## benchmarks side by side with their baselines (see bench/)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+audit: install translations ## axe-core on every page in Chromium; records the results for /accessibilite
+	A11Y_REPORT=docs/accessibility-audit.json REQUIRE_BROWSER=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_accessibility.py
 
 install: $(STAMP)
 

@@ -10,6 +10,10 @@ from datetime import date
 
 import pytest
 
+from petition.config import ROOT
+from petition.dev import pages
+
+REPORT = ROOT / "docs" / "accessibility-audit.json"
 SAMPLE = {
     "date": "2026-11-20",
     "tool": "axe-core",
@@ -136,3 +140,19 @@ def test_every_footer_states_the_status_and_links_the_statement(
     assert f"La plateforme est {french} avec le RGAA version 4.1." in statement
     if rate:
         assert "L’audit de conformité du 1 octobre 2026 révèle que" in statement
+
+
+def test_the_committed_report_is_the_audit_of_every_page():
+    """docs/accessibility-audit.json is what `make audit` wrote: it covers every
+    page state of petition/dev/pages.py (a page added since means: run it again)."""
+    data = json.loads(REPORT.read_text(encoding="utf-8"))
+    date.fromisoformat(data["date"])
+    assert data["tool"] == "axe-core" and data["axe_version"].startswith("4.")
+    assert data["tags"] == ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    assert data["languages"] == ["fr", "en"] and set(data["viewports"]) == {"phone", "desktop"}
+    assert len(data["rules"]) > 20
+    assert [p["name"] for p in data["pages"]] == [p.name for p in pages.PAGES], (
+        "pages changed since the last audit: run `make audit` and commit the report"
+    )
+    assert all(p["label"]["fr"] and p["label"]["en"] for p in data["pages"])
+    assert data["violations"] == [], "the committed audit found violations"

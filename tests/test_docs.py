@@ -57,6 +57,7 @@ SKIPPED_DIRS = {
     "__pycache__",
     ".hypothesis",
     ".pytest_cache",
+    ".cache",
 }
 
 

@@ -1,13 +1,22 @@
 """Browser fixtures: headless Chromium (Debian's /usr/bin/chromium) driven by
-Playwright, the app in a real threaded HTTP server, and a second origin for
-host pages. Reusable by every browser test (live widget, XSS…).
+Playwright, the app in a real threaded HTTP server, a second origin for host
+pages, and axe-core. Reusable by every browser test (live widget, XSS,
+accessibility…).
 
-Without /usr/bin/chromium the tests skip with a clear reason, unless
-REQUIRE_BROWSER=1 (CI), where they fail instead.
+Without /usr/bin/chromium (or, for the accessibility audit, without npm) the
+tests skip with a clear reason, unless REQUIRE_BROWSER=1 (CI), where they
+fail instead.
+
+axe-core comes from the npm registry, pinned by tests/browser/axe/package-lock.json
+(version and integrity hash), installed once into .cache/axe (git-ignored) by
+`npm ci`; nothing is fetched from a CDN when the tests run.
 """
 
+import fcntl
 import functools
 import os
+import shutil
+import subprocess
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,10 +25,15 @@ import pytest
 from werkzeug.serving import make_server
 
 from petition import create_app
+from petition.config import ROOT
 from petition.dev.servers import free_port
 from petition.extensions import db
 
 from helpers import app_settings
+
+AXE_PACKAGE = Path(__file__).parent / "axe"
+AXE_DIR = ROOT / ".cache" / "axe"
+AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,6 +76,47 @@ def browser():
     yield browser
     browser.close()
     playwright.stop()
+
+
+def _axe_installed():
+    """Whether .cache/axe holds what the lock file pins (the lock is copied in)."""
+    lock = AXE_DIR / "package-lock.json"
+    wanted = (AXE_PACKAGE / "package-lock.json").read_bytes()
+    return AXE_SCRIPT.exists() and lock.exists() and lock.read_bytes() == wanted
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """The path of axe.min.js, installed from the npm registry on first use."""
+    if _axe_installed():
+        return AXE_SCRIPT
+    npm = shutil.which("npm")
+    if npm is None:
+        _need_browser("npm is not installed (apt-get install npm): no axe-core")
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(AXE_DIR.parent / "axe.lock", "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)  # two suites starting at once install once
+        if not _axe_installed():
+            for name in ("package.json", "package-lock.json"):
+                shutil.copyfile(AXE_PACKAGE / name, AXE_DIR / name)
+            done = subprocess.run(
+                [
+                    npm,
+                    "ci",
+                    "--no-audit",
+                    "--no-fund",
+                    "--ignore-scripts",
+                    "--prefix",
+                    str(AXE_DIR),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if done.returncode != 0 or not AXE_SCRIPT.exists():
+                (AXE_DIR / "package-lock.json").unlink(missing_ok=True)
+                _need_browser(f"npm could not install axe-core:\n{done.stdout}\n{done.stderr}")
+    return AXE_SCRIPT
 
 
 @pytest.fixture
@@ -108,7 +163,21 @@ def live_server_overrides():
 
 
 @pytest.fixture
-def live_server(app, database_url, redis_server, smtp_sink, app_overrides, live_server_overrides):
+def live_server_setup():
+    """Override to change the live app before it serves (add routes…): a callable."""
+    return lambda app: None
+
+
+@pytest.fixture
+def live_server(
+    app,
+    database_url,
+    redis_server,
+    smtp_sink,
+    app_overrides,
+    live_server_overrides,
+    live_server_setup,
+):
     """A real HTTP server on the test's database and Redis; `.url` is its base URL.
 
     It is a second app over the same storage, like a second web process: the
@@ -117,7 +186,9 @@ def live_server(app, database_url, redis_server, smtp_sink, app_overrides, live_
     port = free_port()
     settings = app_settings(database_url, redis_server, smtp_sink, **app_overrides)
     settings.update(BASE_URL=f"http://127.0.0.1:{port}", **live_server_overrides)
-    server = LiveServer(create_app(settings), port).start()
+    live_app = create_app(settings)
+    live_server_setup(live_app)
+    server = LiveServer(live_app, port).start()
     yield server
     server.stop()
 
