@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 MO     := petition/translations/en/LC_MESSAGES/messages.mo
 PO     := petition/translations/en/LC_MESSAGES/messages.po
 
-.PHONY: run test lint format bench audit install translations extract-messages clean
+.PHONY: run test lint format bench audit screenshots install translations extract-messages clean
 
 run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
 	$(PY) -m petition.dev.stack
@@ -28,6 +28,9 @@ bench: install translations ## benchmarks side by side with their baselines (see
 
 audit: install translations ## axe-core on every page in Chromium; records the results for /accessibilite
 	A11Y_REPORT=docs/accessibility-audit.json REQUIRE_BROWSER=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_accessibility.py
+
+screenshots: install translations ## every audited page, phone and desktop, FR and EN, in instance/screenshots/
+	$(PY) -m petition.dev.screenshots $(SCREENSHOTS_ARGS)
 
 install: $(STAMP)
 
