@@ -142,8 +142,8 @@ def test_targets_are_big_and_controls_use_the_page_font(live_server, petition, p
     form = tab.locator("section.sign form").bounding_box()
     assert abs(button["width"] - form["width"]) < 1, "the sign button spans the phone's width"
     fonts = tab.evaluate(
-        """() => [...document.querySelectorAll("section.sign form input:not([type=hidden]),"
-                   + " section.sign form select, section.sign form button, section.sign form input")]
+        """() => [...document.querySelectorAll(
+                       "section.sign form :is(input:not([type=hidden]), select, button)")]
                  .map(e => getComputedStyle(e).fontFamily)"""
     )
     body = tab.evaluate("getComputedStyle(document.body).fontFamily")
