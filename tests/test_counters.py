@@ -176,3 +176,25 @@ def test_editing_a_petition_shows_at_once_in_the_count_and_closing_it_too(app, p
         petition=petition,
     )
     assert counters.read(petition.slug) is None, "a draft is no longer public"
+
+
+def test_a_read_begun_before_a_confirmation_never_stores_the_older_count(
+    app, client, petition, confirm_via_email, monkeypatch
+):
+    """The race a browser test caught: a read of the count (a live stream
+    opening, say) fetched 0; a confirmation then dropped the micro-cache entry;
+    the read stored its 0 after the drop, and a fresh page said 0 for
+    COUNT_LOCAL_TTL after the live one had said 1."""
+    monkeypatch.setitem(app.config, "COUNT_LOCAL_TTL", 60)
+    fetch = counters._fetch
+
+    def fetch_then_confirm(slug):
+        doc = fetch(slug)
+        monkeypatch.setattr(counters, "_fetch", fetch)
+        confirm_n(client, confirm_via_email, 1)  # its changed() runs before we store
+        return doc
+
+    monkeypatch.setattr(counters, "_fetch", fetch_then_confirm)
+    assert counters.read("saint-etienne").signature_count == 0, "the read saw the old count"
+    assert counters.read("saint-etienne").signature_count == 1, "and did not keep it"
+    assert api_count(client) == 1

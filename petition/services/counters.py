@@ -16,6 +16,7 @@ slow reader can never overwrite a newer count with an older one.
 import hashlib
 import json
 import logging
+import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC
@@ -163,9 +164,31 @@ def _local():
     return current_app.extensions.setdefault("counts_local", {})
 
 
+def _epochs():
+    """slug -> how many times changed() dropped its micro-cache entry."""
+    return current_app.extensions.setdefault("counts_local_epochs", {})
+
+
+#: Guards "is my read still current? then store it" against changed()'s
+#: "bump the epoch, drop the entry", so a read that began before a
+#: confirmation can never store its older count after the drop.
+_LOCAL_LOCK = threading.Lock()
+
+
 def clear_local() -> None:
     """Forget this process's micro-cache (tests, and after a failed refresh)."""
-    _local().clear()
+    with _LOCAL_LOCK:
+        epochs = _epochs()
+        for slug in _local():
+            epochs[slug] = epochs.get(slug, 0) + 1
+        _local().clear()
+
+
+def _forget_local(slug: str) -> None:
+    with _LOCAL_LOCK:
+        epochs = _epochs()
+        epochs[slug] = epochs.get(slug, 0) + 1
+        _local().pop(slug, None)
 
 
 def read(slug: str, fresh: bool = False) -> CountDoc | None:
@@ -179,10 +202,14 @@ def read(slug: str, fresh: bool = False) -> CountDoc | None:
         hit = cache.get(slug)
         if hit is not None and hit[0] > now:
             return hit[1]
+    epochs = _epochs()
+    epoch = epochs.get(slug, 0)
     doc = _fetch(slug)
     if doc is not None and doc.state == PetitionState.DRAFT:
         doc = None
-    cache[slug] = (now + current_app.config.get("COUNT_LOCAL_TTL", 1.0), doc)
+    with _LOCAL_LOCK:
+        if epochs.get(slug, 0) == epoch:  # else a confirmation landed meanwhile
+            cache[slug] = (now + current_app.config.get("COUNT_LOCAL_TTL", 1.0), doc)
     return doc
 
 
@@ -198,7 +225,7 @@ def changed(petition_id: int) -> CountDoc | None:
         doc = load(petition_id=petition_id)  # read after the bump: never older than it
         if doc is None:
             return None
-        _local().pop(doc.slug, None)
+        _forget_local(doc.slug)
         pipe = redis.pipeline(transaction=False)
         pipe.set(_key("doc", petition_id, gen), doc.to_json(), ex=DOC_TTL)
         pipe.set(_key("slug", doc.slug), petition_id, ex=SLUG_TTL)
