@@ -74,6 +74,20 @@ def _insert(b, prefix):
     )
 
 
+def settled(state, quiet=0.5, within=15.0):
+    """`state()` once it stops moving: requests still in flight when the load
+    stopped (seconds of them on a loaded machine) finish before the checks."""
+    deadline = time.monotonic() + within
+    last = state()
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = state()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def sign_run(b, slug, petition_id, prefix, connections=WRITE_CONNECTIONS):
     """One sign load; checks one row per email sent and one email job per row."""
     figures = load.run(
@@ -85,11 +99,14 @@ def sign_run(b, slug, petition_id, prefix, connections=WRITE_CONNECTIONS):
         slug=slug,
         prefix=prefix,
     )
-    time.sleep(0.5)  # let requests in flight when the load stopped finish
-    with b.app.app_context():
-        rows, distinct, _ = data.counts(petition_id, prefix)
     queue = Queue(EMAIL_QUEUE, connection=b.redis)
-    jobs = queue.count
+
+    def state():
+        with b.app.app_context():
+            rows, distinct, _ = data.counts(petition_id, prefix)
+        return rows, distinct, queue.count
+
+    rows, distinct, jobs = settled(state)
     queue.empty()  # the emails scenario measures the worker on its own
     figures["check"] = (
         rows == distinct
@@ -132,10 +149,12 @@ def confirm_run(b, r):
         sessions=b.sessions,
         tokens=b.token_files[r],
     )
-    time.sleep(0.5)
-    with b.app.app_context():
-        rows, _distinct, verified = data.counts(b.petition_id, prefix)
-        stored, counted = data.count_state(b.petition_id)
+
+    def state():
+        with b.app.app_context():
+            return data.counts(b.petition_id, prefix) + data.count_state(b.petition_id)
+
+    rows, _distinct, verified, stored, counted = settled(state)
     figures["check"] = (
         figures["wrapped"] == 0
         and figures["ok"] <= verified <= figures["sent"]
