@@ -116,6 +116,11 @@ def _stream_and_body_settings(get):
         "SSE_MAX_PER_CLIENT": _int(get("SSE_MAX_PER_CLIENT"), 10),
         "SSE_RETRY_AFTER": _int(get("SSE_RETRY_AFTER"), 30),
         "WEB_THREADS": _int(get("WEB_THREADS"), 8),  # gunicorn.conf.py's threads
+        # Each process's micro-cache of counts (services/local_counts.py):
+        # seconds an entry lives, petitions kept, unknown slugs kept.
+        "COUNT_LOCAL_TTL": _float(get("COUNT_LOCAL_TTL"), 1.0),
+        "COUNT_LOCAL_SIZE": _int(get("COUNT_LOCAL_SIZE"), 1000),
+        "COUNT_LOCAL_MISSING_SIZE": _int(get("COUNT_LOCAL_MISSING_SIZE"), 1000),
         # Every form is a few KiB: a larger body is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
     }
