@@ -26,9 +26,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 
 from .. import jobs
-from . import local_counts
 from ..extensions import db
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
+from . import local_counts
 
 log = logging.getLogger(__name__)
 
