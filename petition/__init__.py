@@ -17,6 +17,7 @@ from . import (
     ratelimits,
     routing,
     security,
+    sessions,
     sqlite,
     uploads,
 )
@@ -73,6 +74,7 @@ def register_extensions(app):
     numbers.init_app(app)
     security.init_app(app)
     auth.init_app(app)  # Flask-Login: organizer sessions
+    sessions.init_app(app)  # none on public paths that shared caches keep
 
 
 def register_blueprints(app):
