@@ -166,6 +166,8 @@ def _protection_settings(get):
         "UNCONFIRMED_RETENTION_DAYS": _int(get("UNCONFIRMED_RETENTION_DAYS"), 30),
         "SWEEP_LOST_AFTER": _int(get("SWEEP_LOST_AFTER"), 3600),
         "EMAIL_JOB_TIMEOUT": _int(get("EMAIL_JOB_TIMEOUT"), 120),
+        # scheduler.py: the lease that makes exactly one scheduler enqueue chores.
+        "SCHEDULER_LEASE_SECONDS": _float(get("SCHEDULER_LEASE_SECONDS"), 30.0),
     }
 
 
