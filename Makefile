@@ -4,10 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+DEVLOCK := requirements-dev.lock
 MO     := petition/translations/en/LC_MESSAGES/messages.mo
 PO     := petition/translations/en/LC_MESSAGES/messages.po
 
-.PHONY: run test lint format bench audit screenshots install translations extract-messages clean
+.PHONY: run test lint format bench audit screenshots install lock translations extract-messages clean
 
 run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
 	$(PY) -m petition.dev.stack
@@ -34,11 +36,24 @@ screenshots: install translations ## every audited page, phone and desktop, FR a
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Installs the locked versions, each checked against its hash; pip's failure stops make.
+$(STAMP): $(DEVLOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -c "import flask, rq, flask_babel, pytest"  # fail here, not later, if pip did
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r $(DEVLOCK)
 	touch $(STAMP)
+
+# After changing requirements.txt or requirements-dev.txt: pin what they name and
+# everything it needs, with hashes (pip-tools). Versions already locked are kept
+# (pass LOCK_ARGS=--upgrade, or --upgrade-package NAME, to move them).
+PIP_TOOLS := pip-tools==7.6.2
+COMPILE   := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+  --no-emit-find-links --no-emit-index-url --no-emit-trusted-host $(LOCK_ARGS)
+
+lock: ## regenerate requirements.lock (production) and requirements-dev.lock from requirements*.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check $(PIP_TOOLS)
+	$(COMPILE) --output-file $(LOCK) requirements.txt
+	$(COMPILE) --constraint $(LOCK) --output-file $(DEVLOCK) requirements-dev.txt
 
 translations: $(MO)
 

@@ -11,6 +11,7 @@ install wrk: `apt-get install wrk`).
 import asyncio
 import json
 import os
+import random
 import sys
 import time
 from urllib.parse import urlsplit
@@ -23,7 +24,13 @@ class Script:
 
     def __init__(self, name, path):
         self.name, self.path, self.sent, self.wrapped = name, path, 0, 0
-        self.expect = {"get": None, "sign": 302, "confirm": 200, "insert": 204}[name]
+        self.expect = {
+            "get": None,
+            "random_count": None,
+            "sign": 302,
+            "confirm": 200,
+            "insert": 204,
+        }[name]
         env = os.environ.get
         self.prefix, self.slug = env("BENCH_PREFIX", "p"), env("BENCH_SLUG", "")
         self.sessions = []
@@ -54,6 +61,8 @@ class Script:
                 self.wrapped += 1
             method, path = "POST", f"/confirm/{self.tokens[(n - 1) % len(self.tokens)]}"
             body = f"csrf_token={token}"
+        elif self.name == "random_count":  # bench/lua/random_count.lua
+            path = f"/api/v1/petitions/x-{n}-{random.randrange(10**9)}/count"
         elif self.name == "insert":
             method, path = "POST", "/insert"
             body = f"email={self.prefix}-1-{n}%40gmail.com"

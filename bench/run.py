@@ -127,12 +127,13 @@ def configuration(b):
     )
 
 
-SCENARIOS = ("counter", "sign", "confirm", "emails", "sse", "export", "growth")
+SCENARIOS = ("counter", "memory", "sign", "confirm", "emails", "sse", "export", "growth")
 
 
 def scenarios(b, only):
     steps = {
         "counter": web.counter,
+        "memory": web.memory,
         "sign": web.sign,
         "confirm": web.confirm,
         "emails": offline.emails,

@@ -2,6 +2,7 @@
 noise of a shared machine hits both sides alike; medians are reported."""
 
 import time
+from pathlib import Path
 
 from rq import Queue
 
@@ -54,6 +55,72 @@ def counter(b):
     errors = sum(g["errors"] + g["status_errors"] for g in got)
     row.checks.append((f"{sum(g['requests'] for g in got)} reads, {errors} errors", errors == 0))
     return row
+
+
+MIB = 1024 * 1024
+#: Made-up slugs the memory row asks (issue 15: 20,000 used to grow a worker by
+#: ~55 MiB, for good). Growth above this bound is a miss.
+RANDOM_SLUGS, QUICK_RANDOM_SLUGS, FLAT_MIB = 100_000, 2_000, 10.0
+
+
+def memory(b):
+    """Made-up slugs on the count URL: the web processes' memory stays flat
+    (services/local_counts.py bounds what each keeps)."""
+    pids = _children(b.app_proc.pid)
+    known = f"http://127.0.0.1:{b.app_port}/api/v1/petitions/{b.slug}/count"
+    load.run(known, "get", 2, READ_CONNECTIONS)  # imports, pools and caches settle first
+    load.run(f"http://127.0.0.1:{b.app_port}/", "random_count", 2, READ_CONNECTIONS)
+    before = _rss(pids)
+    target = QUICK_RANDOM_SLUGS if b.quick else RANDOM_SLUGS
+    asked, rates = 0, []
+    while asked < target:
+        got = load.run(
+            f"http://127.0.0.1:{b.app_port}/", "random_count", b.duration, READ_CONNECTIONS
+        )
+        asked += got["requests"]
+        rates.append(got["rate"])
+        if not got["requests"]:
+            break
+    growth = (_rss(pids) - before) / MIB
+    row = Row(
+        "memory: made-up slugs",
+        f"RSS {growth:+.1f} MiB after {asked:,} made-up slugs on the count URL "
+        f"({len(pids)} workers, {median(rates):,.0f} req/s)",
+        f"{before / MIB:.0f} MiB before",
+        None,
+        f"< {FLAT_MIB:g} MiB growth",
+        growth < FLAT_MIB,
+    )
+    status = b.status(b.app_port, f"/api/v1/petitions/{b.slug}/count")
+    row.checks.append(
+        (
+            f"{asked:,} slugs asked; the real petition still answers {status}",
+            (asked >= target and status == 200),
+        )
+    )
+    return row
+
+
+def _children(parent):
+    """The gunicorn workers: the processes whose parent is the master."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _rss(pids):
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 def _rate(results, unit):

@@ -17,6 +17,7 @@ from . import (
     ratelimits,
     routing,
     security,
+    sessions,
     sqlite,
     uploads,
 )
@@ -30,15 +31,18 @@ def create_app(overrides=None):
 
     `overrides` (a dict) wins over the environment; tests pass theirs here.
     """
+    settings = load_settings()
+    settings.update(overrides or {})
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(settings["INSTANCE_PATH"]),
     )
-    app.config.update(load_settings())
-    if overrides:
-        app.config.update(overrides)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
+    app.config.update(settings)
+    if not app.config.get("IP_HASH_KEY"):
+        app.config["IP_HASH_KEY"] = app.config["SECRET_KEY"]
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage_uri(app.config["REDIS_URL"])
     check_environment(app.config)
     check_production(app.config)
     if app.config.get("PROXY_COUNT"):
@@ -73,6 +77,7 @@ def register_extensions(app):
     numbers.init_app(app)
     security.init_app(app)
     auth.init_app(app)  # Flask-Login: organizer sessions
+    sessions.init_app(app)  # none on public paths that shared caches keep
 
 
 def register_blueprints(app):

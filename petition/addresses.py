@@ -31,8 +31,11 @@ def domain_of(address):
 
 
 def hash_ip(ip):
-    """A keyed hash: the same IP gives the same value, the value gives no IP."""
+    """A keyed hash: the same IP gives the same value, the value gives no IP.
+
+    Keyed by IP_HASH_KEY, not SECRET_KEY: rotating the secret key must not
+    change the hashes that abuse signals and erasure compare."""
     if not ip:
         return None
-    key = current_app.config["SECRET_KEY"].encode()
+    key = current_app.config["IP_HASH_KEY"].encode()
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()

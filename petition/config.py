@@ -1,7 +1,8 @@
 """Settings read from the environment (and a `.env` file when present).
 
 `load_settings()` is called by the app factory; importing this module does
-nothing. Every variable is documented in README.md, section Configuration.
+nothing. Every variable is documented in docs/configuration.md, and
+tests/test_config.py checks that each one documented there changes a setting.
 """
 
 import os
@@ -39,11 +40,20 @@ def load_settings(environ=None):
         environ = os.environ
     get = environ.get
     env = app_env(get("APP_ENV", "development"))
-    instance = Path(get("INSTANCE_PATH", ROOT / "instance"))
+    instance = Path(get("INSTANCE_PATH") or ROOT / "instance").resolve()
     settings = {
         "APP_ENV": env,
+        "INSTANCE_PATH": str(instance),
         "SECRET_KEY": get("SECRET_KEY", DEV_SECRET_KEY),
+        # Older keys, still accepted (never used to sign): rotating SECRET_KEY
+        # keeps sessions, emailed links and export manifests valid.
+        "SECRET_KEY_FALLBACKS": _list(get("SECRET_KEY_FALLBACKS")),
+        # Keys the IP hashes apart from SECRET_KEY, so rotating that key does not
+        # change them. None: SECRET_KEY (create_app), what hashed them before.
+        "IP_HASH_KEY": get("IP_HASH_KEY") or None,
+        "LOG_LEVEL": (get("LOG_LEVEL") or "INFO").strip().upper(),
         "SQLALCHEMY_DATABASE_URI": _database_url(get("DATABASE_URL"), instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(get),
         "REDIS_URL": get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "BASE_URL": get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_SERVER": get("MAIL_SERVER", "127.0.0.1"),
@@ -63,6 +73,7 @@ def load_settings(environ=None):
         # invitation an existing account accepts (README: Organizers).
         "SIGNIN_TOKEN_MAX_AGE": _int(get("SIGNIN_TOKEN_MAX_AGE"), 900),
         "GRANT_TOKEN_MAX_AGE": _int(get("GRANT_TOKEN_MAX_AGE"), 7 * 86400),
+        "EVENT_TOKEN_MAX_AGE": _int(get("EVENT_TOKEN_MAX_AGE"), 7 * 86400),
         # None: a withdrawal link works as long as the data exist (tokens.py).
         "WITHDRAW_TOKEN_MAX_AGE": _int(get("WITHDRAW_TOKEN_MAX_AGE"), None),
         "MAX_EMAILS_PER_SIGNATURE": _int(get("MAX_EMAILS_PER_SIGNATURE"), 5),
@@ -80,7 +91,7 @@ def load_settings(environ=None):
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "petition" / "translations"),
         "LANGUAGES": ["fr", "en"],
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "EMAIL_CHECK_DNS": _bool(get("EMAIL_CHECK_DNS")),
     }
     settings.update(_protection_settings(get))
     settings.update(_stream_and_body_settings(get))
@@ -116,6 +127,11 @@ def _stream_and_body_settings(get):
         "SSE_MAX_PER_CLIENT": _int(get("SSE_MAX_PER_CLIENT"), 10),
         "SSE_RETRY_AFTER": _int(get("SSE_RETRY_AFTER"), 30),
         "WEB_THREADS": _int(get("WEB_THREADS"), 8),  # gunicorn.conf.py's threads
+        # Each process's micro-cache of counts (services/local_counts.py):
+        # seconds an entry lives, petitions kept, unknown slugs kept.
+        "COUNT_LOCAL_TTL": _float(get("COUNT_LOCAL_TTL"), 1.0),
+        "COUNT_LOCAL_SIZE": _int(get("COUNT_LOCAL_SIZE"), 1000),
+        "COUNT_LOCAL_MISSING_SIZE": _int(get("COUNT_LOCAL_MISSING_SIZE"), 1000),
         # Every form is a few KiB: a larger body is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
     }
@@ -126,6 +142,8 @@ def _protection_settings(get):
     return {
         "RATELIMIT_ENABLED": _bool(get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_KEY_PREFIX": get("RATELIMIT_KEY_PREFIX", "petition-limits"),
+        # None: REDIS_URL's Redis (create_app); `memory://` counts per process.
+        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI") or None,
         # Redis down: the limits go on in each process's memory (login and reset
         # stay limited), and an error the fallback cannot absorb lets the request
         # through (nobody is stopped from signing).
@@ -148,7 +166,24 @@ def _protection_settings(get):
         "UNCONFIRMED_RETENTION_DAYS": _int(get("UNCONFIRMED_RETENTION_DAYS"), 30),
         "SWEEP_LOST_AFTER": _int(get("SWEEP_LOST_AFTER"), 3600),
         "EMAIL_JOB_TIMEOUT": _int(get("EMAIL_JOB_TIMEOUT"), 120),
+        # scheduler.py: the lease that makes exactly one scheduler enqueue chores.
+        "SCHEDULER_LEASE_SECONDS": _float(get("SCHEDULER_LEASE_SECONDS"), 30.0),
     }
+
+
+def _engine_options(get):
+    """SQLAlchemy's pool: its defaults unless a variable says otherwise."""
+    options = {
+        "pool_size": _int(get("DATABASE_POOL_SIZE"), None),
+        "max_overflow": _int(get("DATABASE_MAX_OVERFLOW"), None),
+        "pool_timeout": _float(get("DATABASE_POOL_TIMEOUT"), None),
+        "pool_recycle": _int(get("DATABASE_POOL_RECYCLE"), None),
+    }
+    return {"pool_pre_ping": True} | {k: v for k, v in options.items() if v is not None}
+
+
+def _list(value):
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def _intervals(value, default):
@@ -221,4 +256,10 @@ def check_production(settings):
             "Set SECRET_KEY to a long random value (e.g. "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`) "
             "before starting with APP_ENV=production."
+        )
+    ip_key = settings.get("IP_HASH_KEY")
+    if ip_key and (ip_key == DEV_SECRET_KEY or len(ip_key) < 16):
+        raise RuntimeError(
+            "IP_HASH_KEY is the development default or shorter than 16 characters. "
+            "Set it to a long random value, or leave it unset to use SECRET_KEY."
         )

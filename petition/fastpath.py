@@ -17,18 +17,24 @@ an If-None-Match that does not match, a cold entry) goes through Flask.
 """
 
 import re
-import time
+import threading
+
+from cachetools import LRUCache
+
+from .services import local_counts
 
 PATH = re.compile(r"/api/v1/petitions/([a-z0-9-]{1,80})/count")
-#: Where services/counters.py keeps its micro-cache: slug -> (expires, CountDoc).
-LOCAL_CACHE = "counts_local"
 
 
 class CountReplay:
     def __init__(self, app, wsgi_app):
-        self.extensions = app.extensions
+        self.app = app
         self.wsgi_app = wsgi_app
-        self.recorded = {}  # (slug, status) -> (doc, status line, headers, body)
+        # (slug, status) -> (doc, status line, headers, body). Only petitions
+        # that exist are recorded (a live doc is required), and it is bounded
+        # like the micro-cache itself (an LRU reorders on reads: one lock).
+        self.recorded = LRUCache(maxsize=2 * app.config.get("COUNT_LOCAL_SIZE", 1000))
+        self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         match = environ.get("REQUEST_METHOD") == "GET" and PATH.fullmatch(
@@ -39,17 +45,18 @@ class CountReplay:
         slug = match.group(1)
         doc = self._live_doc(slug)
         status = "304" if doc is not None and _matches(environ, doc.etag) else "200"
-        found = self.recorded.get((slug, status))
+        found = self._recorded(slug, status)
         if doc is not None and found is not None and found[0] is doc:
             start_response(found[1], list(found[2]))
             return [found[3]]
         return self._record(environ, start_response, slug)
 
     def _live_doc(self, slug):
-        hit = self.extensions.get(LOCAL_CACHE, {}).get(slug)
-        if hit is None or hit[0] <= time.monotonic():
-            return None
-        return hit[1]
+        return local_counts.of(self.app).live(slug)
+
+    def _recorded(self, slug, status):
+        with self.lock:
+            return self.recorded.get((slug, status))
 
     def _record(self, environ, start_response, slug):
         seen = {}
@@ -71,7 +78,8 @@ class CountReplay:
             and headers.get("etag") == doc.etag
             and (status == "200" or _matches(environ, doc.etag))
         ):
-            self.recorded[(slug, status)] = (doc, seen["status"], tuple(seen["headers"]), body)
+            with self.lock:
+                self.recorded[(slug, status)] = (doc, seen["status"], tuple(seen["headers"]), body)
         return [body]
 
 

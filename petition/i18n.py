@@ -1,5 +1,10 @@
 """Language choice: `?lang=` on any page, then the `lang` cookie, then the
-browser's Accept-Language; French by default."""
+browser's Accept-Language; French by default.
+
+Public responses that shared caches keep (sessions.py) ignore the cookie, and
+a response worded from Accept-Language carries `Vary: Accept-Language`, so a
+cache keyed as the headers say never serves one language for the other.
+"""
 
 from urllib.parse import urlencode
 
@@ -22,9 +27,11 @@ def select_locale():
     if asked in languages:
         g.set_lang_cookie = asked
         return asked
-    cookie = request.cookies.get(COOKIE)
-    if cookie in languages:
-        return cookie
+    if not g.get("no_cookies"):
+        cookie = request.cookies.get(COOKIE)
+        if cookie in languages:
+            return cookie
+    g.language_from_header = True
     return request.accept_languages.best_match(languages) or languages[0]
 
 
@@ -82,6 +89,12 @@ def init_app(app):
         return {"current_language": current_language, "switch_url": switch_url}
 
     app.jinja_env.globals.update(content_lang=content_lang, content_span=content_span)
+
+    @app.after_request
+    def vary_on_the_language(response):
+        if g.get("language_from_header"):
+            response.vary.add("Accept-Language")
+        return response
 
     @app.after_request
     def remember_language(response):

@@ -67,8 +67,15 @@ class TokenError(Exception):
         self.payload = payload
 
 
+def signing_keys():
+    """SECRET_KEY_FALLBACKS then SECRET_KEY: itsdangerous signs with the last
+    and accepts any, so links made before a key rotation stay valid."""
+    config = current_app.config
+    return [*config.get("SECRET_KEY_FALLBACKS", ()), config["SECRET_KEY"]]
+
+
 def _serializer(purpose):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
+    return URLSafeTimedSerializer(signing_keys(), salt=SALTS[purpose])
 
 
 def make(purpose, payload):

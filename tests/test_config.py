@@ -179,3 +179,77 @@ def test_server_with_a_misspelt_app_env_will_not_start(tmp_path):
     )
     assert result.returncode != 0
     assert "APP_ENV='prod' is not a known environment" in result.stderr
+
+
+# --- docs/configuration.md: every documented variable does something ----------
+
+CONFIGURATION = ROOT / "docs" / "configuration.md"
+#: Sections whose variables other programs read (gunicorn.conf.py, `make run`):
+#: tests/test_docs.py finds them in that code.
+NOT_THE_APP = ("gunicorn", "`make run`")
+#: Values tried in turn until one parses; a variable the app reads changes a setting.
+SAMPLES = ["7", "2.5", "on", "2031-02-03", "test", "a-long-value-0123456789,b-0123456789"]
+
+
+def documented_app_variables():
+    """The first cell of each row of the app's variable tables, by section."""
+    names, section, in_table = [], "", False
+    for line in CONFIGURATION.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section, in_table = line[3:], False
+        elif line.startswith("| variable |"):
+            in_table = not section.startswith(NOT_THE_APP)
+        elif in_table and line.startswith("| `"):
+            names.append(line.split("`")[1])
+        elif not line.startswith("|"):
+            in_table = False
+    return names
+
+
+def test_the_app_tables_are_walked():
+    names = documented_app_variables()
+    assert {"SECRET_KEY", "LOG_LEVEL", "SSE_HEARTBEAT", "COUNT_LOCAL_TTL"} <= set(names)
+    assert {"INSTANCE_PATH", "RATELIMIT_STORAGE_URI", "DATABASE_POOL_SIZE"} <= set(names)
+    assert "GUNICORN_BIND" not in names, "gunicorn.conf.py's own are checked in test_docs"
+
+
+@pytest.mark.parametrize("name", documented_app_variables())
+def test_every_documented_variable_changes_the_settings(name):
+    default = load_settings({})
+    for value in SAMPLES:
+        try:
+            settings = load_settings({name: value})
+        except (ValueError, RuntimeError):
+            continue  # not this kind of value
+        if settings != default:
+            return
+    pytest.fail(f"docs/configuration.md documents {name}, but setting it changes nothing")
+
+
+def test_instance_path_is_the_apps_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.instance_path == str(tmp_path.resolve())
+
+
+def test_pool_log_level_and_limiter_storage_from_the_environment(monkeypatch):
+    settings = load_settings(
+        {
+            "DATABASE_POOL_SIZE": "20",
+            "DATABASE_MAX_OVERFLOW": "0",
+            "DATABASE_POOL_TIMEOUT": "2.5",
+            "DATABASE_POOL_RECYCLE": "1800",
+            "LOG_LEVEL": "warning",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,
+        "pool_size": 20,
+        "max_overflow": 0,
+        "pool_timeout": 2.5,
+        "pool_recycle": 1800,
+    }
+    assert settings["LOG_LEVEL"] == "WARNING"
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -330,13 +330,3 @@ def test_every_variable_the_code_reads_is_documented():
     assert not undocumented, (
         f"variables read by the code but missing from docs/configuration.md: {sorted(undocumented)}"
     )
-
-
-def test_settings_said_not_to_come_from_the_environment_do_not():
-    """The "setting" table lists config keys that only create_app(overrides)
-    changes: each exists in the code, and none is read from the environment."""
-    settings = _documented("setting")
-    assert settings, "no settings table found in docs/configuration.md"
-    code = "\n".join(p.read_text(encoding="utf-8") for p in _code_files())
-    assert not [s for s in settings if f'"{s}"' not in code]
-    assert not settings & _read_from_environment()

@@ -236,6 +236,26 @@ def test_the_count_is_cached_by_nginx(site):
     assert status == 200 and b'"signature_count":0' in body
 
 
+def test_nginx_keeps_the_embed_and_the_badge_per_language(site):
+    """Cached as the headers say (no `proxy_ignore_headers Vary`): a second
+    reader of the same language gets nginx's copy, a reader of the other
+    language never does."""
+    french, english = {"Accept-Language": "fr-FR,fr;q=0.9"}, {"Accept-Language": "en-GB,en"}
+    for path, fr_word, en_word in [
+        ("/badge/saint-etienne.svg", b"soutien v", b"verified supporter"),
+        ("/embed/saint-etienne", b'<html lang="fr"', b'<html lang="en"'),
+    ]:
+        seen = []
+        for headers in [french, english, french, english, english, french]:
+            status, answer, body = get(site.port, path, headers=headers)
+            assert status == 200 and "Set-Cookie" not in answer
+            assert "Cookie" not in answer.get("Vary", ""), answer.get("Vary")
+            word = fr_word if headers is french else en_word
+            assert word in body, f"{path} for {headers} answered the other language"
+            seen.append(answer.get("X-Cache"))
+        assert seen[:2] == ["MISS", "MISS"] and "HIT" in seen[2:], (path, seen)
+
+
 def test_a_large_body_stops_at_nginx(site):
     conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=15)
     conn.request(

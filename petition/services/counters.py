@@ -5,8 +5,9 @@ transaction, announced after commit, read from caches.
 count always equals the number of verified signatures. `changed` runs after
 the commit: it refreshes the Redis copy and publishes the new count (live
 updates). `read` serves the public count with no SQL on the hot path: an
-in-process micro-cache (~1 s) in front of Redis, rebuilt from the database on
-a miss, so a Redis flush or restart loses nothing.
+in-process micro-cache (~1 s, bounded: services/local_counts.py) in front of
+Redis, rebuilt from the database on a miss, so a Redis flush or restart loses
+nothing.
 
 Redis keys carry a generation number bumped by every change: a reader that
 rebuilds a copy from the database writes it under the generation it saw, so a
@@ -16,8 +17,6 @@ slow reader can never overwrite a newer count with an older one.
 import hashlib
 import json
 import logging
-import threading
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC
 from typing import Any, Self
@@ -29,6 +28,7 @@ from sqlalchemy import func, select, update
 from .. import jobs
 from ..extensions import db
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
+from . import local_counts
 
 log = logging.getLogger(__name__)
 
@@ -161,34 +161,16 @@ def _fetch(slug):
 
 
 def _local():
-    return current_app.extensions.setdefault("counts_local", {})
-
-
-def _epochs():
-    """slug -> how many times changed() dropped its micro-cache entry."""
-    return current_app.extensions.setdefault("counts_local_epochs", {})
-
-
-#: Guards "is my read still current? then store it" against changed()'s
-#: "bump the epoch, drop the entry", so a read that began before a
-#: confirmation can never store its older count after the drop.
-_LOCAL_LOCK = threading.Lock()
+    return local_counts.of(current_app)
 
 
 def clear_local() -> None:
     """Forget this process's micro-cache (tests, and after a failed refresh)."""
-    with _LOCAL_LOCK:
-        epochs = _epochs()
-        for slug in _local():
-            epochs[slug] = epochs.get(slug, 0) + 1
-        _local().clear()
+    _local().clear()
 
 
 def _forget_local(slug: str) -> None:
-    with _LOCAL_LOCK:
-        epochs = _epochs()
-        epochs[slug] = epochs.get(slug, 0) + 1
-        _local().pop(slug, None)
+    _local().forget(slug)
 
 
 def read(slug: str, fresh: bool = False) -> CountDoc | None:
@@ -196,20 +178,16 @@ def read(slug: str, fresh: bool = False) -> CountDoc | None:
 
     A hit of the in-process micro-cache does no I/O at all; `fresh` skips it.
     """
-    cache = _local()
-    now = time.monotonic()
+    local = _local()
     if not fresh:
-        hit = cache.get(slug)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-    epochs = _epochs()
-    epoch = epochs.get(slug, 0)
+        hit, doc = local.get(slug)
+        if hit:
+            return doc
+    ticket = local.begin(slug)  # before the fetch: a change after it wins
     doc = _fetch(slug)
     if doc is not None and doc.state == PetitionState.DRAFT:
         doc = None
-    with _LOCAL_LOCK:
-        if epochs.get(slug, 0) == epoch:  # else a confirmation landed meanwhile
-            cache[slug] = (now + current_app.config.get("COUNT_LOCAL_TTL", 1.0), doc)
+    local.store(slug, ticket, doc, current_app.config.get("COUNT_LOCAL_TTL", 1.0))
     return doc
 
 

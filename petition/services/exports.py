@@ -21,11 +21,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO
 
-from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import Signer
 from sqlalchemy import select
 
+from .. import tokens
 from ..extensions import db
 from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
 
@@ -340,7 +340,7 @@ def export_to_file(
 
 def _signer():
     return Signer(
-        current_app.config["SECRET_KEY"],
+        tokens.signing_keys(),  # a manifest signed before a key rotation still verifies
         salt=MANIFEST_SALT,
         digest_method=hashlib.sha256,
         key_derivation="hmac",

@@ -1,4 +1,8 @@
-"""Readiness: can this process reach what it needs to serve a signature?"""
+"""Readiness: can this process reach what it needs to serve a signature?
+
+The database is required; Redis is not (signing, confirming and counts go on
+without it, the sweeper requeues the emails): Redis down is `degraded`.
+"""
 
 import logging
 
@@ -12,8 +16,23 @@ from ..extensions import db
 log = logging.getLogger(__name__)
 
 
+OK = "ok"
+DEGRADED = "degraded"
+UNAVAILABLE = "unavailable"
+
+#: The checks without which the process cannot serve: readiness depends on these.
+REQUIRED = ("database",)
+
+
 def readiness() -> dict[str, bool]:
     return {"database": _database(), "redis": _redis()}
+
+
+def status(checks: dict[str, bool]) -> str:
+    """`unavailable` when a required check fails, `degraded` when another does."""
+    if not all(checks[name] for name in REQUIRED):
+        return UNAVAILABLE
+    return OK if all(checks.values()) else DEGRADED
 
 
 def _database():

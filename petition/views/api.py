@@ -2,14 +2,15 @@
 
 The count endpoint is the hot path a viral petition's widgets poll: it serves
 a precomputed body and ETag from the counters' micro-cache (no SQL, and no
-Redis on a hit). No response carries personal data or sets a cookie.
+Redis on a hit). No response carries personal data, reads the session or sets a cookie
+(petition/sessions.py).
 """
 
 import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, g, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
@@ -21,20 +22,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Reads are cached and absorbed by CDNs: no per-request limiter round trip.
 limiter.exempt(bp)
 
-#: Paths that never set a cookie (the API, the embed, the badge, widget.js).
-NO_COOKIE_PREFIXES = ("/api/", "/embed/", "/badge/", "/widget.js")
 SPEC = Path(__file__).resolve().parent.parent / "openapi.json"
 
 CACHE_COUNT = "public, max-age=2, stale-while-revalidate=10, stale-if-error=86400"
 CACHE_DETAIL = "public, max-age=10, stale-while-revalidate=60, stale-if-error=86400"
 CACHE_LIST = "public, max-age=30, stale-while-revalidate=120, stale-if-error=86400"
 CACHE_SPEC = "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400"
-
-
-@bp.before_app_request
-def no_cookies():
-    if request.path.startswith(NO_COOKIE_PREFIXES):
-        g.no_cookies = True
 
 
 @bp.after_app_request

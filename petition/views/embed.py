@@ -1,7 +1,8 @@
 """The counter for sites we don't control: an iframe page, a script, a badge.
 
 Only `/embed/<slug>` may be framed by other sites; none of these responses
-sets a cookie (the API blueprint marks their paths) or calls a third party.
+reads the session or sets a cookie (petition/sessions.py) or calls a third
+party, and those worded in the reader's language say `Vary: Accept-Language`.
 Everything here reads the cached count: no SQL on a cache hit.
 """
 

@@ -1,5 +1,10 @@
 """Probes for load balancers: /healthz (the process answers) and /readyz
-(the database and Redis answer; 503 otherwise, so traffic goes elsewhere)."""
+(the database answers; 503 otherwise, so traffic goes elsewhere).
+
+Redis is not part of readiness: signing goes on without it (the sweeper
+requeues the emails), and every web host shares the same Redis, so a 503
+on Redis would take them all out at once. Redis down is `degraded`.
+"""
 
 from flask import Blueprint, jsonify
 
@@ -16,9 +21,9 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     checks = health.readiness()
-    ready = all(checks.values())
+    status = health.status(checks)
     body = {
-        "status": "ok" if ready else "unavailable",
+        "status": status,
         "checks": {name: "ok" if ok else "down" for name, ok in checks.items()},
     }
-    return jsonify(body), 200 if ready else 503
+    return jsonify(body), 503 if status == health.UNAVAILABLE else 200
