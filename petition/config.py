@@ -85,7 +85,21 @@ def load_settings(environ=None):
     settings.update(_protection_settings(get))
     settings.update(_stream_and_body_settings(get))
     settings.update(_accessibility_settings(get))
+    settings.update(_operations_settings(get))
     return settings
+
+
+def _operations_settings(get):
+    """Logs, metrics and error reports (docs/operations.md)."""
+    log_format = get("LOG_FORMAT", "text").strip().lower()
+    if log_format not in ("text", "json"):
+        raise RuntimeError(f"LOG_FORMAT={log_format!r}: set it to text or json.")
+    return {
+        "LOG_FORMAT": log_format,
+        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+        "METRICS_TOKEN": get("METRICS_TOKEN") or None,
+        "SENTRY_DSN": get("SENTRY_DSN") or None,
+    }
 
 
 def _accessibility_settings(get):

@@ -33,6 +33,8 @@ from redis import Redis
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
+from ..telemetry import metrics
+
 log = logging.getLogger(__name__)
 
 #: Seconds an idle stream waits on Redis before it checks its client again.
@@ -125,6 +127,7 @@ def open_stream(
     except BaseException:
         taken.release(client)
         raise
+    metrics.stream_opened()
     return Stream(taken, client, pubsub, sock)
 
 
@@ -201,6 +204,7 @@ class Stream:
             self.pubsub.close()
         finally:
             self.slots.release(self.client)
+            metrics.stream_closed()
 
     def client_left(self) -> bool:
         return self.sock is not None and disconnected(self.sock)

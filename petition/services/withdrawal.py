@@ -17,6 +17,7 @@ from sqlalchemy import update
 from .. import tokens
 from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
+from ..telemetry import metrics
 from . import counters
 from .erasure import ERASED, is_erased
 from .signing import linked_signature
@@ -85,4 +86,6 @@ def _withdraw_row(signature):
     db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:
         counters.changed(signature.petition_id)
+    if moved:
+        metrics.signature("withdrawn")
     return bool(moved)
