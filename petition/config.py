@@ -80,7 +80,7 @@ def load_settings(environ=None):
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "petition" / "translations"),
         "LANGUAGES": ["fr", "en"],
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(get),
     }
     settings.update(_protection_settings(get))
     settings.update(_stream_and_body_settings(get))
@@ -163,6 +163,19 @@ def _protection_settings(get):
         "SWEEP_LOST_AFTER": _int(get("SWEEP_LOST_AFTER"), 3600),
         "EMAIL_JOB_TIMEOUT": _int(get("EMAIL_JOB_TIMEOUT"), 120),
     }
+
+
+def _engine_options(get):
+    """SQLAlchemy's engine options. DATABASE_PREPARED_STATEMENTS=off: psycopg 3
+    never prepares a statement on the server (`prepare_threshold=None`), which
+    PgBouncer in transaction mode needs before 1.21 (docs/production.md)."""
+    options = {"pool_pre_ping": True}
+    url = get("DATABASE_URL") or ""
+    if url.startswith(("postgres", "postgresql")) and not _bool(
+        get("DATABASE_PREPARED_STATEMENTS"), True
+    ):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 def _intervals(value, default):
