@@ -48,7 +48,53 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 control_socket_disable = True
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # "-" for stdout
+# The access log is on in production ("-": stdout; GUNICORN_ACCESS_LOG=off
+# turns it off), each line ending with the request's id, the X-Request-ID the
+# app returned (petition/telemetry/middleware.py), as the app's own lines.
+_production = os.environ.get("APP_ENV", "").strip().lower() == "production"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or ("-" if _production else None)
+if accesslog == "off":
+    accesslog = None
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    # One JSON object per line for gunicorn too (petition/telemetry/logs.py).
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"()": "petition.telemetry.logs.JsonLines"},
+            "access": {"()": "petition.telemetry.logs.AccessJsonLines"},
+        },
+        "handlers": {
+            "error": {"class": "logging.StreamHandler", "formatter": "json"},
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "access",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        # The app's handler (petition/telemetry/logs.py) goes on the root logger.
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error"], "propagate": False},
+            "gunicorn.access": {
+                "handlers": ["access"] if accesslog else [],
+                "level": "INFO" if accesslog else "CRITICAL",
+                "propagate": False,
+            },
+        },
+    }
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode: a dead worker's live gauges (open streams)
+    leave the sum (petition/telemetry/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -44,7 +44,7 @@ class Bench:
         self.duration = 2 if args.quick else args.duration
         self.emails = 100 if args.quick else 1500
         self.stored = 20_000 if args.quick else args.rows
-        self.sse_clients = 100 if args.quick else 1000
+        self.sse_clients = 100 if args.quick else 5000
         self.workers, self.threads = args.workers, args.threads
         self.stack = Stack()
         self.workdir = self.stack.workdir

@@ -1,7 +1,5 @@
 """The petition platform. `create_app()` builds the app; nothing runs at import."""
 
-import logging
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,6 +17,7 @@ from . import (
     security,
     sessions,
     sqlite,
+    telemetry,
     uploads,
 )
 from .config import ROOT, check_environment, check_production, limiter_storage_uri, load_settings
@@ -48,13 +47,13 @@ def create_app(overrides=None):
     if app.config.get("PROXY_COUNT"):
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    _configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_ratelimits(app)
-    fastpath.init_app(app)  # outermost: replays unchanged count responses
+    fastpath.init_app(app)  # replays unchanged count responses
+    telemetry.init_app(app)  # logs, metrics, error reports; the outermost middleware
     return app
 
 
@@ -92,11 +91,3 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     cli.init_app(app)
-
-
-def _configure_logging(app):
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=app.config.get("LOG_LEVEL", "INFO"),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )

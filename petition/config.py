@@ -96,7 +96,21 @@ def load_settings(environ=None):
     settings.update(_protection_settings(get))
     settings.update(_stream_and_body_settings(get))
     settings.update(_accessibility_settings(get))
+    settings.update(_operations_settings(get))
     return settings
+
+
+def _operations_settings(get):
+    """Logs, metrics and error reports (docs/operations.md)."""
+    log_format = get("LOG_FORMAT", "text").strip().lower()
+    if log_format not in ("text", "json"):
+        raise RuntimeError(f"LOG_FORMAT={log_format!r}: set it to text or json.")
+    return {
+        "LOG_FORMAT": log_format,
+        # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+        "METRICS_TOKEN": get("METRICS_TOKEN") or None,
+        "SENTRY_DSN": get("SENTRY_DSN") or None,
+    }
 
 
 def _accessibility_settings(get):
@@ -172,14 +186,23 @@ def _protection_settings(get):
 
 
 def _engine_options(get):
-    """SQLAlchemy's pool: its defaults unless a variable says otherwise."""
+    """SQLAlchemy's engine options: the pool's defaults unless a variable says
+    otherwise. DATABASE_PREPARED_STATEMENTS=off: psycopg 3 never prepares a
+    statement on the server (`prepare_threshold=None`), which PgBouncer in
+    transaction mode needs before 1.21 (docs/production.md)."""
     options = {
         "pool_size": _int(get("DATABASE_POOL_SIZE"), None),
         "max_overflow": _int(get("DATABASE_MAX_OVERFLOW"), None),
         "pool_timeout": _float(get("DATABASE_POOL_TIMEOUT"), None),
         "pool_recycle": _int(get("DATABASE_POOL_RECYCLE"), None),
     }
-    return {"pool_pre_ping": True} | {k: v for k, v in options.items() if v is not None}
+    options = {"pool_pre_ping": True} | {k: v for k, v in options.items() if v is not None}
+    url = get("DATABASE_URL") or ""
+    if url.startswith(("postgres", "postgresql")) and not _bool(
+        get("DATABASE_PREPARED_STATEMENTS"), True
+    ):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 def _list(value):

@@ -7,7 +7,7 @@ from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 
@@ -87,8 +87,11 @@ def init_app(app):
         _rollback()
         return render_error(503)
 
-    @app.errorhandler(Exception)
+    # Not `errorhandler(Exception)`: that would take unhandled errors away from
+    # Flask's own handling, which sends `got_request_exception` (error reports),
+    # logs the traceback, and re-raises in debug for the debugger. Flask then
+    # gives us the 500 with the original error attached.
+    @app.errorhandler(InternalServerError)
     def unexpected(exc):
-        log.exception("Unhandled error on %s", request.path)
         _rollback()
         return render_error(500, _("Une erreur inattendue s'est produite. Réessayez."))

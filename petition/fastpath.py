@@ -47,6 +47,7 @@ class CountReplay:
         status = "304" if doc is not None and _matches(environ, doc.etag) else "200"
         found = self._recorded(slug, status)
         if doc is not None and found is not None and found[0] is doc:
+            environ["petition.endpoint"] = "api.count"
             start_response(found[1], list(found[2]))
             return [found[3]]
         return self._record(environ, start_response, slug)

@@ -168,6 +168,9 @@ def app_settings(database_url, redis_server, smtp_sink, **extra):
         "BASE_URL": "http://localhost",
         "MAIL_RETRY_INTERVALS": [0, 0, 0, 0, 0],
         "APP_ENV": "test",
+        # An unexpected error gives the 500 page, as in production (Flask's
+        # TESTING would re-raise it into the test instead).
+        "PROPAGATE_EXCEPTIONS": False,
         # Shared fixtures sign many times from 127.0.0.1: generous limits here;
         # tests of the limits set them low (tests/test_ratelimits.py).
         "RATELIMIT_SIGN": "1000 per minute",

@@ -10,12 +10,17 @@ whole block is the loopback, so one machine plays many visitors.
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
 
 from petition.dev.servers import free_port, wait_for_port
 
@@ -196,3 +201,75 @@ def until(predicate, timeout=20.0):
             return value
         time.sleep(0.1)
     return predicate()
+
+
+PGBOUNCER = "/usr/sbin/pgbouncer"
+
+
+class PgBouncer:
+    """Debian's PgBouncer on a free port, in transaction mode, in front of the
+    PostgreSQL server of `url` (never the machine's shared one on 6432).
+
+    PgBouncer refuses to run as root: as root it runs as `postgres`, from a
+    folder that user owns. `pool_size` server connections in all.
+    """
+
+    def __init__(self, url, pool_size=10):
+        target = make_url(url)
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+        user = target.username or "postgres"
+        (self.dir / "userlist.txt").write_text(f'"{user}" ""\n')
+        (self.dir / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={target.host or '127.0.0.1'} port={target.port or 5432}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.dir / 'userlist.txt'}\n"
+            "pool_mode = transaction\nmax_client_conn = 500\n"
+            f"default_pool_size = {pool_size}\nmin_pool_size = 0\n"
+            "ignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.dir / 'pgbouncer.log'}\npidfile = {self.dir / 'pgbouncer.pid'}\n"
+        )
+        argv = [PGBOUNCER, str(self.dir / "pgbouncer.ini")]
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            for path in self.dir.iterdir():
+                shutil.chown(path, "postgres")
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        self.process = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            wait_for_port(self.port, timeout=15)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"pgbouncer never listened:\n{self.output()}") from None
+        self.url = target.set(host="127.0.0.1", port=self.port).render_as_string(
+            hide_password=False
+        )
+
+    def output(self):
+        log = self.dir / "pgbouncer.log"
+        return log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def pgbouncer_or_skip():
+    """Skip (with the reason) when PgBouncer is not installed, unless
+    REQUIRE_PGBOUNCER=1 (CI), where that is a failure."""
+    if os.path.exists(PGBOUNCER):
+        return
+    reason = f"PgBouncer is not installed ({PGBOUNCER}: apt-get install pgbouncer)"
+    if os.environ.get("REQUIRE_PGBOUNCER") == "1":
+        pytest.fail(reason + " and REQUIRE_PGBOUNCER=1")
+    pytest.skip(reason)

@@ -1,5 +1,7 @@
 """Scale-out: two gunicorn web processes and two worker.py processes on the
-same database and Redis behave as one site.
+same database and Redis behave as one site. On PostgreSQL they reach it
+through a real PgBouncer in transaction mode, as docs/production.md advises
+(prepared statements off: DATABASE_PREPARED_STATEMENTS=off).
 
 A confirmation made through one web process reaches the live stream and the
 counter served by the other; signatures made through both are each emailed
@@ -24,6 +26,7 @@ import pytest
 from petition.dev.servers import free_port, wait_for_port
 
 from helpers import csrf_from, link_in, sign_data
+from servers import PgBouncer, pgbouncer_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-0123456789"
@@ -31,13 +34,27 @@ SIGNERS = 12
 
 
 @pytest.fixture
-def cluster(app, petition, database_url, redis_server, smtp_sink, tmp_path):
+def bouncer(database_url):
+    """On PostgreSQL, a PgBouncer in transaction mode the cluster goes through
+    (None on SQLite). Skipped without PgBouncer, unless REQUIRE_PGBOUNCER=1."""
+    if not database_url.startswith("postgresql"):
+        yield None
+        return
+    pgbouncer_or_skip()
+    server = PgBouncer(database_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cluster(app, petition, database_url, bouncer, redis_server, smtp_sink, tmp_path):
     """Two web processes (ports) and two workers, stopped before the app fixture empties the DB."""
     env = dict(
         os.environ,
         APP_ENV="test",
         SECRET_KEY=SECRET,
-        DATABASE_URL=database_url,
+        DATABASE_URL=bouncer.url if bouncer else database_url,
+        DATABASE_PREPARED_STATEMENTS="off" if bouncer else "on",
         REDIS_URL=redis_server.url,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(smtp_sink.port),
@@ -214,3 +231,13 @@ def test_confirmation_through_one_process_shows_on_the_others_stream_and_counter
         )
     finally:
         stream.close()
+
+
+def test_on_postgresql_the_cluster_goes_through_pgbouncer(cluster, bouncer):
+    if bouncer is None:
+        pytest.skip("SQLite: no PgBouncer in front of a file")
+    status, page = Browser(cluster[0], "10.9.2.1").post_form(
+        "/p/saint-etienne", **sign_data(email="pool@gmail.com")
+    )
+    assert status == 302, page[:500]
+    assert "login attempt" in bouncer.output(), "the web processes connected through PgBouncer"

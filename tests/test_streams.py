@@ -125,7 +125,7 @@ def test_closed_streams_give_back_their_thread_and_subscription_at_once(
     streams = [RawStream(server.port, source=f"127.0.0.{n}") for n in (2, 3)]
     held.extend(streams)
     assert [s.status for s in streams] == [200, 200]
-    assert subscribers(redis_client, petition) == 2
+    assert subscribers(redis_client, petition) == 1, "one subscription per process"
     for stream in streams:
         stream.close()
     assert until(lambda: subscribers(redis_client, petition) == 0, timeout=10), (
@@ -146,7 +146,7 @@ def test_a_stream_closed_before_its_first_byte_gives_its_slot_back(
     assert response.status_code == 200
     assert subscribers(redis_client, petition) == 1
     response.close()
-    assert subscribers(redis_client, petition) == 0
+    assert until(lambda: subscribers(redis_client, petition) == 0, timeout=5)
     assert app.extensions["sse_slots"].total == 0
 
 
@@ -169,7 +169,8 @@ def test_stream_settings_come_from_the_environment():
 
 def test_default_caps_follow_the_worker_class_and_the_descriptor_limit():
     """Under threads: half of WEB_THREADS. Under gevent: 1,000 streams, or as
-    many as the process's descriptors allow (two each) when `ulimit -n` is low."""
+    many as the process's descriptors allow (one each: the Redis connection is
+    shared) when `ulimit -n` is low."""
     from petition.services import live
 
     assert live.max_streams({"SSE_MAX_STREAMS": None, "WEB_THREADS": 16}) == 8
@@ -187,6 +188,44 @@ def test_default_caps_follow_the_worker_class_and_the_descriptor_limit():
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    assert out[0] == str(max(1, (min(1024, hard) - live.FD_RESERVE) // 2))
+    assert out[0] == str(max(1, min(1024, hard) - live.FD_RESERVE))
     if hard >= 20000:
         assert out[1] == "1000"
+
+
+def redis_clients(redis_client):
+    """(connections, of which subscribed) the Redis server holds now."""
+    clients = redis_client.client_list()
+    return len(clients), sum(int(c.get("sub", 0)) + int(c.get("psub", 0)) > 0 for c in clients)
+
+
+@pytest.mark.parametrize(("worker_class", "viewers"), [("gthread", 20), ("gevent", 300)])
+def test_many_viewers_cost_one_redis_connection_and_commands_still_work(
+    start, held, redis_client, petition, worker_class, viewers
+):
+    """Each stream used to hold a pub/sub connection from the pool ordinary
+    commands use (a full pool made count reads fail). Now a process listens
+    on one connection and fans each message out to its streams."""
+    server = start(
+        GUNICORN_WORKER_CLASS=worker_class,
+        WEB_THREADS=2 * viewers + 8,
+        SSE_MAX_STREAMS=viewers,
+        SSE_MAX_PER_CLIENT=viewers,
+        SSE_HEARTBEAT=120,
+    )
+    assert pages_answer(server.port)
+    before, _subscribed = redis_clients(redis_client)
+    streams = [RawStream(server.port, source=f"127.0.1.{n % 200 + 1}") for n in range(viewers)]
+    held.extend(streams)
+    assert {s.status for s in streams} == {200}
+    connections, subscribed = redis_clients(redis_client)
+    assert subscribed == 1, f"{viewers} viewers, {subscribed} subscribed connections"
+    assert connections <= before + 2, f"{viewers} viewers took {connections - before} more"
+    assert subscribers(redis_client, petition) == 1
+
+    redis_client.publish(counters.channel(petition.id), '{"signature_count":7}')
+    for stream in streams:
+        assert '"signature_count":7' in stream.read_until("\n\n"), "every viewer gets it"
+    status, _headers, body = get(server.port, "/api/v1/petitions/saint-etienne", source="127.0.2.1")
+    assert status == 200 and b"saint-etienne" in body, "ordinary commands still answer"
+    assert pages_answer(server.port)

@@ -408,6 +408,7 @@ EXCLUDED = {
     "organizer.export_manifest": "JSON (a download)",
     "health.healthz": "a health check for the load balancer",
     "health.readyz": "a health check for the load balancer",
+    "metrics.scrape": "Prometheus metrics (text), for the operator's scraper",
 }
 
 

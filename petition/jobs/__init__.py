@@ -14,7 +14,7 @@ import logging
 from enum import StrEnum
 
 from flask import current_app, has_app_context
-from redis import Redis
+from redis import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job, get_current_job
@@ -55,21 +55,27 @@ class AppJob(Job):
             return super().perform()
 
 
-#: Connections one process may open. A gevent SSE process holds one per open
-#: stream (its pub/sub subscription): redis-py's default ceiling (100) refused
-#: the 101st viewer in `make bench`. Redis itself accepts 10,000 by default.
-MAX_CONNECTIONS = 5000
+#: Connections one process may open. Live streams share one pub/sub connection
+#: per process (services/fanout.py), so only requests and jobs take from this
+#: pool; under gevent thousands of requests at once wait a moment for a free
+#: connection (up to POOL_TIMEOUT) instead of opening one each: a crowd of
+#: 5,000 viewers arriving opened ~940 connections in `make bench` before.
+MAX_CONNECTIONS = 64
+#: Seconds a request waits for a free connection before it counts as a Redis error.
+POOL_TIMEOUT = 5
 
 
 def make_redis(url):
     """A client for REDIS_URL (redis://, rediss:// or unix://). Connects lazily."""
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
         socket_connect_timeout=2,
         socket_timeout=5,
         health_check_interval=30,
         max_connections=MAX_CONNECTIONS,
+        timeout=POOL_TIMEOUT,
     )
+    return Redis(connection_pool=pool)
 
 
 def redis():

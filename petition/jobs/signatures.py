@@ -16,6 +16,7 @@ from .. import jobs
 from ..extensions import db
 from ..mail import messages, smtp
 from ..models import Signature, SignatureState, utcnow
+from ..telemetry import metrics
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +54,27 @@ def _send(signature_id, nonce, expected_state, build):
     try:
         smtp.send(smtp.build(build, signature))  # one SMTP connection reused across jobs
     except smtp.Unsendable as exc:  # no retry can mend it
-        return _record_failure(signature, str(exc))
+        return _record_failure(signature, str(exc), "unsendable")
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _msg in exc.recipients.values()]
         if codes and min(codes) >= 500:
-            return _record_failure(signature, f"{codes[0]} recipient refused")
+            return _record_failure(signature, f"{codes[0]} recipient refused", "refused")
+        metrics.email("failed", "temporary")
         raise
     except smtplib.SMTPResponseException as exc:
         if exc.smtp_code >= 500:
-            return _record_failure(signature, f"{exc.smtp_code} {exc.smtp_error!r}")
+            return _record_failure(signature, f"{exc.smtp_code} {exc.smtp_error!r}", "refused")
+        metrics.email("failed", "temporary")
+        raise
+    except (smtplib.SMTPException, OSError):
+        metrics.email("failed", "temporary")  # RQ retries it
         raise
     _mark_job_sent()
     signature.email_sent_at = utcnow()
     signature.email_failed_at = None
     signature.email_error = None
     db.session.commit()
+    metrics.email("sent")
     log.info("Sent %s for signature %s", build.__name__, signature_id)
     return jobs.JobResult.SENT
 
@@ -88,9 +95,10 @@ def _mark_job_sent():
         jobs.redis().set(key, 1, ex=30 * 86400)
 
 
-def _record_failure(signature, error):
+def _record_failure(signature, error, reason):
     log.error("Permanent mail failure for signature %s: %s", signature.id, error)
     signature.email_failed_at = utcnow()
     signature.email_error = error[:500]
     db.session.commit()
+    metrics.email("failed", reason)
     return jobs.JobResult.FAILED

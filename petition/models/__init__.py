@@ -19,3 +19,4 @@ from .organizer import (  # noqa: F401
     PendingGrant,
     organizer_petitions,
 )
+from .privacy import Erasure  # noqa: F401

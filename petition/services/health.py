@@ -52,3 +52,11 @@ def _redis():
     except RedisError as exc:
         log.warning("Readiness: Redis unreachable: %s", exc)
         return False
+
+
+def redis_up(client=None) -> bool:
+    """Whether Redis answers; False means degraded, not unready (metrics)."""
+    try:
+        return bool((client or jobs.redis()).ping())
+    except RedisError:
+        return False

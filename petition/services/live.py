@@ -1,7 +1,9 @@
 """Server-Sent Events: each new count of a petition, pushed to browsers.
 
 `changed()` publishes on a Redis channel, so a confirmation handled by any web
-process reaches the streams held by every other one. A stream starts with a
+process reaches the streams held by every other one. Each process listens to
+Redis on one connection, whatever the number of its streams, and hands each
+message to the streams of its channel (services/fanout.py). A stream starts with a
 `retry:` field (how long EventSource waits before reconnecting) and the
 current count (a reconnect catches up on what it missed), then sends each
 published count, and a comment line as heartbeat so proxies keep the
@@ -14,7 +16,7 @@ its streams, in total (`SSE_MAX_STREAMS`: 503) and per client address
 (`SSE_MAX_PER_CLIENT`: 429), both with Retry-After; the pages fall back to
 polling /count. A stream whose client went away must give its thread back at
 once, not at its next heartbeat: it checks its socket every `CHECK_EVERY`
-seconds while it waits for Redis, and its slot and Redis subscription are
+seconds while it waits for a message, and its slot and subscription are
 released however the response ends (even one never iterated).
 """
 
@@ -30,17 +32,19 @@ from typing import Any
 
 from flask import Flask
 from redis import Redis
-from redis.client import PubSub
 from redis.exceptions import RedisError
+
+from ..telemetry import metrics
+from . import fanout
 
 log = logging.getLogger(__name__)
 
 #: Seconds an idle stream waits on Redis before it checks its client again.
 CHECK_EVERY = 1.0
-#: Streams one gevent process holds when SSE_MAX_STREAMS is not set (README, Performance:
-#: 1,000 streams on one process, ~42 KiB each).
+#: Streams one gevent process holds when SSE_MAX_STREAMS is not set (~42 KiB each;
+#: docs/performance.md measures 5,000 on one process, one Redis connection for all).
 GEVENT_MAX_STREAMS = 1000
-#: File descriptors left to pages, the database and logs when the limit sizes the cap.
+#: File descriptors left to pages, the database, Redis and logs when the limit sizes the cap.
 FD_RESERVE = 200
 
 
@@ -63,8 +67,8 @@ def cooperative() -> bool:
 def max_streams(config: Mapping[str, Any]) -> int:
     """Streams one process may hold: SSE_MAX_STREAMS, else by how it serves
     them: under gevent GEVENT_MAX_STREAMS, or fewer when the process may not
-    open the two descriptors each one takes (its socket and its Redis
-    connection: `ulimit -n` is often 1024 on a laptop); under threads half
+    open the descriptor each one takes (its socket: `ulimit -n` is often
+    1024 on a laptop); under threads half
     of WEB_THREADS, so the other half always serves pages."""
     configured = config.get("SSE_MAX_STREAMS")
     if configured is not None:
@@ -73,7 +77,7 @@ def max_streams(config: Mapping[str, Any]) -> int:
         soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft == resource.RLIM_INFINITY:
             return GEVENT_MAX_STREAMS
-        return max(1, min(GEVENT_MAX_STREAMS, (soft - FD_RESERVE) // 2))
+        return max(1, min(GEVENT_MAX_STREAMS, soft - FD_RESERVE))
     return max(1, config.get("WEB_THREADS", 8) // 2)
 
 
@@ -121,23 +125,13 @@ def open_stream(
     taken = slots(app)
     taken.take(client, config["SSE_MAX_PER_CLIENT"], max_streams(config))
     try:
-        pubsub = subscribe(redis, channel)
+        # Subscribed before the current count is read: no change falls between.
+        subscription = fanout.hub(app, redis).subscribe(channel)
     except BaseException:
         taken.release(client)
         raise
-    return Stream(taken, client, pubsub, sock)
-
-
-def subscribe(redis: Redis, channel: str) -> PubSub:
-    """A pub/sub subscribed to `channel` now (before the current count is read,
-    so no change can fall between the two). Raises RedisError when Redis is down."""
-    pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    try:
-        pubsub.subscribe(channel)
-    except RedisError:
-        pubsub.close()
-        raise
-    return pubsub
+    metrics.stream_opened()
+    return Stream(taken, client, subscription, sock)
 
 
 def event(body: bytes | str, name: str = "count") -> str:
@@ -186,8 +180,8 @@ class Stream:
     the server never iterated leaks neither.
     """
 
-    def __init__(self, slots, client, pubsub, sock=None):
-        self.slots, self.client, self.pubsub = slots, client, pubsub
+    def __init__(self, slots, client, subscription, sock=None):
+        self.slots, self.client, self.subscription = slots, client, subscription
         self.sock = watchable(sock)
         self._lock = threading.Lock()
         self._open = True
@@ -198,9 +192,10 @@ class Stream:
                 return
             self._open = False
         try:
-            self.pubsub.close()
+            self.subscription.close()
         finally:
             self.slots.release(self.client)
+            metrics.stream_closed()
 
     def client_left(self) -> bool:
         return self.sock is not None and disconnected(self.sock)
@@ -227,9 +222,9 @@ class Stream:
                     yield ": ping\n\n"
                     continue
                 wait = max(min(CHECK_EVERY, next_ping - now, deadline - now), 0.01)
-                message = self.pubsub.get_message(timeout=wait)
-                if message is not None and message.get("type") == "message":
-                    yield event(message["data"])
+                message = self.subscription.get(timeout=wait)
+                if message is not None:
+                    yield event(message)
         except RedisError as exc:  # the browser reconnects after `retry`
             log.warning("Live stream ended, Redis unavailable: %s", exc)
         finally:

@@ -20,6 +20,7 @@ from ..addresses import canonical_email, domain_of, hash_ip
 from ..extensions import db
 from ..jobs.signatures import EMAILS, send_confirmation
 from ..models import Petition, Signature, SignatureState, utcnow
+from ..telemetry import metrics
 from . import abuse, counters
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def sign(
     except IntegrityError:
         db.session.rollback()
         return _sign_again(petition.id, canonical)
+    metrics.signature("signed")
     abuse.flag_bursts(signature)
     _queue(signature, send_confirmation, 1)
     return signature
@@ -206,6 +208,7 @@ def confirm(token: str) -> Confirmation:
     db.session.commit()
     if moved:
         counters.changed(signature.petition_id)
+        metrics.signature("confirmed")
     db.session.refresh(found.petition)
     outcome = ConfirmOutcome.CONFIRMED if moved else ConfirmOutcome.ALREADY
     return Confirmation(outcome, signature, found.petition)

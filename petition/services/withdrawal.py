@@ -17,7 +17,8 @@ from sqlalchemy import update
 from .. import tokens
 from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
-from . import counters
+from ..telemetry import metrics
+from . import counters, erasure_log
 from .erasure import ERASED, is_erased
 from .signing import linked_signature
 
@@ -82,7 +83,11 @@ def _withdraw_row(signature):
     ).rowcount
     if moved and was_verified:
         counters.adjust(signature.petition_id, -1)
+    if moved:
+        erasure_log.record(signature)  # replayed if a backup older than this is restored
     db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:
         counters.changed(signature.petition_id)
+    if moved:
+        metrics.signature("withdrawn")
     return bool(moved)
