@@ -13,6 +13,7 @@ from . import (
     fastpath,
     i18n,
     jobs,
+    logtext,
     numbers,
     ratelimits,
     routing,
@@ -71,6 +72,7 @@ def register_extensions(app):
     app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
     i18n.init_app(app)
     numbers.init_app(app)
+    logtext.init_app(app)
     security.init_app(app)
     auth.init_app(app)  # Flask-Login: organizer sessions
 

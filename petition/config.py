@@ -7,6 +7,7 @@ nothing. Every variable is documented in README.md, section Configuration.
 import os
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The placeholder key of development; production refuses to start with it.
 DEV_SECRET_KEY = "dev-not-secret-change-me"
@@ -46,6 +47,8 @@ def load_settings(environ=None):
         "SQLALCHEMY_DATABASE_URI": _database_url(get("DATABASE_URL"), instance),
         "REDIS_URL": get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "BASE_URL": get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Organizer pages show and take times in this zone; the database keeps UTC.
+        "TIMEZONE": get("TIMEZONE", "Europe/Paris"),
         "MAIL_SERVER": get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(get("MAIL_PORT"), 8025),
         "MAIL_USE_TLS": _bool(get("MAIL_USE_TLS")),
@@ -146,6 +149,7 @@ def _protection_settings(get):
         "ABUSE_IP_BURST": _int(get("ABUSE_IP_BURST"), 10),
         "ABUSE_DOMAIN_BURST": _int(get("ABUSE_DOMAIN_BURST"), 20),
         "UNCONFIRMED_RETENTION_DAYS": _int(get("UNCONFIRMED_RETENTION_DAYS"), 30),
+        "AUDIT_RETENTION_DAYS": _int(get("AUDIT_RETENTION_DAYS"), 365),
         "SWEEP_LOST_AFTER": _int(get("SWEEP_LOST_AFTER"), 3600),
         "EMAIL_JOB_TIMEOUT": _int(get("EMAIL_JOB_TIMEOUT"), 120),
     }
@@ -206,8 +210,15 @@ def app_env(value):
 
 
 def check_environment(settings):
-    """Normalise APP_ENV in the final settings (create_app overrides included)."""
+    """Normalise APP_ENV in the final settings (create_app overrides included);
+    an unknown TIMEZONE stops the start rather than the first organizer page."""
     settings["APP_ENV"] = app_env(settings.get("APP_ENV", "development"))
+    try:
+        ZoneInfo(settings.get("TIMEZONE", "Europe/Paris"))
+    except (ValueError, ZoneInfoNotFoundError):
+        raise RuntimeError(
+            f"TIMEZONE {settings.get('TIMEZONE')!r} is not a time zone (e.g. Europe/Paris)."
+        ) from None
 
 
 def check_production(settings):

@@ -351,6 +351,13 @@ PAGES = (
         ),
     ),
     Page(
+        "organizer-access",
+        "organizer.access_page",
+        _l("Accès et journal"),
+        _const(f"{ORG}/access"),
+        login=True,
+    ),
+    Page(
         "organizer-edit",
         "organizer.edit_petition",
         _l("Modifier la pétition"),
@@ -406,6 +413,7 @@ EXCLUDED = {
     "share.qr_png": "a PNG image",
     "abuse.window_qr": "an SVG image",
     "organizer.export_manifest": "JSON (a download)",
+    "organizer.audit_csv": "CSV (a download of the audit log the access page shows)",
     "health.healthz": "a health check for the load balancer",
     "health.readyz": "a health check for the load balancer",
 }

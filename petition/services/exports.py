@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
+from . import audit
 
 #: (header, column) in file order; README "Export" documents them.
 COLUMNS = (
@@ -139,6 +140,8 @@ def start(petition: Petition, filters: Filters, actor: Organizer | str) -> Expor
         filename=filename(petition),
     )
     db.session.add(entry)
+    db.session.flush()
+    audit.record([petition.id], audit.Kind.EXPORT, actor, export_id=entry.id)
     db.session.commit()
     return entry
 

@@ -61,7 +61,7 @@ def _save(form, petition):
                 fields, petitions.parse_communes(form.communes.data), petition=petition
             )
             if petition is None:
-                organizers.assign(current_user, saved)
+                organizers.assign(current_user, saved, current_user)
         except petitions.PetitionError as exc:
             error = str(exc)
         else:
