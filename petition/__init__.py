@@ -13,6 +13,7 @@ from . import (
     fastpath,
     i18n,
     jobs,
+    labels,
     logtext,
     numbers,
     ratelimits,
@@ -72,6 +73,7 @@ def register_extensions(app):
     app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
     i18n.init_app(app)
     numbers.init_app(app)
+    labels.init_app(app)
     logtext.init_app(app)
     security.init_app(app)
     auth.init_app(app)  # Flask-Login: organizer sessions

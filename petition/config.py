@@ -121,6 +121,8 @@ def _stream_and_body_settings(get):
         "WEB_THREADS": _int(get("WEB_THREADS"), 8),  # gunicorn.conf.py's threads
         # Every form is a few KiB: a larger body is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
+        # The export check page takes a CSV and its manifest (uploads.body_limit).
+        "EXPORT_CHECK_MAX_BYTES": _int(get("EXPORT_CHECK_MAX_BYTES"), 256 * 1024 * 1024),
     }
 
 

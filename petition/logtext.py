@@ -7,12 +7,13 @@ empreinte 3f2a…": no JSON and no internal key reaches a page.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from .categories import label as category_label
 from .extensions import db
 from .models import ExportLog
 from .numbers import ngettext, number
@@ -138,6 +139,31 @@ def export(entry: ExportLog | None, actor: str | None = None) -> str:
     )
 
 
+def export_filters(entry: ExportLog) -> str:
+    """The filters of an export, in words ("Toutes les signatures vérifiées" if none)."""
+    try:
+        filters = json.loads(entry.filters)
+    except ValueError:
+        filters = {}
+    parts = []
+    if filters.get("category"):
+        parts.append(_("catégorie %(c)s", c=category_label(filters["category"])))
+    if filters.get("commune"):
+        parts.append(_("commune %(c)s", c=filters["commune"]))
+    if filters.get("since"):
+        parts.append(_("vérifiées à partir du %(d)s", d=_day(filters["since"])))
+    if filters.get("until"):
+        parts.append(_("vérifiées jusqu’au %(d)s", d=_day(filters["until"])))
+    return ", ".join(parts) if parts else _("toutes les signatures vérifiées")
+
+
+def _day(text):
+    try:
+        return date.fromisoformat(text).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(text)
+
+
 def audit_event(event) -> str:
     """A line of the audit log as a sentence."""
     data = audit.details(event)
@@ -177,6 +203,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         audit_sentence=audit_event,
         export_sentence=export,
+        export_filters=export_filters,
         moderation_sentence=moderation_action,
         local_zone=lambda: current_app.config["TIMEZONE"],
         number_text=number,

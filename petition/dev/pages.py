@@ -351,6 +351,13 @@ PAGES = (
         ),
     ),
     Page(
+        "organizer-export-check",
+        "organizer.export_check_page",
+        _l("Vérifier un export"),
+        _const(f"{ORG}/exports/check"),
+        login=True,
+    ),
+    Page(
         "organizer-access",
         "organizer.access_page",
         _l("Accès et journal"),

@@ -117,6 +117,16 @@ def preview(petition: Petition, rule: Rule) -> dict[str, int]:
     return counts
 
 
+def sample(petition: Petition, rule: Rule, limit: int = 20) -> Sequence[Signature]:
+    """Which signatures the rule would move: the first `limit`, newest first."""
+    return db.session.scalars(
+        select(Signature)
+        .where(*_conditions(petition, rule), Signature.state.in_(MOVABLE))
+        .order_by(Signature.created_at.desc(), Signature.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def _check_reason(reason):
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
