@@ -315,9 +315,28 @@ PAGES = (
         login=True,
         submits=(
             Submit(
-                {"domain": "example.org", "reason": "Test"},
+                {"domain": "example.org"},
                 selector="form[action$='/moderation/preview']",
                 action=_const(f"{ORG}/moderation/preview"),
+            ),
+        ),
+    ),
+    Page(
+        "organizer-moderation-confirm",
+        "organizer.moderation_page",
+        _l("Modération : confirmation d’une invalidation"),
+        _const(f"{ORG}/moderation"),
+        login=True,
+        submits=(
+            Submit(
+                {"domain": "example.org"},
+                selector="form[action$='/moderation/preview']",
+                action=_const(f"{ORG}/moderation/preview"),
+            ),
+            Submit(
+                {"domain": "example.org"},
+                selector="form[action$='/moderation/confirm']",
+                action=_const(f"{ORG}/moderation/confirm"),
             ),
         ),
     ),
@@ -555,6 +574,8 @@ def open_in_browser(tab, base_url, page, world):
         for name, value in submit.fill.items():
             field = form.locator(f'[name="{name}"]').first
             kind = field.get_attribute("type")
+            if kind == "hidden":  # the page carries it already (the test client sends it)
+                continue
             if kind == "checkbox":
                 field.set_checked(bool(value))
             elif field.evaluate("e => e.tagName") == "SELECT":
