@@ -311,3 +311,10 @@ def test_cli_errors_have_exit_codes(app, petition, runner):
 
 def _id(email):
     return db.session.scalar(select(Organizer.id).where(Organizer.email == email))
+
+
+def test_administrators_see_the_lines_of_no_petition(app, petition):
+    make_organizer("admin@example.org", admin=True)
+    logged_in(app, "admin@example.org")  # organizes no petition: a line of no petition
+    page = logged_in(app, "admin@example.org").get("/organizer/admin/organizers")
+    assert "Connexion de admin@example.org" in page.get_data(as_text=True)

@@ -4,7 +4,8 @@ to), who exported and who moderated, as sentences its organizers can read.
 `record` adds the rows to the caller's transaction (the action and its log
 line commit together); what concerns an account (a login, a deactivation) is
 written once for each petition that account organizes, or once with no
-petition when it organizes none (administrators see those). Lines older than
+petition when it organizes none (administrators see those on their
+Organisateurs page). Lines older than
 AUDIT_RETENTION_DAYS are deleted by the nightly retention chore (`purge`).
 """
 
