@@ -11,6 +11,8 @@ from . import (
     fastpath,
     i18n,
     jobs,
+    labels,
+    logtext,
     numbers,
     ratelimits,
     routing,
@@ -74,6 +76,8 @@ def register_extensions(app):
     app.extensions["redis"] = jobs.make_redis(app.config["REDIS_URL"])
     i18n.init_app(app)
     numbers.init_app(app)
+    labels.init_app(app)
+    logtext.init_app(app)
     security.init_app(app)
     auth.init_app(app)  # Flask-Login: organizer sessions
     sessions.init_app(app)  # none on public paths that shared caches keep

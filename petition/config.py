@@ -8,6 +8,7 @@ tests/test_config.py checks that each one documented there changes a setting.
 import os
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The placeholder key of development; production refuses to start with it.
 DEV_SECRET_KEY = "dev-not-secret-change-me"
@@ -56,6 +57,8 @@ def load_settings(environ=None):
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(get),
         "REDIS_URL": get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "BASE_URL": get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Organizer pages show and take times in this zone; the database keeps UTC.
+        "TIMEZONE": get("TIMEZONE", "Europe/Paris"),
         "MAIL_SERVER": get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(get("MAIL_PORT"), 8025),
         "MAIL_USE_TLS": _bool(get("MAIL_USE_TLS")),
@@ -148,6 +151,8 @@ def _stream_and_body_settings(get):
         "COUNT_LOCAL_MISSING_SIZE": _int(get("COUNT_LOCAL_MISSING_SIZE"), 1000),
         # Every form is a few KiB: a larger body is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
+        # The export check page takes a CSV and its manifest (uploads.body_limit).
+        "EXPORT_CHECK_MAX_BYTES": _int(get("EXPORT_CHECK_MAX_BYTES"), 256 * 1024 * 1024),
     }
 
 
@@ -178,6 +183,7 @@ def _protection_settings(get):
         "ABUSE_IP_BURST": _int(get("ABUSE_IP_BURST"), 10),
         "ABUSE_DOMAIN_BURST": _int(get("ABUSE_DOMAIN_BURST"), 20),
         "UNCONFIRMED_RETENTION_DAYS": _int(get("UNCONFIRMED_RETENTION_DAYS"), 30),
+        "AUDIT_RETENTION_DAYS": _int(get("AUDIT_RETENTION_DAYS"), 365),
         "SWEEP_LOST_AFTER": _int(get("SWEEP_LOST_AFTER"), 3600),
         "EMAIL_JOB_TIMEOUT": _int(get("EMAIL_JOB_TIMEOUT"), 120),
         # scheduler.py: the lease that makes exactly one scheduler enqueue chores.
@@ -264,8 +270,15 @@ def app_env(value):
 
 
 def check_environment(settings):
-    """Normalise APP_ENV in the final settings (create_app overrides included)."""
+    """Normalise APP_ENV in the final settings (create_app overrides included);
+    an unknown TIMEZONE stops the start rather than the first organizer page."""
     settings["APP_ENV"] = app_env(settings.get("APP_ENV", "development"))
+    try:
+        ZoneInfo(settings.get("TIMEZONE", "Europe/Paris"))
+    except (ValueError, ZoneInfoNotFoundError):
+        raise RuntimeError(
+            f"TIMEZONE {settings.get('TIMEZONE')!r} is not a time zone (e.g. Europe/Paris)."
+        ) from None
 
 
 def check_production(settings):

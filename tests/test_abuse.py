@@ -87,16 +87,22 @@ def test_bulk_invalidation_of_a_trending_domain(
         post_signature(client, email=f"p{i}@bot-farm.example")
     page = organizer_client.get("/organizer/petitions/saint-etienne/protection")
     assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'value="Rafale suspecte"' not in html, "no reason is typed for the organizer"
+    (since,) = re.findall(r'name="since" value="([^"]+)"', html)[:1]
+    rule = {
+        "csrf_token": csrf_from(html),
+        "domain": "bot-farm.example",
+        "since": since,
+    }
+    base = "/organizer/petitions/saint-etienne/moderation"
+    preview = organizer_client.post(base + "/preview", data=rule)
+    assert "touchera 5 signatures" in preview.get_data(as_text=True)
+    assert organizer_client.post(base + "/confirm", data=rule).status_code == 200
     response = organizer_client.post(
-        "/organizer/petitions/saint-etienne/abuse/invalidate",
-        data={
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-            "kind": "domain",
-            "value": "bot-farm.example",
-            "reason": "Rafale suspecte",
-        },
+        base + "/apply", data={**rule, "expected": "5", "reason": "Rafale suspecte"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     statuses = dict(
         db.session.execute(
             select(Signature.email_domain, func.count())

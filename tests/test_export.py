@@ -89,7 +89,7 @@ def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
     assert {r[2] for r in body} == {"eloise@example.fr", "hyper@example.fr"}
     eloise = next(r for r in body if r[2] == "eloise@example.fr")
     assert eloise[:2] == ["Éloïse", "Bérénice-Noël"]
-    assert eloise[5:8] == ["company", "Ça Marche & Cie", "732829320"]
+    assert eloise[5:8] == ["Entreprise", "Ça Marche & Cie", "732829320"], "the category named"
     assert eloise[9] == "oui" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", eloise[8])
     hyper = next(r for r in body if r[2] == "hyper@example.fr")
     assert hyper[0] == '\'=HYPERLINK("http://x")'
@@ -128,7 +128,7 @@ def test_comma_delimiter_and_filters(client, petition):
     filters = [
         json.loads(e.filters) for e in db.session.scalars(select(ExportLog).order_by(ExportLog.id))
     ]
-    assert {"category": "student", "delimiter": ";"} in filters
+    assert {"category": "student", "delimiter": ";", "language": "fr"} in filters
 
 
 def test_bad_filters_get_a_clear_message_and_log_nothing(client, petition):
@@ -166,7 +166,7 @@ def test_manifest_verifies_the_untouched_file_and_rejects_a_changed_byte(
     assert manifest.status_code == 200
     data = manifest.get_json()
     assert data["rows"] == 2 and data["petition"] == "saint-etienne"
-    assert data["filters"] == {"delimiter": ";"} and data["signature"]
+    assert data["filters"] == {"delimiter": ";", "language": "fr"} and data["signature"]
 
     csv_path, manifest_path = tmp_path / "export.csv", tmp_path / "manifest.json"
     csv_path.write_bytes(csv_bytes)

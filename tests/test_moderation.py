@@ -41,14 +41,22 @@ def test_rule_preview_then_invalidate_then_restore_moves_the_public_count(
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
     token = csrf(client, "/organizer/petitions/saint-etienne/moderation")
-    rule = {"domain": "spam-domaine.fr", "reason": "Faux comptes", "csrf_token": token}
+    rule = {"domain": "spam-domaine.fr", "csrf_token": token}
     preview = client.post("/organizer/petitions/saint-etienne/moderation/preview", data=rule)
     assert preview.status_code == 200
     text = preview.get_data(as_text=True)
     assert "touchera 3 signatures : 2 vérifiée(s) et 1 en attente" in text
     assert public_count(client, petition) == 3, "a preview changes nothing"
+    confirm = client.post("/organizer/petitions/saint-etienne/moderation/confirm", data=rule)
+    assert confirm.status_code == 200 and 'name="expected" value="3"' in confirm.get_data(
+        as_text=True
+    )
+    assert public_count(client, petition) == 3, "the confirmation screen changes nothing"
 
-    applied = client.post("/organizer/petitions/saint-etienne/moderation/apply", data=rule)
+    applied = client.post(
+        "/organizer/petitions/saint-etienne/moderation/apply",
+        data={**rule, "reason": "Faux comptes", "expected": "3"},
+    )
     assert applied.status_code == 303
     assert public_count(client, petition) == 1
     assert api_count(client) == 1, "the API and widget follow"

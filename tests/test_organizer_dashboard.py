@@ -102,6 +102,9 @@ def test_organizer_edits_their_petition(client, petition):
     edited = reread(Petition, petition.id)
     assert edited.title == "Saint-Étienne, capitale du design" and edited.goal == 1200
     assert "Roche-la-Molière" in edited.commune_names
-    assert edited.closes_at.strftime("%Y-%m-%d %H:%M") == "2027-01-31 18:00"
+    # Typed in Paris time (TIMEZONE), stored in UTC, shown back in Paris time.
+    assert edited.closes_at.strftime("%Y-%m-%d %H:%M") == "2027-01-31 17:00"
+    again = client.get("/organizer/petitions/saint-etienne/edit").get_data(as_text=True)
+    assert 'value="2027-01-31T18:00"' in again and 'type="datetime-local"' in again
     bad = client.post("/organizer/petitions/saint-etienne/edit", data={**form, "goal": "zéro"})
     assert bad.status_code == 400

@@ -147,7 +147,7 @@ def test_chores_run_as_worker_jobs(app, petition, run_jobs):
     add(petition, 1, SignatureState.PENDING, days_ago=31)
     job = queue(DEFAULT_QUEUE).enqueue_call(purge_unconfirmed)
     run_jobs()
-    assert job.return_value(refresh=True) == {"deleted": 1}
+    assert job.return_value(refresh=True) == {"deleted": 1, "audit_deleted": 0}
 
 
 def test_scheduler_registers_every_chore(redis_client):

@@ -122,7 +122,20 @@ def reconcile(enqueue):
 @click.option("--commune", default="")
 @click.option("--since", default="", help="Verified on or after YYYY-MM-DD.")
 @click.option("--until", default="", help="Verified on or before YYYY-MM-DD.")
-def export(slug, output, manifest_out, delimiter, category, commune, since, until):
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="Language of the category column (its names, as the organizer pages say them).",
+)
+@click.option(
+    "--keys",
+    is_flag=True,
+    help="Keep the machine keys in the category column (student, company…), for scripts.",
+)
+def export(slug, output, manifest_out, delimiter, category, commune, since, until, language, keys):
     """Export the verified signers to CSV, with a signed manifest beside it."""
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None:
@@ -137,6 +150,7 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
                     commune=commune,
                     since=since,
                     until=until,
+                    language="" if keys else language,
                 ),
             )
     except exports.ExportError as exc:

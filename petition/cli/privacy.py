@@ -13,8 +13,11 @@ privacy_cli = AppGroup("privacy", help="RGPD retention: purge and erase personal
 
 @privacy_cli.command("purge-unconfirmed")
 def purge_unconfirmed():
-    """Delete signatures never confirmed within UNCONFIRMED_RETENTION_DAYS."""
-    click.echo(f"Deleted {retention.purge_unconfirmed()['deleted']} unconfirmed signature(s).")
+    """Delete signatures never confirmed within UNCONFIRMED_RETENTION_DAYS, and
+    audit log lines older than AUDIT_RETENTION_DAYS."""
+    done = retention.purge_unconfirmed()
+    click.echo(f"Deleted {done['deleted']} unconfirmed signature(s).")
+    click.echo(f"Deleted {done['audit_deleted']} audit log line(s).")
 
 
 @privacy_cli.command("erase-expired")

@@ -315,9 +315,28 @@ PAGES = (
         login=True,
         submits=(
             Submit(
-                {"domain": "example.org", "reason": "Test"},
+                {"domain": "example.org"},
                 selector="form[action$='/moderation/preview']",
                 action=_const(f"{ORG}/moderation/preview"),
+            ),
+        ),
+    ),
+    Page(
+        "organizer-moderation-confirm",
+        "organizer.moderation_page",
+        _l("Modération : confirmation d’une invalidation"),
+        _const(f"{ORG}/moderation"),
+        login=True,
+        submits=(
+            Submit(
+                {"domain": "example.org"},
+                selector="form[action$='/moderation/preview']",
+                action=_const(f"{ORG}/moderation/preview"),
+            ),
+            Submit(
+                {"domain": "example.org"},
+                selector="form[action$='/moderation/confirm']",
+                action=_const(f"{ORG}/moderation/confirm"),
             ),
         ),
     ),
@@ -349,6 +368,20 @@ PAGES = (
                 action=_const(f"{ORG}/export.csv"),
             ),
         ),
+    ),
+    Page(
+        "organizer-export-check",
+        "organizer.export_check_page",
+        _l("Vérifier un export"),
+        _const(f"{ORG}/exports/check"),
+        login=True,
+    ),
+    Page(
+        "organizer-access",
+        "organizer.access_page",
+        _l("Accès et journal"),
+        _const(f"{ORG}/access"),
+        login=True,
     ),
     Page(
         "organizer-edit",
@@ -406,6 +439,7 @@ EXCLUDED = {
     "share.qr_png": "a PNG image",
     "abuse.window_qr": "an SVG image",
     "organizer.export_manifest": "JSON (a download)",
+    "organizer.audit_csv": "CSV (a download of the audit log the access page shows)",
     "health.healthz": "a health check for the load balancer",
     "health.readyz": "a health check for the load balancer",
     "metrics.scrape": "Prometheus metrics (text), for the operator's scraper",
@@ -541,6 +575,8 @@ def open_in_browser(tab, base_url, page, world):
         for name, value in submit.fill.items():
             field = form.locator(f'[name="{name}"]').first
             kind = field.get_attribute("type")
+            if kind == "hidden":  # the page carries it already (the test client sends it)
+                continue
             if kind == "checkbox":
                 field.set_checked(bool(value))
             elif field.evaluate("e => e.tagName") == "SELECT":

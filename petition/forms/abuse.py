@@ -1,9 +1,9 @@
 """Organizer forms of abuse resistance: event windows and bulk invalidation."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .base import BaseForm
 
@@ -37,14 +37,3 @@ class ActionForm(BaseForm):
     """A button: only the CSRF token is needed."""
 
     submit = SubmitField(_l("Confirmer"))
-
-
-class BulkInvalidateForm(BaseForm):
-    kind = HiddenField(validators=[AnyOf(["ip_hash", "domain"])])
-    value = HiddenField(validators=[DataRequired(), Length(max=254)])
-    reason = StringField(
-        _l("Raison"),
-        default="Rafale suspecte",
-        validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)],
-    )
-    submit = SubmitField(_l("Invalider ces signatures"))

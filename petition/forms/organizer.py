@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -26,6 +27,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import logtext
 from ..models import PetitionState
 from .base import BaseForm, ValidEmail, strip
 
@@ -78,20 +80,34 @@ class PasswordForm(BaseForm):
 
 
 def _local_datetime(value):
-    """`YYYY-MM-DDTHH:MM` (or a date) typed in UTC -> aware datetime."""
+    """`YYYY-MM-DDTHH:MM` (a native date-time input, or a date) in the local
+    time zone (TIMEZONE) -> aware datetime in UTC, as the database keeps it."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(_l("Date invalide (format AAAA-MM-JJ HH:MM).")) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=logtext.zone())
+    return parsed.astimezone(UTC)
+
+
+def local_input(value):
+    """A stored (UTC) time as a native date-time input shows it: local, to the minute."""
+    shown = logtext.local(value)
+    return shown.strftime("%Y-%m-%dT%H:%M") if shown else ""
 
 
 class DateTimeText(StringField):
-    """A date-time typed as text; `.value` is the aware datetime (UTC) or None."""
+    """A native date-time input (`type=datetime-local`) in the local time zone;
+    `.value` is the aware datetime in UTC, or None."""
 
     value = None
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("type", "datetime-local")
+        return super().__call__(**kwargs)
 
     def pre_validate(self, form):
         self.value = _local_datetime((self.data or "").strip())
@@ -131,8 +147,8 @@ class PetitionForm(BaseForm):
             SelectChoice(PetitionState.CLOSED, _l("Close")),
         ],
     )
-    opens_at = DateTimeText(_l("Ouverture (UTC, facultatif)"), filters=[strip])
-    closes_at = DateTimeText(_l("Clôture (UTC, facultatif)"), filters=[strip])
+    opens_at = DateTimeText(_l("Ouverture (heure locale, facultatif)"), filters=[strip])
+    closes_at = DateTimeText(_l("Clôture (heure locale, facultatif)"), filters=[strip])
     controller_name = StringField(
         _l("Responsable du traitement"), filters=[strip], validators=[Length(max=200)]
     )
@@ -155,17 +171,27 @@ class RuleForm(BaseForm):
     ip_hash = StringField(
         _l("Empreinte d'adresse IP"), filters=[strip], validators=[Length(max=64)]
     )
-    since = DateTimeText(_l("Signées à partir de (UTC)"), filters=[strip])
-    until = DateTimeText(_l("Signées avant (UTC)"), filters=[strip])
+    since = DateTimeText(_l("Signées à partir de (heure locale)"), filters=[strip])
+    until = DateTimeText(_l("Signées avant (heure locale)"), filters=[strip])
     name_pattern = StringField(
         _l("Motif de nom (* = n'importe quoi)"), filters=[strip], validators=[Length(max=200)]
     )
+    submit = SubmitField(_l("Prévisualiser"))
+
+    RULE_FIELDS = ("domain", "ip_hash", "since", "until", "name_pattern")
+
+
+class ConfirmRuleForm(RuleForm):
+    """The second screen of a bulk invalidation: the rule again (hidden), the
+    number of signatures the organizer saw, and the reason, typed there."""
+
+    expected = IntegerField(validators=[Optional()])
     reason = StringField(
-        _l("Raison"),
+        _l("Raison (obligatoire, journalisée)"),
         filters=[strip],
         validators=[DataRequired(_l("Indiquez la raison.")), Length(max=300)],
     )
-    submit = SubmitField(_l("Prévisualiser"))
+    submit = SubmitField(_l("Confirmer l’invalidation"))
 
 
 class ReasonForm(BaseForm):
@@ -206,3 +232,14 @@ class SearchForm(BaseForm):
         filters=[strip],
         validators=[Optional(), Length(max=200)],
     )
+
+
+class ExportCheckForm(BaseForm):
+    csv_file = FileField(
+        _l("Fichier CSV exporté"), validators=[FileRequired(_l("Choisissez le fichier CSV."))]
+    )
+    manifest = FileField(
+        _l("Manifeste (.manifest.json)"),
+        validators=[FileRequired(_l("Choisissez le manifeste."))],
+    )
+    submit = SubmitField(_l("Vérifier"))

@@ -12,6 +12,7 @@ from .core import (  # noqa: F401
     utcnow,
 )
 from .organizer import (  # noqa: F401
+    AuditEvent,
     ExportLog,
     ModerationAction,
     ModerationItem,

@@ -43,6 +43,9 @@ class Organizer(UserMixin, db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime(timezone=True))
+    # Bumped on deactivation: part of the session id, so sessions opened
+    # before it stay ended even once the account is reactivated.
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     petitions = db.relationship(
         "Petition", secondary=organizer_petitions, order_by="Petition.title"
@@ -53,9 +56,11 @@ class Organizer(UserMixin, db.Model):
         return bool(self.active)
 
     def fingerprint(self):
-        """Changes whenever the password does: binds sessions and tokens to it,
-        so a reset logs other sessions out and a link works only once."""
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+        """Changes whenever the password or the session version does: binds
+        sessions and tokens to it, so a reset or a deactivation logs sessions
+        out and a link works only once."""
+        seed = f"{self.password_hash or ''}:{self.session_version or 0}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
     def get_id(self):
         return f"{self.id}:{self.fingerprint()}"
@@ -158,3 +163,26 @@ class ExportLog(db.Model):
     petition = db.relationship("Petition")
 
     __table_args__ = (Index("ix_export_logs_petition_created", "petition_id", "created_at"),)
+
+
+class AuditEvent(db.Model):
+    """One line of a petition's audit log: an access change, a login, a failed
+    login, an export or a moderation action. `petition_id` is NULL for what
+    concerns no petition (a failed login on an unknown address, an account with
+    none): administrators see those. Kept AUDIT_RETENTION_DAYS."""
+
+    __tablename__ = "audit_events"
+
+    id = db.Column(db.Integer, primary_key=True)
+    petition_id = db.Column(db.Integer, db.ForeignKey("petitions.id", ondelete="CASCADE"))
+    organizer_id = db.Column(db.Integer, db.ForeignKey("organizers.id", ondelete="SET NULL"))
+    actor = db.Column(db.String(254), nullable=False)  # e-mail at the time, or "cli"
+    kind = db.Column(db.String(24), nullable=False)
+    subject = db.Column(db.String(254))  # the account the change is about
+    details = db.Column(db.Text, nullable=False, default="{}")  # JSON
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_audit_events_petition_created", "petition_id", "created_at"),
+        Index("ix_audit_events_created", "created_at"),
+    )

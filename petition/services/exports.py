@@ -8,6 +8,11 @@ chunks: PostgreSQL writes the CSV itself (`COPY … TO STDOUT`, the formula
 guard done in SQL); SQLite goes through a plain cursor and `csv.writer`.
 The SHA-256 is computed while streaming and stored in the ExportLog with the
 row count once the last byte went out; the manifest is built from that log.
+
+The category column holds the category's name in the export's language
+(`language`: the organizer's page language, `fr` for the CLI), so a reader
+sees "Étudiant·e", not `student`; `flask petition export --keys` keeps the
+machine keys for scripts (`language` empty).
 """
 
 import codecs
@@ -16,18 +21,22 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import Signer
 from sqlalchemy import select
 
 from .. import tokens
+from ..categories import label as category_label
 from ..extensions import db
 from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
+from . import audit
 
 #: (header, column) in file order; README "Export" documents them.
 COLUMNS = (
@@ -62,9 +71,11 @@ class Filters:
     since: str = ""  # YYYY-MM-DD, verified on or after
     until: str = ""  # YYYY-MM-DD, verified on or before
     delimiter: str = ";"
+    language: str = ""  # of the category column; "" keeps the machine keys
+    labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v}
+        return {k: v for k, v in asdict(self).items() if v and k != "labels"}
 
     def query_args(self) -> dict[str, str]:
         return self.as_dict()
@@ -107,6 +118,11 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
     f.delimiter = args.get("delimiter") or ";"
     if f.delimiter not in DELIMITERS:
         raise ExportError(_("Séparateur inconnu : choisissez « ; » ou « , »."))
+    f.language = (args.get("language") or "").strip()
+    if f.language:
+        if f.language not in current_app.config["LANGUAGES"]:
+            raise ExportError(_("Langue inconnue : %(l)s", l=f.language))
+        f.labels = category_labels(f.language)
     if f.category and f.category not in CATEGORIES:
         raise ExportError(_("Catégorie inconnue : %(c)s", c=f.category))
     if f.commune and f.commune not in petition.commune_names:
@@ -116,6 +132,23 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
         raise ExportError(_("La fin de la période doit suivre son début."))
     _bounds(f)  # whatever the stream will compute is computed now, before a byte goes out
     return f
+
+
+def category_labels(language: str) -> dict[str, str]:
+    """Each category key's name in `language` (the cells of the category column)."""
+    with force_locale(language):
+        return {key: str(category_label(key)) for key in CATEGORIES}
+
+
+def _category_case(labels, prefix="", percent=False):
+    """SQL mapping each key to its name; the names are our catalog's, quoted here."""
+
+    def quoted(text):
+        text = text.replace("'", "''")
+        return "'" + (text.replace("%", "%%") if percent else text) + "'"
+
+    whens = " ".join(f"WHEN {quoted(k)} THEN {quoted(v)}" for k, v in labels.items())
+    return f"CASE {prefix}category {whens} ELSE {prefix}category END"
 
 
 def _bounds(filters):
@@ -139,6 +172,8 @@ def start(petition: Petition, filters: Filters, actor: Organizer | str) -> Expor
         filename=filename(petition),
     )
     db.session.add(entry)
+    db.session.flush()
+    audit.record([petition.id], audit.Kind.EXPORT, actor, export_id=entry.id)
     db.session.commit()
     return entry
 
@@ -210,7 +245,9 @@ def _sqlite(petition_id, filters, rows):
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def _sqlite_column(column):
+def _sqlite_column(column, filters):
+    if column == "category" and filters.labels:
+        return _category_case(filters.labels)
     if column == "verified_at":  # stored UTC "YYYY-MM-DD HH:MM:SS.ffffff": keep the second
         return "COALESCE(substr(verified_at, 1, 19), '')"
     if column == "public":
@@ -239,7 +276,7 @@ def _sqlite_query(petition_id, filters):
                 if isinstance(value, datetime)
                 else value
             )
-    columns = ", ".join(_sqlite_column(c) for _h, c in COLUMNS)
+    columns = ", ".join(_sqlite_column(c, filters) for _h, c in COLUMNS)
     return (
         f"SELECT {columns} FROM signatures WHERE {' AND '.join(where)} ORDER BY verified_at, id",
         params,
@@ -262,9 +299,11 @@ def _utc(value, fmt="%Y-%m-%d %H:%M:%S"):
     return value.astimezone(UTC).strftime(fmt)
 
 
-def _pg_column(column):
+def _pg_column(column, filters):
     # ascii() and date_trunc cost far less per row than left() IN (...), a regex
     # and to_char (measured at 1M rows): the export stays near a plain COPY.
+    if column == "category" and filters.labels:
+        return _category_case(filters.labels, prefix="s.", percent=True)
     if column == "verified_at":
         return "date_trunc('second', s.verified_at AT TIME ZONE 'UTC')"
     if column == "public":
@@ -287,7 +326,7 @@ def _pg_query(filters):
         where.append("s.verified_at >= %(lower)s")
     if filters.until:
         where.append("s.verified_at < %(upper)s")
-    columns = ", ".join(_pg_column(c) for _h, c in COLUMNS)
+    columns = ", ".join(_pg_column(c, filters) for _h, c in COLUMNS)
     delimiter = "','" if filters.delimiter == "," else "';'"  # from DELIMITERS only
     return (
         f"COPY (SELECT {columns} FROM signatures s WHERE {' AND '.join(where)} "

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import tokens
 from ..extensions import db
 from ..models import Organizer, PendingGrant, Petition, utcnow
+from . import audit
 
 
 class GrantOutcome(StrEnum):
@@ -98,9 +99,10 @@ def answer(token: str, organizer: Organizer, accept: bool) -> GrantCheck:
     if gone.rowcount != 1:
         db.session.rollback()
         return GrantCheck(GrantOutcome.USED)
-    if accept:
-        account = db.session.get(Organizer, organizer.id)
-        if petition not in account.petitions:
-            account.petitions.append(petition)
+    account = db.session.get(Organizer, organizer.id)
+    if accept and petition not in account.petitions:
+        account.petitions.append(petition)
+    kind = audit.Kind.ACCESS_GRANTED if accept else audit.Kind.ACCESS_DECLINED
+    audit.record([petition.id], kind, account, account.email, accepted=accept)
     db.session.commit()
     return GrantCheck(GrantOutcome.READY, petition=petition)  # the grant row is gone

@@ -27,7 +27,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import counters
+from . import audit, counters
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
@@ -117,6 +117,16 @@ def preview(petition: Petition, rule: Rule) -> dict[str, int]:
     return counts
 
 
+def sample(petition: Petition, rule: Rule, limit: int = 20) -> Sequence[Signature]:
+    """Which signatures the rule would move: the first `limit`, newest first."""
+    return db.session.scalars(
+        select(Signature)
+        .where(*_conditions(petition, rule), Signature.state.in_(MOVABLE))
+        .order_by(Signature.created_at.desc(), Signature.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def _check_reason(reason):
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
@@ -150,6 +160,7 @@ def invalidate(
             moved_verified = len(ids)
     if moved_verified:
         counters.adjust(petition.id, -moved_verified)
+    _audit(petition, action, actor)
     db.session.commit()
     if moved_verified:
         counters.changed(petition.id)
@@ -199,6 +210,7 @@ def restore(
         original.restored_at = utcnow()
     if moved_verified:
         counters.adjust(petition.id, moved_verified)
+    _audit(petition, log_entry, actor)
     db.session.commit()
     if moved_verified:
         counters.changed(petition.id)
@@ -218,6 +230,19 @@ def _log(petition, actor, action, rule_json, reason):
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _audit(petition, entry, actor):
+    kind = audit.Kind.INVALIDATE if entry.action == "invalidate" else audit.Kind.RESTORE
+    audit.record(
+        [petition.id],
+        kind,
+        actor,
+        action_id=entry.id,
+        rows=entry.rows,
+        reason=entry.reason,
+        rule=json.loads(entry.rule),
+    )
 
 
 def _record_items(action, ids, previous_state):

@@ -24,7 +24,7 @@ from .. import jobs, throttle, tokens
 from ..extensions import db
 from ..jobs import organizers as organizer_jobs
 from ..models import Organizer, Petition
-from . import access, grants
+from . import access, audit, grants
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,11 @@ def create(
     return organizer
 
 
-def assign(organizer: Organizer, petition: Petition) -> None:
-    """Give the organizer access to the petition (idempotent). Commits."""
+def assign(organizer: Organizer, petition: Petition, actor: Organizer | None = None) -> None:
+    """Give the organizer access to the petition (idempotent, logged). Commits."""
     if petition not in organizer.petitions:
         organizer.petitions.append(petition)
+        audit.record([petition.id], audit.Kind.ACCESS_GRANTED, actor, organizer.email)
     db.session.commit()
 
 
@@ -129,15 +130,19 @@ def invite(inviter: Organizer | None, email: str, petition: Petition) -> InviteO
     existing = find(email)
     if existing is None:
         organizer = create(email, petitions=[petition])
+        audit.record([petition.id], audit.Kind.ACCESS_GRANTED, inviter, organizer.email)
+        db.session.commit()
     elif access.can_manage(existing, petition.id):
         return InviteOutcome.ALREADY
     elif existing.password_hash:
         grant = grants.offer(inviter, existing, petition)
+        audit.record([petition.id], audit.Kind.ACCESS_OFFERED, inviter, existing.email)
+        db.session.commit()
         _enqueue(organizer_jobs.send_access_invitation, grant.id)
         return InviteOutcome.OFFERED
     else:
         organizer = existing
-        assign(organizer, petition)
+        assign(organizer, petition, inviter)
     _enqueue(
         organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None, petition.id
     )
@@ -227,6 +232,8 @@ def create_and_invite(
     """An administrator's invitation: a new account on these petitions."""
     chosen = petitions_by_slug(slugs)
     organizer = create(email, petitions=chosen, is_admin=is_admin)
+    audit.record([p.id for p in chosen], audit.Kind.ACCESS_GRANTED, inviter, organizer.email)
+    db.session.commit()
     first = chosen[0].id if chosen else None
     _enqueue(organizer_jobs.send_invitation, organizer.id, inviter.id if inviter else None, first)
     return organizer

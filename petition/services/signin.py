@@ -25,7 +25,7 @@ from ..extensions import db
 from ..jobs import organizers as organizer_jobs
 from ..links import login_stamp
 from ..models import Organizer, utcnow
-from . import organizers
+from . import audit, organizers
 from .organizers import LinkOutcome
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,23 @@ def attempt(email: str, password: str | None) -> Attempt:
     organizer = organizers.check_password(address, password)
     if organizer is None:
         throttle.hit("login-failures", limit, address)
+        _audit_failure(address)
         return Attempt(guarded=guarded)
     if guarded:
         _email_link_once(organizer)
         return Attempt(guarded=True)
-    _record_login(organizer)
+    _record_login(organizer, method="password")
     return Attempt(organizer=organizer)
+
+
+def _audit_failure(address):
+    """A failed password on an account goes to its petitions' logs; on an
+    address with no account nothing is written (no petition is concerned, and
+    a stranger's typing is not kept)."""
+    account = organizers.find(address)
+    if account is not None:
+        audit.record(audit.petitions_of(account), audit.Kind.LOGIN_FAILED, account.email)
+        db.session.commit()
 
 
 def _email_link_once(organizer):
@@ -92,18 +103,21 @@ def sign_in(token: str) -> organizers.LinkCheck:
         return found
     last = found.organizer.last_login_at
     spent = Organizer.last_login_at.is_(None) if last is None else Organizer.last_login_at == last
-    if not _record_login(found.organizer, spent):
+    if not _record_login(found.organizer, spent, method="link"):
         return organizers.LinkCheck(LinkOutcome.USED)  # another click got there first
     return found
 
 
-def _record_login(organizer, *guards):
-    """Set the last login time (only while `guards` hold); True if it was set."""
+def _record_login(organizer, *guards, method):
+    """Set the last login time (only while `guards` hold) and log the login;
+    True if it was set."""
     done = db.session.execute(
         update(Organizer)
         .where(Organizer.id == organizer.id, *guards)
         .values(last_login_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    if done.rowcount == 1:
+        audit.record(audit.petitions_of(organizer), audit.Kind.LOGIN, organizer, method=method)
     db.session.commit()
     return done.rowcount == 1

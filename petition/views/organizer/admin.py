@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ...forms.organizer import OrganizerForm
-from ...services import access, organizers
+from ...services import access, audit, organizers
 from .area import bp
 
 
@@ -30,5 +30,8 @@ def admin_organizers():
             return redirect(url_for(".admin_organizers"), 303)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "organizer/admin_organizers.html", form=form, organizers=organizers.list_all()
+        "organizer/admin_organizers.html",
+        form=form,
+        organizers=organizers.list_all(),
+        events=audit.events(None, limit=50),
     ), status

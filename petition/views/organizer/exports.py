@@ -6,8 +6,11 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
 from ...categories import LABELS
+from ...forms.organizer import ExportCheckForm
+from ...i18n import current_language
 from ...models import CATEGORIES
-from ...services import access, exports
+from ...services import access, export_check, exports
+from ...uploads import body_limit
 from .area import bp
 
 FIELDS = ("category", "commune", "since", "until", "delimiter")
@@ -47,7 +50,9 @@ def export_form_page(slug):
 def export_csv(slug):
     petition = access.organizer_petition_or_404(slug)
     try:
-        filters = exports.parse_filters(petition, request.form)
+        # The category column in the organizer's language (the CLI has --keys).
+        chosen = {**request.form.to_dict(), "language": current_language()}
+        filters = exports.parse_filters(petition, chosen)
     except exports.ExportError as exc:
         return _export_page(petition, _values(request.form), str(exc), 400)
     entry = exports.start(petition, filters, current_user)
@@ -76,3 +81,21 @@ def export_manifest(slug, export_id):
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/petitions/<slug>/exports/check", methods=["GET", "POST"])
+@login_required
+@body_limit("EXPORT_CHECK_MAX_BYTES")
+def export_check_page(slug):
+    """Upload a CSV and its manifest: exactly the export, or where it differs."""
+    petition = access.organizer_petition_or_404(slug)
+    form = ExportCheckForm()
+    result = None
+    if form.validate_on_submit():
+        result = export_check.check(
+            petition, form.csv_file.data.stream, form.manifest.data.stream.read(1 << 20)
+        )
+    status = 400 if request.method == "POST" and result is None else 200
+    return render_template(
+        "organizer/export_check.html", petition=petition, form=form, result=result
+    ), status

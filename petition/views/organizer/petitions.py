@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...forms.organizer import EmailForm, PetitionForm
+from ...forms.organizer import EmailForm, PetitionForm, local_input
 from ...services import access, grants, organizers, petitions
 from .area import bp
 
@@ -45,8 +45,8 @@ def edit_petition(slug):
     form = PetitionForm(obj=petition) if request.method == "GET" else PetitionForm()
     if request.method == "GET":
         form.communes.data = _communes_text(petition)
-        form.opens_at.data = _datetime_text(petition.opens_at)
-        form.closes_at.data = _datetime_text(petition.closes_at)
+        form.opens_at.data = local_input(petition.opens_at)
+        form.closes_at.data = local_input(petition.closes_at)
     return _save(form, petition)
 
 
@@ -61,7 +61,7 @@ def _save(form, petition):
                 fields, petitions.parse_communes(form.communes.data), petition=petition
             )
             if petition is None:
-                organizers.assign(current_user, saved)
+                organizers.assign(current_user, saved, current_user)
         except petitions.PetitionError as exc:
             error = str(exc)
         else:
@@ -78,10 +78,6 @@ def _communes_text(petition):
     for commune in petition.communes:
         grouped.setdefault(commune.name, []).append(commune.postal_code)
     return ";\n".join(f"{name}:{','.join(codes)}" for name, codes in grouped.items())
-
-
-def _datetime_text(value):
-    return value.strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 @bp.post("/petitions/<slug>/invite")

@@ -1,5 +1,6 @@
 """The organizer's protection panel, under /organizer/petitions/<slug>/: event
-windows (open, close, QR link) and bulk invalidation of a burst. The panel
+windows (open, close, QR link); a burst's trend links to the moderation
+preview of its last hour (invalidation needs its confirmation screen). The panel
 itself (`organizer/_abuse_panel.html`) is included by the dashboard too,
 through the `abuse_panel(petition)` template global this blueprint sets.
 
@@ -10,11 +11,12 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from ...forms.abuse import ActionForm, BulkInvalidateForm, EventWindowForm
+from ...forms.abuse import ActionForm, EventWindowForm
+from ...forms.organizer import local_input
 from ...models import Signature, utcnow
-from ...services import abuse, moderation
+from ...services import abuse
 from ...services.access import organizer_petition_or_404
 
 bp = Blueprint("abuse", __name__, url_prefix="/organizer/petitions/<slug>")
@@ -40,7 +42,8 @@ def panel_context(petition):
         "now": utcnow(),
         "window_form": EventWindowForm(),
         "action_form": ActionForm(),
-        "invalidate_form": BulkInvalidateForm(),
+        # The trend buttons open the moderation preview of the last hour.
+        "hour_ago": local_input(utcnow() - timedelta(hours=1)),
         "event_link": abuse.event_link,
     }
 
@@ -99,24 +102,6 @@ def window_qr(slug, window_id):
         abort(404)
     svg = segno.make(abuse.event_link(window), error="m").svg_inline(scale=6)
     return Response(svg, mimetype="image/svg+xml")
-
-
-@bp.post("/abuse/invalidate")
-@login_required
-def invalidate(slug):
-    petition = _petition(slug)
-    form = BulkInvalidateForm()
-    if not form.validate_on_submit():
-        abort(400)
-    field = "ip_hash" if form.kind.data == "ip_hash" else "domain"
-    rule = moderation.Rule(**{field: form.value.data}, since=utcnow() - timedelta(hours=1))
-    try:
-        action = moderation.invalidate(petition, rule, form.reason.data, current_user)
-    except moderation.ModerationError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("%(n)s signature(s) invalidée(s).", n=action.rows), "success")
-    return redirect(url_for(".panel", slug=slug))
 
 
 @bp.post("/abuse/clear-flags")
