@@ -34,6 +34,9 @@ from ..services import deliveries
 
 log = logging.getLogger(__name__)
 
+#: Seconds before looking again when every row left is claimed by another job.
+WAIT_FOR_CLAIMS = 60
+
 
 def batch_job_id(update_id, n):
     return f"news-{update_id}-{n}"
@@ -71,14 +74,18 @@ def send_update_batch(update_id, n):
     claimant = job.id if job is not None else batch_job_id(update_id, n)
     size = current_app.config["NEWS_BATCH_SIZE"]
     sent = 0
-    for delivery_id in deliveries.claim(update_id, claimant, size):
+    claimed = deliveries.claim(update_id, claimant, size)
+    for delivery_id in claimed:
         if deliveries.state_of(update_id) != UpdateState.SENDING:  # cancelled meanwhile
             deliveries.release(update_id, claimant)
             log.info("Update %s cancelled during batch %s", update_id, n)
             return jobs.JobResult.SKIPPED
         sent += _deliver(delivery_id, claimant) == DeliveryState.SENT
     if deliveries.unsettled(update_id):
-        enqueue_batch(update_id, n + 1, delay=current_app.config["NEWS_BATCH_INTERVAL"])
+        # Nothing claimable: the rows left are another job's, or a dead job's
+        # until NEWS_CLAIM_LEASE; look again later rather than spin.
+        delay = current_app.config["NEWS_BATCH_INTERVAL"] if claimed else WAIT_FOR_CLAIMS
+        enqueue_batch(update_id, n + 1, delay=max(delay, current_app.config["NEWS_BATCH_INTERVAL"]))
     else:
         deliveries.finish(update_id)
     log.info("Update %s batch %s: %s sent", update_id, n, sent)
