@@ -84,8 +84,10 @@ def send_update_batch(update_id, n):
     if deliveries.unsettled(update_id):
         # Nothing claimable: the rows left are another job's, or a dead job's
         # until NEWS_CLAIM_LEASE; look again later rather than spin.
-        delay = current_app.config["NEWS_BATCH_INTERVAL"] if claimed else WAIT_FOR_CLAIMS
-        enqueue_batch(update_id, n + 1, delay=max(delay, current_app.config["NEWS_BATCH_INTERVAL"]))
+        interval = current_app.config["NEWS_BATCH_INTERVAL"]
+        enqueue_batch(
+            update_id, n + 1, delay=interval if claimed else max(interval, WAIT_FOR_CLAIMS)
+        )
     else:
         deliveries.finish(update_id)
     log.info("Update %s batch %s: %s sent", update_id, n, sent)
