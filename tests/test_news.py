@@ -278,3 +278,20 @@ def test_the_page_lists_sent_updates_newest_first_without_personal_data(
     assert page.index("Seconde nouvelle") < page.index("Première nouvelle")
     assert "Brouillon caché" not in page
     assert "Secrète" not in page and "secret@example.org" not in page and ORGANIZER not in page
+
+
+def test_an_english_signer_gets_the_news_and_its_page_in_english(
+    orga, app, petition, run_jobs, smtp_sink
+):
+    add_signature(petition, news_opt_in=True, locale="en")
+    press(orga, write_update(orga), "send")
+    run_jobs()
+    (message,) = news_mail(smtp_sink)
+    assert message["Subject"] == "News: Le dossier est déposé"
+    assert "Stop receiving this news:" in mail_text(message)
+    path = message["List-Unsubscribe"].strip("<>").removeprefix("http://localhost")
+    page = app.test_client().get(path, headers={"Accept-Language": "en"})
+    assert "Unsubscribe me" in page_of(page)
+    english = app.test_client().get("/p/saint-etienne", headers={"Accept-Language": "en"})
+    assert "Receive news about this petition by email (optional)" in page_of(english)
+    assert "News from the petition" in page_of(english)
