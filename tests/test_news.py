@@ -10,14 +10,17 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from petition import create_app
 from petition.extensions import db
 from petition.jobs import QUEUES, AppJob
 from petition.links import withdraw_token
 from petition.models import DeliveryState, PetitionUpdate, Signature, UpdateDelivery
+from petition.services import organizers
 
 from helpers import (
     JobWorker,
     add_signature,
+    app_settings,
     csrf_from,
     link_in,
     login,
@@ -295,3 +298,24 @@ def test_an_english_signer_gets_the_news_and_its_page_in_english(
     english = app.test_client().get("/p/saint-etienne", headers={"Accept-Language": "en"})
     assert "Receive news about this petition by email (optional)" in page_of(english)
     assert "News from the petition" in page_of(english)
+
+
+def test_the_demo_loads_a_demo_organizer_outside_production_only(
+    app, runner, database_url, redis_server, smtp_sink
+):
+    result = runner.invoke(args=["petition", "demo"])
+    assert result.exit_code == 0 and "Demo organizer: organisatrice@example.org" in result.output
+    assert runner.invoke(args=["petition", "demo"]).exit_code == 0, "idempotent"
+    demo = organizers.find("organisatrice@example.org")
+    assert [p.slug for p in demo.petitions] == ["saint-etienne"] and not demo.is_admin
+    db.session.delete(demo)
+    db.session.commit()
+
+    production = create_app(
+        app_settings(
+            database_url, redis_server, smtp_sink, APP_ENV="production", SECRET_KEY="p" * 32
+        )
+    )
+    result = production.test_cli_runner().invoke(args=["petition", "demo"])
+    assert result.exit_code == 0 and "no demo organizer" in result.output
+    assert organizers.find("organisatrice@example.org") is None
