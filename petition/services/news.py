@@ -103,9 +103,11 @@ def start(found: PetitionUpdate) -> int:
     recipients = select(literal(found.id), Signature.id, literal(DeliveryState.QUEUED)).where(
         *_subscribed(found.petition_id)
     )
-    count = db.session.execute(
+    db.session.execute(
         insert(UpdateDelivery).from_select(["update_id", "signature_id", "state"], recipients)
-    ).rowcount
+    )
+    # Counted, not the INSERT's rowcount: psycopg reports -1 for INSERT … SELECT here.
+    count = db.session.scalar(select(func.count()).where(UpdateDelivery.update_id == found.id))
     db.session.commit()
     news_jobs.enqueue_batch(found.id, 1)
     return count
