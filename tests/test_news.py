@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from petition import create_app
 from petition.extensions import db
-from petition.jobs import QUEUES, AppJob
+from petition.jobs import DEFAULT_QUEUE, QUEUES, AppJob, queue
+from petition.jobs.news import resume_sending
 from petition.links import withdraw_token
 from petition.models import DeliveryState, PetitionUpdate, Signature, UpdateDelivery
 from petition.services import organizers
@@ -320,3 +321,23 @@ def test_the_demo_loads_a_demo_organizer_outside_production_only(
     result = production.test_cli_runner().invoke(args=["petition", "demo"])
     assert result.exit_code == 0 and "no demo organizer" in result.output
     assert organizers.find("organisatrice@example.org") is None
+
+
+def test_a_sending_whose_batches_redis_lost_is_resumed_by_the_chore(
+    orga, app, petition, smtp_sink, redis_client
+):
+    for _ in range(3):
+        add_signature(petition, news_opt_in=True)
+    update_id = write_update(orga)
+    press(orga, update_id, "send")
+    queue(DEFAULT_QUEUE).enqueue_call(resume_sending)
+    drain(app)
+    assert len(news_mail(smtp_sink)) == 3, "the chain was there: nothing resumed twice"
+
+    press(orga, write_update(orga, title="Deuxième"), "send")
+    redis_client.flushall()  # the batches are lost
+    chore = queue(DEFAULT_QUEUE).enqueue_call(resume_sending)
+    drain(app)
+    assert chore.return_value(refresh=True) == {"resumed": 1}
+    assert len(news_mail(smtp_sink)) == 6
+    assert [u.state for u in reread_all(select(PetitionUpdate))] == ["sent", "sent"]

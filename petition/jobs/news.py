@@ -12,6 +12,7 @@ retries the batch); a permanent refusal is recorded on the row.
 
 import logging
 import smtplib
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -42,16 +43,24 @@ def batch_job_id(update_id, n):
     return f"news-{update_id}-{n}"
 
 
+def _chain_key(update_id):
+    """Present while a batch of the update is queued or running (its TTL covers
+    the wait and the run): the chore below resumes only updates without one."""
+    return f"petition:news-chain:{update_id}"
+
+
 def enqueue_batch(update_id, n, delay=0):
     """Queue the n-th batch of an update; False when Redis is unreachable."""
     queue = jobs.queue(jobs.EMAIL_QUEUE)
+    timeout = current_app.config["EMAIL_JOB_TIMEOUT"] * max(
+        1, current_app.config["NEWS_BATCH_SIZE"] // 10
+    )
     options = dict(
         args=(update_id, n),
         retry=jobs.email_retry(),
         failure_ttl=30 * 86400,
         job_id=batch_job_id(update_id, n),
-        timeout=current_app.config.get("EMAIL_JOB_TIMEOUT", 120)
-        * max(1, current_app.config["NEWS_BATCH_SIZE"] // 10),
+        timeout=timeout,
         description=f"send_update_batch({update_id}, {n})",
     )
     try:
@@ -59,6 +68,7 @@ def enqueue_batch(update_id, n, delay=0):
             queue.enqueue_in(timedelta(seconds=delay), send_update_batch, **options)
         else:
             queue.enqueue_call(send_update_batch, **options)
+        jobs.redis().set(_chain_key(update_id), n, ex=delay + timeout + 600)
     except RedisError:
         log.exception("Could not enqueue batch %s of update %s", n, update_id)
         return False
@@ -152,3 +162,18 @@ def enqueue_test(update, organizer):
         log.exception("Could not enqueue the test send of update %s", update.id)
         return False
     return True
+
+
+def resume_sending():
+    """The chore (every 5 minutes, jobs/schedule.py): an update still sending
+    whose chain of batches Redis lost (flushed, restored from an old
+    snapshot, the next batch never queued) gets a new first batch. Two chains
+    at once would only send faster: the claims keep each email single."""
+    resumed = 0
+    for update_id in deliveries.sending_ids():
+        if jobs.redis().exists(_chain_key(update_id)) or not deliveries.unsettled(update_id):
+            continue
+        if enqueue_batch(update_id, int(time.time())):
+            log.warning("Update %s: its batches were lost; sending resumed", update_id)
+            resumed += 1
+    return {"resumed": resumed}

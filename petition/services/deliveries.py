@@ -115,3 +115,10 @@ def finish(update_id: int) -> bool:
 
 def state_of(update_id: int) -> str | None:
     return db.session.scalar(select(PetitionUpdate.state).where(PetitionUpdate.id == update_id))
+
+
+def sending_ids() -> list[int]:
+    """The updates being sent now."""
+    return db.session.scalars(
+        select(PetitionUpdate.id).where(PetitionUpdate.state == UpdateState.SENDING)
+    ).all()
