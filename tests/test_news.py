@@ -341,3 +341,24 @@ def test_a_sending_whose_batches_redis_lost_is_resumed_by_the_chore(
     assert chore.return_value(refresh=True) == {"resumed": 1}
     assert len(news_mail(smtp_sink)) == 6
     assert [u.state for u in reread_all(select(PetitionUpdate))] == ["sent", "sent"]
+
+
+def test_refusals_for_good_are_counted_and_temporary_ones_retried(orga, app, petition, smtp_sink):
+    refused = add_signature(petition, news_opt_in=True)
+    later = add_signature(petition, news_opt_in=True)
+    update_id = write_update(orga)
+    press(orga, update_id, "send")
+    smtp_sink.refuse_next(1, f"550 5.1.1 <{refused.email}> unknown user")
+    drain(app)
+    assert [m["To"] for m in news_mail(smtp_sink)] == [later.email]
+    errors = {d.signature_id: (d.state, d.error) for d in reread_all(select(UpdateDelivery))}
+    assert errors[refused.id] == ("failed", "550 refused"), "the code, never the address"
+
+    again = add_signature(petition, news_opt_in=True)
+    second = write_update(orga, title="Deuxième")
+    press(orga, second, "send")
+    smtp_sink.refuse_next(1, "451 4.3.0 Try again later")
+    drain(app)
+    assert [m["To"] for m in news_mail(smtp_sink)][-3:].count(again.email) == 1
+    page = page_of(orga.get(f"/organizer/petitions/saint-etienne/news/{update_id}"))
+    assert re.search(r"Échecs</dt><dd>1<", page) and re.search(r"Envoyés</dt><dd>1<", page)
