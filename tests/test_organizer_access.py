@@ -17,6 +17,7 @@ SAMPLE = {
     "signature_id": 1,
     "export_id": 1,
     "window_id": 1,
+    "update_id": 1,
 }
 
 
