@@ -100,7 +100,24 @@ def load_settings(environ=None):
     settings.update(_stream_and_body_settings(get))
     settings.update(_accessibility_settings(get))
     settings.update(_operations_settings(get))
+    settings.update(_news_settings(get))
     return settings
+
+
+def _news_settings(get):
+    """News to signers (docs/organizers.md, News to signers): the sending rate."""
+    return {
+        # Emails per batch, and seconds between batches: 100 a minute by default.
+        "NEWS_BATCH_SIZE": _int(get("NEWS_BATCH_SIZE"), 100),
+        "NEWS_BATCH_INTERVAL": _int(get("NEWS_BATCH_INTERVAL"), 60),
+        # Seconds after which a delivery claimed by a job that never finished
+        # (its worker died and RQ lost the job) may be claimed by another.
+        "NEWS_CLAIM_LEASE": _int(get("NEWS_CLAIM_LEASE"), 3600),
+        # Optional second List-Unsubscribe address (mailto:), read by a person.
+        "NEWS_UNSUBSCRIBE_MAILTO": get("NEWS_UNSUBSCRIBE_MAILTO") or None,
+        # None: an unsubscribe link works as long as the signature's data exist.
+        "UNSUBSCRIBE_TOKEN_MAX_AGE": _int(get("UNSUBSCRIBE_TOKEN_MAX_AGE"), None),
+    }
 
 
 def _operations_settings(get):

@@ -1,4 +1,13 @@
-"""Demo petitions loaded by `flask petition demo` (and so by `make run`)."""
+"""Demo petitions loaded by `flask petition demo` (and so by `make run`), and
+the demo organizer of Saint-Étienne (never in production: its password is
+written here)."""
+
+#: The demo organizer `make run` logs in with (README, Try it).
+DEMO_ORGANIZER = {
+    "email": "organisatrice@example.org",
+    "password": "demo-organisatrice",
+    "petitions": ("saint-etienne",),
+}
 
 DEMO = [
     {

@@ -34,6 +34,14 @@ def withdraw_url(signature):
     return external_url("public.withdraw", token=withdraw_token(signature))
 
 
+def unsubscribe_url(signature, update_id):
+    """The one-click unsubscribe link of a news email (RFC 8058): bound to the
+    signature's nonce like the other signer links, and naming the update so
+    its progress counts who left through it."""
+    payload = {**link_payload(signature), "u": update_id}
+    return external_url("news.unsubscribe", token=tokens.make("unsubscribe", payload))
+
+
 def organizer_token(purpose, organizer):
     """An invitation ("invite") or reset ("reset") link: setting a password
     changes the fingerprint, so each link works once."""

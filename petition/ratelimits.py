@@ -107,6 +107,8 @@ LIMITS = {
             "public.confirm_post",
             "public.withdraw",
             "public.withdraw_post",
+            "news.unsubscribe",
+            "news.unsubscribe_post",
         )
     },
 }

@@ -15,6 +15,7 @@ SALTS = {
     "signin": "petition.organizer.signin.v1",
     "grant": "petition.organizer.grant.v1",
     "event": "petition.event.window.v1",
+    "unsubscribe": "petition.signature.unsubscribe.v1",
 }
 
 #: purpose -> config key holding its max age in seconds.
@@ -26,6 +27,7 @@ MAX_AGE_KEYS = {
     "signin": "SIGNIN_TOKEN_MAX_AGE",
     "grant": "GRANT_TOKEN_MAX_AGE",
     "event": "EVENT_TOKEN_MAX_AGE",
+    "unsubscribe": "UNSUBSCRIBE_TOKEN_MAX_AGE",
 }
 DEFAULT_MAX_AGE = {
     "confirm": 30 * 86400,
@@ -39,6 +41,9 @@ DEFAULT_MAX_AGE = {
     "signin": 900,
     "grant": 7 * 86400,
     "event": 7 * 86400,  # the window's own end bounds it too
+    # As "withdraw": a news email may be read long after it was sent; the
+    # signature's nonce and its erasure bound it.
+    "unsubscribe": None,
 }
 
 

@@ -19,6 +19,7 @@ SAMPLE = {
     "window_id": 1,
     "organizer_id": 1,
     "change": "deactivate",
+    "update_id": 1,
 }
 
 

@@ -5,15 +5,16 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..demo import DEMO
+from ..demo import DEMO, DEMO_ORGANIZER
 from ..extensions import db
 from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
 from ..models import Petition, PetitionState
-from ..services import exports
+from ..services import exports, organizers
 from ..services.petitions import PetitionError, parse_communes, parse_date, save
 from ..services.reconcile import reconcile_all
 
@@ -72,7 +73,8 @@ def create(
 
 @petition_cli.command("demo")
 def demo():
-    """Load the demo petitions (Saint-Étienne, Côte d'Azur, Lyon); idempotent."""
+    """Load the demo petitions (Saint-Étienne, Côte d'Azur, Lyon) and, outside
+    production, the demo organizer; idempotent."""
     for entry in DEMO:
         if db.session.scalar(select(Petition.id).where(Petition.slug == entry["slug"])):
             click.echo(f"Demo petition {entry['slug']} already there.")
@@ -81,6 +83,20 @@ def demo():
         fields["state"] = PetitionState.OPEN
         save(fields, parse_communes(entry["communes"]))
         click.echo(f"Loaded demo petition {entry['slug']}.")
+    _demo_organizer()
+
+
+def _demo_organizer():
+    """The demo organizer, outside production only (its password is public)."""
+    if current_app.config["APP_ENV"] == "production":
+        click.echo("Production: no demo organizer.")
+        return
+    email, password = DEMO_ORGANIZER["email"], DEMO_ORGANIZER["password"]
+    if organizers.find(email) is None:
+        slugs = DEMO_ORGANIZER["petitions"]
+        petitions = db.session.scalars(select(Petition).where(Petition.slug.in_(slugs))).all()
+        organizers.create(email, password, petitions)
+    click.echo(f"Demo organizer: {email} / {password}")
 
 
 @petition_cli.command("list")

@@ -64,5 +64,10 @@ def show(key):
     except KeyError:
         abort(404)
     return render_template(
-        "devmail/show.html", message=_summary(key, message), body=_linkify(_text(message))
+        "devmail/show.html",
+        message=_summary(key, message),
+        body=_linkify(_text(message)),
+        # News emails: what a mail client's one-click unsubscribe button would POST to.
+        list_unsubscribe=message.get("List-Unsubscribe"),
+        list_unsubscribe_post=message.get("List-Unsubscribe-Post"),
     )

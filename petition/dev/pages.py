@@ -33,7 +33,16 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from .. import links, tokens
 from ..demo import DEMO
 from ..extensions import db
-from ..models import Organizer, Petition, PetitionState, Signature, SignatureState, utcnow
+from ..models import (
+    Organizer,
+    Petition,
+    PetitionState,
+    PetitionUpdate,
+    Signature,
+    SignatureState,
+    UpdateState,
+    utcnow,
+)
 from ..services import counters, grants, moderation, organizers
 from ..services.petitions import parse_communes, save
 
@@ -51,6 +60,8 @@ class World:
     admin_id: int
     invited_id: int
     devmail_key: str | None = None
+    sent_update_id: int | None = None
+    draft_update_id: int | None = None
     made: int = 0  # signatures made for fresh links, for unique addresses
 
     def petition(self, slug=OPEN):
@@ -64,9 +75,9 @@ class World:
         self.made += 1
         return _signature(self.petition(), SignatureState.PENDING, n=1000 + self.made)
 
-    def verified(self):
+    def verified(self, **fields):
         self.made += 1
-        return _signature(self.petition(), SignatureState.VERIFIED, n=1000 + self.made)
+        return _signature(self.petition(), SignatureState.VERIFIED, n=1000 + self.made, **fields)
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,11 @@ def _confirm(w):
 
 def _withdraw(w):
     return "/withdraw/" + links.withdraw_token(w.verified())
+
+
+def _unsubscribe(w):
+    url = links.unsubscribe_url(w.verified(news_opt_in=True), w.sent_update_id)
+    return url.removeprefix(current_app.config["BASE_URL"])
 
 
 def _expired(purpose):
@@ -194,6 +210,26 @@ PAGES = (
         "public.withdraw",
         _l("Retrait : lien invalide"),
         _const("/withdraw/not-a-token"),
+        status=400,
+    ),
+    Page(
+        "unsubscribe-ready",
+        "news.unsubscribe",
+        _l("Désinscription des nouvelles : le bouton"),
+        _unsubscribe,
+    ),
+    Page(
+        "unsubscribe-done",
+        "news.unsubscribe",
+        _l("Désinscription des nouvelles : faite"),
+        _unsubscribe,
+        submits=(Submit(),),
+    ),
+    Page(
+        "unsubscribe-invalid",
+        "news.unsubscribe",
+        _l("Désinscription des nouvelles : lien invalide"),
+        _const("/unsubscribe/not-a-token"),
         status=400,
     ),
     Page(
@@ -341,6 +377,36 @@ PAGES = (
         ),
     ),
     Page(
+        "organizer-news",
+        "organizer.news_list",
+        _l("Nouvelles aux signataires"),
+        _const(f"{ORG}/news"),
+        login=True,
+    ),
+    Page(
+        "organizer-news-errors",
+        "organizer.news_list",
+        _l("Nouvelles aux signataires, avec des erreurs"),
+        _const(f"{ORG}/news"),
+        status=400,
+        login=True,
+        submits=(Submit({"title": ""}, selector="form[data-keep]"),),
+    ),
+    Page(
+        "organizer-news-draft",
+        "organizer.news_update",
+        _l("Nouvelle : brouillon, aperçu et envoi"),
+        lambda w: f"{ORG}/news/{w.draft_update_id}",
+        login=True,
+    ),
+    Page(
+        "organizer-news-sent",
+        "organizer.news_update",
+        _l("Nouvelle : progression de l’envoi"),
+        lambda w: f"{ORG}/news/{w.sent_update_id}",
+        login=True,
+    ),
+    Page(
         "organizer-protection",
         "abuse.panel",
         _l("Protection contre les abus"),
@@ -471,12 +537,36 @@ def build_world(maildir=None) -> World:
     moderation.invalidate(petition, moderation.Rule(signature_id=spam.id), "Test", admin)
     invited = organizers.create("invitee@example.org")
     world = World(admin_id=admin.id, invited_id=invited.id)
+    world.sent_update_id, world.draft_update_id = _updates(petition, admin)
     if maildir:
         world.devmail_key = _dev_mail(maildir)
     return world
 
 
-def _signature(petition, state, n, first="Prénom", last="Nom", public=False):
+def _updates(petition, organizer):
+    """A sent update (on the petition page too) and a draft; their ids."""
+    now = utcnow()
+    sent = PetitionUpdate(
+        petition_id=petition.id,
+        organizer_id=organizer.id,
+        title="Le dossier est déposé",
+        body="Merci à **toutes et à tous** : la candidature est partie.",
+        state=UpdateState.SENT,
+        sent_at=now,
+        finished_at=now,
+    )
+    draft = PetitionUpdate(
+        petition_id=petition.id,
+        organizer_id=organizer.id,
+        title="Réunion publique",
+        body="Rendez-vous **jeudi** à la Cité du design.\n\n- 18 h : accueil\n- 18 h 30 : débat",
+    )
+    db.session.add_all([sent, draft])
+    db.session.commit()
+    return sent.id, draft.id
+
+
+def _signature(petition, state, n, first="Prénom", last="Nom", public=False, **fields):
     now = utcnow()
     email = f"person{n}@example.org"
     signature = Signature(
@@ -494,6 +584,7 @@ def _signature(petition, state, n, first="Prénom", last="Nom", public=False):
         email_count=1,
         created_at=now,
         verified_at=now if state == SignatureState.VERIFIED else None,
+        **fields,
     )
     db.session.add(signature)
     if state == SignatureState.VERIFIED:

@@ -104,6 +104,8 @@ class SignForm(BaseForm):
         render_kw={"inputmode": "numeric"},
     )
     public = BooleanField(_l("Afficher mon nom sur la liste publique des soutiens"))
+    # Off by default and apart from consent: signing never subscribes anyone.
+    news = BooleanField(_l("Recevoir par e-mail les nouvelles de cette pétition (facultatif)"))
     consent = BooleanField(
         _l("J'accepte le traitement de mes données pour cette pétition"),
         validators=[DataRequired(_l("Votre accord est nécessaire pour signer."))],

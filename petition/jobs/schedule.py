@@ -4,12 +4,14 @@ scheduler, which queues it on the `default` queue; `flask privacy …` and
 idempotent and returns what it did; errors raise, so RQ records them and the
 next run tries again."""
 
+from .news import resume_sending
 from .retention import erase_expired, purge_unconfirmed
 from .sweeper import sweep_unsent_emails
 
 #: name -> (function, schedule): an interval in seconds, or a cron line (UTC).
 SCHEDULE = {
     "sweep-unsent-emails": (sweep_unsent_emails, {"interval": 300}),
+    "resume-news": (resume_sending, {"interval": 300}),
     "purge-unconfirmed": (purge_unconfirmed, {"cron": "17 3 * * *"}),
     "erase-expired": (erase_expired, {"cron": "27 3 * * *"}),
 }

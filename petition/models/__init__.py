@@ -11,6 +11,7 @@ from .core import (  # noqa: F401
     SignatureState,
     utcnow,
 )
+from .news import DeliveryState, PetitionUpdate, UpdateDelivery, UpdateState  # noqa: F401
 from .organizer import (  # noqa: F401
     AuditEvent,
     ExportLog,

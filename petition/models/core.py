@@ -4,7 +4,7 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, false
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -179,6 +179,9 @@ class Signature(db.Model):
     organisation = db.Column(db.String(200))
     siren = db.Column(db.String(14))
     public = db.Column(db.Boolean, nullable=False, default=False)
+    # Opted in, at signing, to news about the petition (off by default, apart
+    # from consent); cleared by unsubscribing and by erasure.
+    news_opt_in = db.Column(db.Boolean, nullable=False, default=False, server_default=false())
     locale = db.Column(db.String(5), nullable=False, default="fr")
     ip_hash = db.Column(db.String(64))
     email_domain = db.Column(db.String(254))

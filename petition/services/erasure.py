@@ -20,6 +20,7 @@ ERASED = {
     "organisation": None,
     "siren": None,  # a sole trader's SIREN names a person
     "public": False,  # nothing left to show on the public list
+    "news_opt_in": False,  # no news to an erased signer (there is no address left anyway)
     "ip_hash": None,
     "email_domain": None,  # a personal domain names its owner
     "email_error": None,  # an SMTP refusal often quotes the address
@@ -49,6 +50,16 @@ KEPT = {
     "moderation_items.action_id": "the moderation log, so an action can be undone",
     "moderation_items.signature_id": "the moderation log, so an action can be undone",
     "moderation_items.previous_status": "the state to restore; not personal",
+    "update_deliveries.id": "the row's key",
+    "update_deliveries.update_id": "which update: the progress the organizers see",
+    "update_deliveries.signature_id": "sent once per signature; an id, no address",
+    "update_deliveries.state": "the update's progress; not personal",
+    "update_deliveries.claimed_by": "a job id, no address",
+    "update_deliveries.claimed_at": "the sending's bookkeeping; a date alone",
+    "update_deliveries.sent_at": "the sending's bookkeeping; a date alone",
+    "update_deliveries.unsubscribed_at": "the update's progress; a date alone",
+    "update_deliveries.error": "an SMTP code and our own words, never the server's text "
+    "(services/news.py)",
 }
 
 

@@ -54,6 +54,7 @@ def sign(
         organisation=data.get("organisation") or None,
         siren=data.get("siren") or None,
         public=bool(data.get("public")),
+        news_opt_in=bool(data.get("news")),
         locale=locale,
         ip_hash=hash_ip(ip),
         email_domain=domain_of(canonical),

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from .. import tokens
 from ..forms.public import SignForm
 from ..markdown import render as render_markdown
-from ..services import accessibility, inbox, petitions, signing, withdrawal
+from ..services import accessibility, inbox, news, petitions, signing, withdrawal
 
 bp = Blueprint("public", __name__)
 
@@ -70,6 +70,7 @@ def _clean(form):
             "organisation",
             "siren",
             "public",
+            "news",
         )
     }
     data["commune"] = form.resolved_commune()
@@ -83,6 +84,7 @@ def _page(petition, form, closed_attempt=False):
         form=form,
         description=render_markdown(petition.description),
         closed_attempt=closed_attempt,
+        updates=[(u, render_markdown(u.body)) for u in news.published(petition)],
     )
 
 

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     dashboard,
     exports,
     moderation,
+    news,
     petitions,
     protection,
     team,

@@ -9,6 +9,7 @@ from ...services import access
 from ...services import dashboard as stats
 from .area import bp
 from .exports import export_form
+from .news import dashboard_panel
 
 
 @bp.get("/petitions/<slug>/")
@@ -21,4 +22,5 @@ def dashboard(slug):
         data=stats.summary(petition),
         invite_form=EmailForm(),
         **export_form(),
+        **dashboard_panel(petition),
     )
