@@ -142,8 +142,8 @@ def test_communes_listed_in_french_alphabetical_order(app):
             "écully:69130;Firminy:42700"
         ),
     )
-    assert petition.commune_names == [
-        "écully",
+    assert petition.commune_names == [  # the official names
+        "Écully",
         "Firminy",
         "Saint-Étienne",
         "Saint-Priest-en-Jarez",

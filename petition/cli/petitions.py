@@ -14,7 +14,7 @@ from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
 from ..models import Petition, PetitionState
 from ..services import exports
-from ..services.petitions import PetitionError, parse_communes, parse_date, save
+from ..services.petitions import PetitionError, parse_date, parse_territory, save
 from ..services.reconcile import reconcile_all
 
 petition_cli = AppGroup("petition", help="Create, list and load petitions.")
@@ -24,7 +24,11 @@ petition_cli = AppGroup("petition", help="Create, list and load petitions.")
 @click.option("--slug", required=True, help="Short address: /p/<slug>.")
 @click.option("--title", required=True)
 @click.option("--territory", required=True, help="e.g. « French Tech Côte d'Azur ».")
-@click.option("--communes", default="", help="Nice:06000,06100;Cannes:06400")
+@click.option(
+    "--communes", default="", help="INSEE codes (06088,06029) or Nice:06000,06100;Cannes:06400"
+)
+@click.option("--epci", default="", help="SIREN of intercommunalities, e.g. 244200770.")
+@click.option("--departement", default="", help="Département codes, e.g. 42 or 06,83.")
 @click.option("--description", default="", help="Markdown (sanitised on display).")
 @click.option("--goal", type=int, default=1000, show_default=True)
 @click.option(
@@ -40,6 +44,8 @@ def create(
     title,
     territory,
     communes,
+    epci,
+    departement,
     description,
     goal,
     state,
@@ -64,10 +70,13 @@ def create(
             controller_email=controller_email,
             retention_days=retention_days,
         )
-        petition = save(fields, parse_communes(communes))
+        petition = save(fields, parse_territory(communes, epci, departement))
     except PetitionError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created petition {petition.slug} (id {petition.id}, {petition.state}).")
+    click.echo(
+        f"Created petition {petition.slug} (id {petition.id}, {petition.state}), "
+        f"territory of {len(petition.territory_codes)} communes."
+    )
 
 
 @petition_cli.command("demo")
@@ -77,9 +86,9 @@ def demo():
         if db.session.scalar(select(Petition.id).where(Petition.slug == entry["slug"])):
             click.echo(f"Demo petition {entry['slug']} already there.")
             continue
-        fields = {k: v for k, v in entry.items() if k != "communes"}
+        fields = {k: v for k, v in entry.items() if k not in ("communes", "epci")}
         fields["state"] = PetitionState.OPEN
-        save(fields, parse_communes(entry["communes"]))
+        save(fields, parse_territory(entry.get("communes"), entry.get("epci")))
         click.echo(f"Loaded demo petition {entry['slug']}.")
 
 

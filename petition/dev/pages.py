@@ -35,7 +35,7 @@ from ..demo import DEMO
 from ..extensions import db
 from ..models import Organizer, Petition, PetitionState, Signature, SignatureState, utcnow
 from ..services import counters, grants, moderation, organizers
-from ..services.petitions import parse_communes, save
+from ..services.petitions import parse_territory, save
 
 PASSWORD = "correct horse battery staple"
 ADMIN = "organisatrice@example.org"
@@ -422,9 +422,9 @@ def build_world(maildir=None) -> World:
     """The demo petitions (one closed), a few signatures, an organizer with a
     moderation entry, an invited organizer, and a message in `maildir`."""
     for entry in DEMO:
-        fields = {k: v for k, v in entry.items() if k != "communes"}
+        fields = {k: v for k, v in entry.items() if k not in ("communes", "epci")}
         fields["state"] = PetitionState.CLOSED if entry["slug"] == CLOSED else PetitionState.OPEN
-        save(fields, parse_communes(entry["communes"]))
+        save(fields, parse_territory(entry.get("communes"), entry.get("epci")))
     petition = db.session.scalar(db.select(Petition).where(Petition.slug == OPEN))
     for n, (first, last, public) in enumerate(
         [("Camille", "Martin", True), ("Jean", "Dupont", True), ("Ana", "Lopes", False)]

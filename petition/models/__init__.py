@@ -9,6 +9,7 @@ from .core import (  # noqa: F401
     PetitionState,
     Signature,
     SignatureState,
+    TerritoryArea,
     utcnow,
 )
 from .organizer import (  # noqa: F401
