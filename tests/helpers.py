@@ -322,6 +322,8 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
         canonical_email=f"person{n}@example.org",
         postal_code="42000",
         commune="Saint-Étienne",
+        insee="42218",
+        local=True,
         category="developer",
         public=False,
         email_domain="example.org",

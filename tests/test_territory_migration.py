@@ -93,3 +93,69 @@ def test_hand_typed_communes_become_official_areas(blank_app, capsys):
     downgrade(revision=BEFORE)
     assert len(rows("SELECT id FROM communes")) == 5, "nothing dropped"
     downgrade(revision="base")
+
+
+def add_petition(pid, slug):
+    run(
+        "INSERT INTO petitions (id, slug, title, description, territory, goal, state,"
+        " signature_count, controller_name, controller_email, controller_address,"
+        " retention_days, created_at, updated_at) VALUES (:i, :s, 'A', '', 'T', 10,"
+        " 'open', 0, '', '', '', 365, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        i=pid,
+        s=slug,
+    )
+
+
+def add_row(n, postal, commune, state="verified"):
+    run(
+        "INSERT INTO signatures (id, petition_id, status, email, canonical_email, postal_code,"
+        " commune, category, public, locale, flagged, email_count, created_at, token_nonce)"
+        " VALUES (:n, 1, :state, :e, :e, :postal, :commune, 'developer', false, 'fr', false,"
+        " 1, CURRENT_TIMESTAMP, :e)",
+        n=n,
+        state=state,
+        e=f"p{n}@example.org",
+        postal=postal,
+        commune=commune,
+    )
+
+
+def test_existing_signatures_are_placed_from_their_postal_code(blank_app, capsys):
+    upgrade(revision="0007_f11_territory_areas")
+    add_petition(1, "saint-etienne")
+    run("INSERT INTO territory_areas (petition_id, kind, code) VALUES (1, 'epci', '244200770')")
+    typed = {
+        1: ("42000", "Saint-Étienne"),  # local, Saint-Étienne
+        2: ("42000", "Saint-Étienne"),
+        3: ("75001", None),  # outside, Paris 1er
+        4: ("42160", "Bonson"),  # shared code, named: outside
+        5: ("42160", None),  # shared code, inside and outside, none named: reported
+        6: ("42000", "Firminy"),  # contradiction: placed by postal code, reported
+        7: ("99999", "Nulle part"),  # no commune: outside, reported
+        8: (None, None),  # erased long ago: left unplaced
+    }
+    for n, (postal, commune) in typed.items():
+        add_row(n, postal, commune)
+    upgrade(revision="heads")
+    out = capsys.readouterr().out
+    placed = {r.id: (r.insee, r.local) for r in rows_of()}
+    assert placed == {
+        1: ("42218", True),
+        2: ("42218", True),
+        3: ("75101", False),
+        4: ("42022", False),
+        5: (None, False),
+        6: ("42218", True),
+        7: (None, False),
+        8: (None, None),
+    }
+    assert "saint-etienne, 42160 (1): shared by communes inside and outside" in out
+    assert "42000 « Firminy » (1): the commune named is not Saint-Étienne" in out
+    assert "99999 « Nulle part » (1): no commune has this postal code: counted outside" in out
+    assert "signatures placed: 7 rows, 3 groups reported" in out
+    downgrade(revision="0007_f11_territory_areas")
+    assert len(rows("SELECT id FROM signatures")) == 8
+
+
+def rows_of():
+    return rows("SELECT id, insee, local FROM signatures ORDER BY id")

@@ -243,7 +243,12 @@ class Signature(db.Model):
     # The dedup key; NULL once erased so the person may sign again.
     canonical_email = db.Column(db.String(254))
     postal_code = db.Column(db.String(5))
-    commune = db.Column(db.String(120))
+    commune = db.Column(db.String(120))  # the official name of `insee`
+    # Where the signature is placed (geo/placing.py): the commune's INSEE code
+    # (an arrondissement's for Paris, Lyon, Marseille) and whether it lies in
+    # the territory (True: local, False: outside, NULL: could not be placed).
+    insee = db.Column(db.String(5))
+    local = db.Column(db.Boolean)
     category = db.Column(db.String(20), nullable=False)
     organisation = db.Column(db.String(200))
     siren = db.Column(db.String(14))

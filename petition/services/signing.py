@@ -49,6 +49,8 @@ def sign(
         canonical_email=canonical,
         postal_code=data["postal_code"],
         commune=data.get("commune"),
+        insee=data.get("insee"),
+        local=data.get("local"),
         category=data["category"],
         organisation=data.get("organisation") or None,
         siren=data.get("siren") or None,
