@@ -399,6 +399,7 @@ EXCLUDED = {
     "api.petition_list": "JSON",
     "api.detail": "JSON",
     "api.count": "JSON",
+    "api.places": "JSON (the communes of a postal code, for the sign form)",
     "api.events": "a live stream of events (text/event-stream)",
     "embed.badge": "an SVG image (its text alternative: tests/test_embed.py)",
     "embed.widget": "a script (its markup is audited inside host pages: tests/browser)",
