@@ -338,7 +338,10 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
         db.session.execute(
             update(Petition)
             .where(Petition.id == petition.id)
-            .values(signature_count=Petition.signature_count + 1)
+            .values(
+                signature_count=Petition.signature_count + 1,
+                local_count=Petition.local_count + (1 if signature.local else 0),
+            )
         )
     db.session.commit()
     return signature

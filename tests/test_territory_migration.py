@@ -153,8 +153,9 @@ def test_existing_signatures_are_placed_from_their_postal_code(blank_app, capsys
     assert "42000 « Firminy » (1): the commune named is not Saint-Étienne" in out
     assert "99999 « Nulle part » (1): no commune has this postal code: counted outside" in out
     assert "signatures placed: 7 rows, 3 groups reported" in out
+    assert rows("SELECT signature_count, local_count FROM petitions")[0].local_count == 3
     downgrade(revision="0007_f11_territory_areas")
-    assert len(rows("SELECT id FROM signatures")) == 8
+    assert len(rows("SELECT id FROM signatures")) == 8, "nothing dropped"
 
 
 def rows_of():

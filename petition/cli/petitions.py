@@ -12,7 +12,7 @@ from ..demo import DEMO
 from ..extensions import db
 from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
-from ..models import Petition, PetitionState
+from ..models import GoalScope, Petition, PetitionState
 from ..services import exports
 from ..services.petitions import PetitionError, parse_date, parse_territory, save
 from ..services.reconcile import reconcile_all
@@ -32,6 +32,13 @@ petition_cli = AppGroup("petition", help="Create, list and load petitions.")
 @click.option("--description", default="", help="Markdown (sanitised on display).")
 @click.option("--goal", type=int, default=1000, show_default=True)
 @click.option(
+    "--goal-scope",
+    type=click.Choice(GoalScope.ALL),
+    default=GoalScope.TOTAL,
+    show_default=True,
+    help="What the goal counts: every verified signature, or the territory's only.",
+)
+@click.option(
     "--state", type=click.Choice(PetitionState.ALL), default=PetitionState.OPEN, show_default=True
 )
 @click.option("--opens", default=None, help="YYYY-MM-DD[THH:MM] (UTC)")
@@ -48,6 +55,7 @@ def create(
     departement,
     description,
     goal,
+    goal_scope,
     state,
     opens,
     closes,
@@ -63,6 +71,7 @@ def create(
             territory=territory,
             description=description,
             goal=goal,
+            goal_scope=goal_scope,
             state=state,
             opens_at=parse_date(opens),
             closes_at=parse_date(closes),
@@ -108,7 +117,10 @@ def reconcile(enqueue):
         return
     checked, repairs = reconcile_all()
     for r in repairs:
-        click.echo(f"Repaired {r.slug}: {r.stored} -> {r.actual}")
+        click.echo(
+            f"Repaired {r.slug}: {r.stored} -> {r.actual}"
+            f" (local {r.stored_local} -> {r.actual_local})"
+        )
     click.echo(f"{checked} petitions checked, {len(repairs)} repaired.")
 
 

@@ -454,6 +454,8 @@ def _signature(petition, state, n, first="Prénom", last="Nom", public=False):
         canonical_email=email,
         postal_code="42000",
         commune="Saint-Étienne",
+        insee="42218",
+        local=True,
         category="developer",
         public=public,
         email_domain="example.org",
@@ -463,7 +465,7 @@ def _signature(petition, state, n, first="Prénom", last="Nom", public=False):
     )
     db.session.add(signature)
     if state == SignatureState.VERIFIED:
-        counters.adjust(petition.id, +1)
+        counters.adjust(petition.id, +1, local=1)
     db.session.commit()
     counters.changed(petition.id)
     return signature

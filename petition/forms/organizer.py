@@ -136,6 +136,14 @@ class PetitionForm(BaseForm):
             NumberRange(min=1, message=_l("Au moins 1.")),
         ],
     )
+    goal_scope = SelectField(
+        _l("L’objectif compte"),
+        choices=[
+            SelectChoice("total", _l("tous les soutiens vérifiés")),
+            SelectChoice("local", _l("seulement les soutiens du territoire")),
+        ],
+        default="total",
+    )
     state = SelectField(
         _l("État"),
         choices=[

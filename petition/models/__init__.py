@@ -5,6 +5,7 @@ from .core import (  # noqa: F401
     CATEGORIES,
     MAX_ID,
     Commune,
+    GoalScope,
     Petition,
     PetitionState,
     Signature,

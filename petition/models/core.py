@@ -55,6 +55,12 @@ class PetitionState:
     ALL = (DRAFT, OPEN, CLOSED)
 
 
+class GoalScope:
+    TOTAL = "total"  # the goal counts every verified signature
+    LOCAL = "local"  # only those from the territory
+    ALL = (TOTAL, LOCAL)
+
+
 class SignatureState:
     PENDING = "pending"
     VERIFIED = "verified"
@@ -95,6 +101,10 @@ class Petition(db.Model):
     closes_at = db.Column(db.DateTime(timezone=True))
     # Moved only by guarded SQL in the same transaction as the signature's state.
     signature_count = db.Column(db.Integer, nullable=False, default=0)
+    # The part of it from the territory (signatures.local), moved by the same updates.
+    local_count = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # What the goal is read against: every verified signature, or the local ones.
+    goal_scope = db.Column(db.String(5), nullable=False, default="total", server_default="total")
     # Privacy notice (RGPD): who controls the data and how long it is kept.
     controller_name = db.Column(db.String(200), nullable=False, default="")
     controller_email = db.Column(db.String(254), nullable=False, default="")
@@ -125,7 +135,14 @@ class Petition(db.Model):
         CheckConstraint("state in ('draft', 'open', 'closed')", name="state"),
         CheckConstraint("goal > 0", name="goal_positive"),
         CheckConstraint("signature_count >= 0", name="count_not_negative"),
+        CheckConstraint("local_count >= 0", name="local_count_not_negative"),
+        CheckConstraint("goal_scope in ('total', 'local')", name="goal_scope"),
     )
+
+    @property
+    def goal_count(self):
+        """The number the goal is read against."""
+        return self.local_count if self.goal_scope == GoalScope.LOCAL else self.signature_count
 
     def is_open(self, now=None):
         now = now or utcnow()

@@ -39,12 +39,21 @@ SLUG_TTL = 300
 BREAKDOWN_TTL = 300
 
 
-def adjust(petition_id: int, delta: int) -> None:
-    """Add `delta` to the count in the current transaction (never below zero)."""
+def adjust(petition_id: int, delta: int, local: int = 0) -> None:
+    """Add `delta` to the count, and `local` to its territory's part, in the
+    current transaction, in one guarded statement (never below zero)."""
     db.session.execute(
         update(Petition)
-        .where(Petition.id == petition_id, Petition.signature_count + delta >= 0)
-        .values(signature_count=Petition.signature_count + delta, updated_at=utcnow())
+        .where(
+            Petition.id == petition_id,
+            Petition.signature_count + delta >= 0,
+            Petition.local_count + local >= 0,
+        )
+        .values(
+            signature_count=Petition.signature_count + delta,
+            local_count=Petition.local_count + local,
+            updated_at=utcnow(),
+        )
     )
 
 
@@ -59,15 +68,24 @@ class CountDoc:
     goal: int
     signature_count: int
     updated_at: str
+    # Defaults: a copy cached in Redis by the previous release still reads.
+    local_count: int = 0
+    goal_scope: str = "total"
 
     @property
     def public(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
             "signature_count": self.signature_count,
+            "local_count": self.local_count,
             "goal": self.goal,
+            "goal_scope": self.goal_scope,
             "updated_at": self.updated_at,
         }
+
+    @property
+    def goal_count(self) -> int:
+        return self.local_count if self.goal_scope == "local" else self.signature_count
 
     @property
     def body(self) -> bytes:
@@ -116,12 +134,22 @@ def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | 
             Petition.goal,
             Petition.signature_count,
             Petition.updated_at,
+            Petition.local_count,
+            Petition.goal_scope,
         ).where(where)
     ).first()
     if row is None:
         return None
     return CountDoc(
-        row.id, row.slug, row.title, row.state, row.goal, row.signature_count, _iso(row.updated_at)
+        row.id,
+        row.slug,
+        row.title,
+        row.state,
+        row.goal,
+        row.signature_count,
+        _iso(row.updated_at),
+        row.local_count,
+        row.goal_scope,
     )
 
 

@@ -13,7 +13,7 @@ from .. import text as textrules
 from ..extensions import db
 from ..geo import territory
 from ..geo.territory import Area
-from ..models import Petition, PetitionState, TerritoryArea
+from ..models import GoalScope, Petition, PetitionState, TerritoryArea
 from . import counters
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -104,6 +104,8 @@ def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> Non
     goal = fields.get("goal")
     if not isinstance(goal, int) or goal <= 0:
         raise PetitionError(_("L'objectif doit être un nombre entier positif."))
+    if fields.get("goal_scope", GoalScope.TOTAL) not in GoalScope.ALL:
+        raise PetitionError(_("L’objectif compte tous les soutiens ou ceux du territoire."))
     if fields.get("state") not in PetitionState.ALL:
         raise PetitionError(_("État inconnu."))
     opens, closes = _aware(fields.get("opens_at")), _aware(fields.get("closes_at"))
@@ -129,6 +131,7 @@ def save(
         "description",
         "territory",
         "goal",
+        "goal_scope",
         "state",
         "controller_name",
         "controller_email",

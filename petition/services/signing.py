@@ -204,7 +204,7 @@ def confirm(token: str) -> Confirmation:
         .values(state=SignatureState.VERIFIED, verified_at=utcnow())
     ).rowcount
     if moved:
-        counters.adjust(signature.petition_id, +1)
+        counters.adjust(signature.petition_id, +1, local=1 if signature.local else 0)
     db.session.commit()
     if moved:
         counters.changed(signature.petition_id)

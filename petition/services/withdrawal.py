@@ -71,6 +71,7 @@ def withdraw(token: str) -> Withdrawal:
 def _withdraw_row(signature):
     """Guarded: only from the state just read, and only if not erased meanwhile."""
     was_verified = signature.state == SignatureState.VERIFIED
+    was_local = bool(signature.local)  # never changes once placed, nor erased
     moved = db.session.execute(
         update(Signature)
         .where(
@@ -81,7 +82,7 @@ def _withdraw_row(signature):
         .values(state=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:
-        counters.adjust(signature.petition_id, -1)
+        counters.adjust(signature.petition_id, -1, local=-1 if was_local else 0)
     db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:
         counters.changed(signature.petition_id)

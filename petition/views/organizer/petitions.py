@@ -16,6 +16,7 @@ FIELDS = (
     "description",
     "territory",
     "goal",
+    "goal_scope",
     "state",
     "controller_name",
     "controller_email",
