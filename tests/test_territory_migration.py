@@ -149,6 +149,13 @@ def test_existing_signatures_are_placed_from_their_postal_code(blank_app, capsys
         7: (None, False),
         8: (None, None),
     }
+    communes = {r.id: r.commune for r in rows("SELECT id, commune FROM signatures")}
+    assert (communes[1], communes[3], communes[5], communes[6]) == (
+        "Saint-Étienne",
+        "Paris 1er Arrondissement",
+        None,
+        "Saint-Étienne",  # was "Firminy", contradicting 42000
+    )
     assert "saint-etienne, 42160 (1): shared by communes inside and outside" in out
     assert "42000 « Firminy » (1): the commune named is not Saint-Étienne" in out
     assert "99999 « Nulle part » (1): no commune has this postal code: counted outside" in out

@@ -8,7 +8,9 @@ they named, where a postal code serves several): inside the petition's
 territory -> local, else outside. One UPDATE per distinct (petition, postal
 code, commune), so a million rows take a few statements per petition. Rows
 whose postal code no commune has are counted outside and reported; rows whose
-commune stays ambiguous keep `insee` NULL and are reported.
+commune stays ambiguous keep `insee` NULL and are reported. A placed row's
+`commune` becomes the official name of its INSEE code (the CSV's commune was
+whatever the select offered, and sometimes contradicted the postal code).
 """
 
 import logging
@@ -89,12 +91,14 @@ def classify(conn):
         same_commune = "s.commune IS NULL" if g.commune is None else "s.commune = :commune"
         conn.execute(
             sa.text(
-                f"UPDATE signatures SET insee = :insee, local = :local"
+                f"UPDATE signatures SET insee = :insee, local = :local,"
+                f" commune = COALESCE(:name, commune)"
                 f" WHERE petition_id = :p AND postal_code = :postal"
                 f" AND {same_commune.replace('s.', '')}"
             ),
             {
                 "insee": insee,
+                "name": geography().commune(insee).name if insee else None,
                 "local": local,
                 "p": g.petition_id,
                 "postal": g.postal_code,

@@ -141,9 +141,15 @@ def reconcile(enqueue):
 @click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True)
 @click.option("--category", default="")
 @click.option("--commune", default="")
+@click.option(
+    "--place",
+    type=click.Choice(["local", "outside"]),
+    default=None,
+    help="Only the territory's supporters (local) or the others (outside).",
+)
 @click.option("--since", default="", help="Verified on or after YYYY-MM-DD.")
 @click.option("--until", default="", help="Verified on or before YYYY-MM-DD.")
-def export(slug, output, manifest_out, delimiter, category, commune, since, until):
+def export(slug, output, manifest_out, delimiter, category, commune, place, since, until):
     """Export the verified signers to CSV, with a signed manifest beside it."""
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None:
@@ -156,6 +162,7 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
                     delimiter=delimiter,
                     category=category,
                     commune=commune,
+                    place=place or "",
                     since=since,
                     until=until,
                 ),

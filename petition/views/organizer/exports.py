@@ -10,7 +10,7 @@ from ...models import CATEGORIES
 from ...services import access, exports
 from .area import bp
 
-FIELDS = ("category", "commune", "since", "until", "delimiter")
+FIELDS = ("category", "commune", "place", "since", "until", "delimiter")
 
 
 def _values(args):
