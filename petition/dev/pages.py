@@ -203,6 +203,13 @@ PAGES = (
         _const(f"{SE}/soutiens"),
     ),
     Page("poster", "share.poster", _l("Affiche à imprimer"), _const(f"{SE}/affiche")),
+    Page("results", "results.page", _l("Résultats publics"), _const(f"{SE}/resultats")),
+    Page(
+        "results-by-name",
+        "results.page_en",
+        _l("Résultats publics, triés par nom"),
+        _const(f"{SE}/results?tri=nom"),
+    ),
     Page("embed", "embed.embed", _l("Compteur à intégrer (clair)"), _const(f"/embed/{OPEN}")),
     Page(
         "embed-dark",
@@ -400,6 +407,7 @@ EXCLUDED = {
     "api.detail": "JSON",
     "api.count": "JSON",
     "api.places": "JSON (the communes of a postal code, for the sign form)",
+    "api.petition_results": "JSON (the results page's breakdowns)",
     "api.events": "a live stream of events (text/event-stream)",
     "embed.badge": "an SVG image (its text alternative: tests/test_embed.py)",
     "embed.widget": "a script (its markup is audited inside host pages: tests/browser)",

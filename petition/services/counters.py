@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC
 from typing import Any, Self
@@ -268,16 +269,23 @@ def changed(petition_id: int) -> CountDoc | None:
 
 def breakdown(petition_id: int) -> dict[str, Any]:
     """Verified counts by category and by commune, cached per generation."""
+    return cached(petition_id, "by", _breakdown_from_db)
+
+
+def cached(petition_id: int, kind: str, compute: Callable[[int], Any]) -> Any:
+    """`compute(petition_id)`, JSON, kept in Redis under the count's generation:
+    every change of the count (changed()) makes the next read compute it again,
+    and between changes every process answers from the one copy."""
     try:
         redis = jobs.redis()
-        key = _key("by", petition_id, _generation(redis, petition_id))
+        key = _key(kind, petition_id, _generation(redis, petition_id))
         raw = redis.get(key)
         if raw is not None:
             return json.loads(raw)
     except RedisError as exc:
-        log.warning("Redis unavailable, breakdown computed from the database: %s", exc)
+        log.warning("Redis unavailable, %s computed from the database: %s", kind, exc)
         redis = None
-    data = _breakdown_from_db(petition_id)
+    data = compute(petition_id)
     if redis is not None:
         try:
             redis.set(key, json.dumps(data), ex=BREAKDOWN_TTL, nx=True)

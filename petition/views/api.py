@@ -17,7 +17,7 @@ from .. import errors, jobs
 from ..extensions import limiter
 from ..forms.base import POSTAL_CODE
 from ..geo import placing
-from ..services import counters, live, petitions
+from ..services import counters, live, petitions, results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Reads are cached and absorbed by CDNs: no per-request limiter round trip.
@@ -112,6 +112,15 @@ def detail(slug):
     data.update(doc.public, communes=petition.commune_names)
     data.update(counters.breakdown(petition.id))
     return cached_json(*json_body(data), CACHE_DETAIL)
+
+
+@bp.get("/petitions/<slug>/results")
+def petition_results(slug):
+    """The results page's breakdowns (cached per count generation)."""
+    petition = petitions.get_public(slug)
+    if petition is None:
+        abort(404)
+    return cached_json(*json_body(results.results(petition)), CACHE_DETAIL)
 
 
 @bp.get("/petitions/<slug>/places")
