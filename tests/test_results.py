@@ -7,6 +7,7 @@ import re
 import pytest
 from jsonschema.exceptions import ValidationError
 from sqlalchemy import update
+from test_api import check_against_spec
 
 from petition.extensions import db
 from petition.models import Petition
@@ -14,7 +15,6 @@ from petition.services import counters
 from petition.services.petitions import parse_territory, save
 
 from helpers import add_signature
-from test_api import check_against_spec
 
 
 @pytest.fixture
