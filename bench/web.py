@@ -190,4 +190,31 @@ def growth(b, big_slug, big_id, empty_slug, empty_id, stored):
     return row
 
 
-__all__ = ["counter", "sign", "confirm", "growth", "Row"]
+def results(b, big_slug, empty_slug, stored):
+    """The public results page at `stored` verified rows against the same page
+    of an empty petition: answered from the copy cached per count generation,
+    so a page view does not scan the rows (the first view after a change does)."""
+    url = f"http://127.0.0.1:{b.app_port}/p/{{}}/resultats"
+    for slug in (big_slug, empty_slug):  # the first view computes; then it is cached
+        assert b.status(b.app_port, f"/p/{slug}/resultats") == 200
+    got, base = interleave(
+        b.rounds,
+        lambda r: load.run(url.format(big_slug), "get", b.duration, LATENCY_CONNECTIONS),
+        lambda r: load.run(url.format(empty_slug), "get", b.duration, LATENCY_CONNECTIONS),
+    )
+    p50, p50_empty = median([g["p50_ms"] for g in got]), median([g["p50_ms"] for g in base])
+    row = ratio_row(
+        f"results page p50 at {stored:,} verified ({LATENCY_CONNECTIONS} clients)",
+        f"p50 {p50:.1f} ms ({median([g['rate'] for g in got]):,.0f} pages/s)",
+        f"p50 {p50_empty:.1f} ms, same page at 0 rows",
+        p50 / p50_empty if p50_empty else 0.0,
+        at_most=1.5,
+    )
+    errors = sum(g["errors"] + g["status_errors"] for g in got + base)
+    row.checks.append(
+        (f"{sum(g['requests'] for g in got)} results pages, {errors} errors", not errors)
+    )
+    return row
+
+
+__all__ = ["counter", "sign", "confirm", "growth", "results", "Row"]
