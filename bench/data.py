@@ -71,11 +71,27 @@ def bulk_signatures(petition_id, n, state, prefix):
         db.session.execute(PG_BULK, {"pid": petition_id, "status": state, "prefix": prefix, "n": n})
     else:
         _sqlite_bulk(petition_id, n, state, prefix)
+    # Placed as the sign form places them: two in three in Saint-Étienne (local),
+    # one in Paris 1er (outside), so the results page has real breakdowns to make.
+    db.session.execute(
+        text(
+            "UPDATE signatures SET"
+            " postal_code = CASE WHEN id % 3 = 0 THEN '75001' ELSE '42000' END,"
+            " insee = CASE WHEN id % 3 = 0 THEN '75101' ELSE '42218' END,"
+            " commune = CASE WHEN id % 3 = 0 THEN 'Paris 1er Arrondissement'"
+            " ELSE 'Saint-Étienne' END,"
+            " local = (id % 3 <> 0) WHERE petition_id = :pid"
+        ),
+        {"pid": petition_id},
+    )
     if state == SignatureState.VERIFIED:
+        local = db.session.scalar(
+            select(func.count()).where(Signature.petition_id == petition_id, Signature.local)
+        )
         db.session.execute(
             update(Petition)
             .where(Petition.id == petition_id)
-            .values(signature_count=Petition.signature_count + n)
+            .values(signature_count=Petition.signature_count + n, local_count=local)
         )
     db.session.commit()
     # Fresh statistics, as after any large import: without them SQLite's planner

@@ -127,7 +127,7 @@ def configuration(b):
     )
 
 
-SCENARIOS = ("counter", "memory", "sign", "confirm", "emails", "sse", "export", "growth")
+SCENARIOS = ("counter", "memory", "sign", "confirm", "emails", "sse", "export", "growth", "results")
 
 
 def scenarios(b, only):
@@ -140,7 +140,7 @@ def scenarios(b, only):
         "sse": sse.stream,
     }
     rows = [steps[name](b) for name in SCENARIOS if name in steps and name in only]
-    if not {"export", "growth"} & set(only):
+    if not {"export", "growth", "results"} & set(only):
         return rows
     with b.app.app_context():
         big = data.create_petition("bench-big")
@@ -153,6 +153,8 @@ def scenarios(b, only):
         rows.append(offline.export(b, "bench-big", big_id, b.stored))
     if "growth" in only:
         rows.append(web.growth(b, "bench-big", big_id, "bench-empty", empty_id, b.stored))
+    if "results" in only:
+        rows.append(web.results(b, "bench-big", "bench-empty", b.stored))
     rows[-1].note = (
         rows[-1].note + f"; {b.stored:,} verified rows bulk-loaded in {loaded:.1f} s"
     ).lstrip("; ")
@@ -164,7 +166,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="every scenario briefly (CI)")
     parser.add_argument("--duration", type=int, default=12, help="seconds per load run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for export and growth")
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="rows for export, growth and results"
+    )
     parser.add_argument("--workers", type=int, default=WEB_WORKERS, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=WEB_THREADS, help="threads per process")
     parser.add_argument(

@@ -1,6 +1,7 @@
 """Web scenarios, each interleaved with its baseline (A B B A …) so that the
 noise of a shared machine hits both sides alike; medians are reported."""
 
+import http.client
 import time
 from pathlib import Path
 
@@ -276,4 +277,37 @@ def growth(b, big_slug, big_id, empty_slug, empty_id, stored):
     return row
 
 
-__all__ = ["counter", "sign", "confirm", "growth", "Row"]
+def results(b, big_slug, empty_slug, stored):
+    """The public results page at `stored` verified rows against the same page
+    of an empty petition: answered from the copy cached per count generation,
+    so a page view does not scan the rows (the first view after a change does)."""
+    url = f"http://127.0.0.1:{b.app_port}/p/{{}}/resultats"
+    cold = {}
+    for slug in (big_slug, empty_slug):  # the first view computes; then it is cached
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", b.app_port, timeout=600)
+        conn.request("GET", f"/p/{slug}/resultats")
+        assert conn.getresponse().status == 200
+        conn.close()
+        cold[slug] = time.monotonic() - started
+    got, base = interleave(
+        b.rounds,
+        lambda r: load.run(url.format(big_slug), "get", b.duration, LATENCY_CONNECTIONS),
+        lambda r: load.run(url.format(empty_slug), "get", b.duration, LATENCY_CONNECTIONS),
+    )
+    p50, p50_empty = median([g["p50_ms"] for g in got]), median([g["p50_ms"] for g in base])
+    row = ratio_row(
+        f"results page p50 at {stored:,} verified ({LATENCY_CONNECTIONS} clients)",
+        f"p50 {p50:.1f} ms ({median([g['rate'] for g in got]):,.0f} pages/s)",
+        f"p50 {p50_empty:.1f} ms, same page at 0 rows",
+        p50 / p50_empty if p50_empty else 0.0,
+        at_most=1.5,
+    )
+    errors = sum(g["errors"] + g["status_errors"] for g in got + base)
+    row.checks.append(
+        (f"{sum(g['requests'] for g in got)} results pages, {errors} errors", not errors)
+    )
+    return row
+
+
+__all__ = ["counter", "sign", "confirm", "growth", "results", "Row"]

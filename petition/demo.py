@@ -1,4 +1,5 @@
-"""Demo petitions loaded by `flask petition demo` (and so by `make run`), and
+"""Demo petitions loaded by `flask petition demo` (and so by `make run`), on the
+real territories: their EPCI by SIREN (official geography, petition/geo), and
 the demo organizer of Saint-Étienne (never in production: its password is
 written here)."""
 
@@ -15,8 +16,7 @@ DEMO = [
         "title": "Saint-Étienne French Tech : les acteurs du numérique soutiennent la candidature",
         "territory": "Saint-Étienne Métropole",
         "goal": 1000,
-        "communes": "Saint-Étienne:42000,42100;Saint-Chamond:42400;Firminy:42700;"
-        "Saint-Priest-en-Jarez:42270;Villars:42390",
+        "epci": "244200770",  # Saint-Étienne Métropole, 53 communes
         "controller_name": "Saint-Étienne Métropole — équipe French Tech",
         "controller_email": "frenchtech@example.org",
         "description": (
@@ -32,8 +32,9 @@ DEMO = [
         "title": "French Tech Côte d'Azur : Nice, Cannes, Grasse et Sophia Antipolis ensemble",
         "territory": "French Tech Côte d'Azur",
         "goal": 1500,
-        "communes": "Nice:06000,06100,06200,06300;Cannes:06400,06150;Grasse:06130,06520;"
-        "Sophia Antipolis:06560,06410;Antibes:06600",
+        # Métropole Nice Côte d'Azur, CA Cannes Pays de Lérins, CA du Pays de
+        # Grasse, CA de Sophia Antipolis: the four poles.
+        "epci": "200030195,200039915,200039857,240600585",
         "controller_name": "French Tech Côte d'Azur",
         "controller_email": "contact@example.org",
         "description": (
@@ -46,8 +47,7 @@ DEMO = [
         "title": "Lyon French Tech : l'écosystème lyonnais se mobilise",
         "territory": "Métropole de Lyon",
         "goal": 2000,
-        "communes": "Lyon:69001,69002,69003,69004,69005,69006,69007,69008,69009;"
-        "Villeurbanne:69100;Vénissieux:69200",
+        "epci": "200046977",  # Métropole de Lyon
         "controller_name": "Métropole de Lyon — mission French Tech",
         "controller_email": "frenchtech@example.org",
         "description": "Entrepreneurs, chercheurs, étudiants : **signez** pour Lyon.",

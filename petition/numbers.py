@@ -2,10 +2,11 @@
 catalogs and numbers in the page's language ("1 000" in French, "1,000" in
 English, never both on one page).
 
-The count ("12 soutiens vérifiés sur un objectif de 1 000") is worded here
-once. Pages and the embed render it with `count_parts` (templates/_counter.html
-wraps each number in its element), the badge with `count_sentence` and
-`supporters_label`, and the live scripts (petition/static/js/count.js, shared by
+The count ("12 soutiens vérifiés, dont 5 du territoire, sur un objectif de
+1 000") is worded here once. Pages and the embed render it with `count_parts`
+(templates/_counter.html wraps each number in its element), the badge with
+`count_sentence`, `supporters_label` and `badge_value`, and the live scripts
+(petition/static/js/count.js, shared by
 live.js and widget.js) get its plural forms from `count_forms`: a live update
 says what a fresh page would.
 
@@ -51,11 +52,21 @@ def plural_category(value: int) -> str:
     return _locale().plural_form(value)
 
 
-def count_template(count: int) -> str:
-    """The count sentence for `count`, its numbers left as %(count)s and %(goal)s."""
+def count_template(count: int, scope: str = "total") -> str:
+    """The count sentence for `count`, its numbers left as %(count)s, %(local)s
+    (the territory's part) and %(goal)s; `scope` "local" when the goal counts
+    only the territory's supporters."""
+    if scope == "local":
+        return get_translations().ungettext(
+            "%(count)s soutien vérifié, dont %(local)s du territoire, "
+            "sur un objectif de %(goal)s du territoire",
+            "%(count)s soutiens vérifiés, dont %(local)s du territoire, "
+            "sur un objectif de %(goal)s du territoire",
+            count,
+        )
     return get_translations().ungettext(
-        "%(count)s soutien vérifié sur un objectif de %(goal)s",
-        "%(count)s soutiens vérifiés sur un objectif de %(goal)s",
+        "%(count)s soutien vérifié, dont %(local)s du territoire, sur un objectif de %(goal)s",
+        "%(count)s soutiens vérifiés, dont %(local)s du territoire, sur un objectif de %(goal)s",
         count,
     )
 
@@ -65,20 +76,31 @@ def supporters_label(count: int) -> str:
     return get_translations().ungettext("soutien vérifié", "soutiens vérifiés", count)
 
 
-def count_sentence(count: int, goal: int) -> str:
-    """ "1 soutien vérifié sur un objectif de 1 000", as plain text."""
-    return fill(count_template(count), count=count, goal=goal)
+def badge_value(count: int, local: int, goal: int) -> str:
+    """The badge's figures: "12, dont 5 du territoire / 1 000"."""
+    return get_translations().ugettext("%(count)s, dont %(local)s du territoire / %(goal)s") % {
+        "count": number(count),
+        "local": number(local),
+        "goal": number(goal),
+    }
 
 
-def count_parts(count: int, goal: int) -> list[tuple[str, str | None]]:
+def count_sentence(count: int, goal: int, local: int = 0, scope: str = "total") -> str:
+    """ "1 soutien vérifié, dont 1 du territoire, sur un objectif de 1 000", as plain text."""
+    return fill(count_template(count, scope), count=count, goal=goal, local=local)
+
+
+def count_parts(
+    count: int, goal: int, local: int = 0, scope: str = "total"
+) -> list[tuple[str, str | None]]:
     """The count sentence as [(text, None) | (formatted number, its name)],
     for markup that wraps each number in its own element."""
-    return parts(count_template(count), count=count, goal=goal)
+    return parts(count_template(count, scope), count=count, goal=goal, local=local)
 
 
-def count_forms() -> dict[str, str]:
+def count_forms(scope: str = "total") -> dict[str, str]:
     """Plural category -> count sentence template, for the live scripts."""
-    return forms(count_template)
+    return forms(lambda n: count_template(n, scope))
 
 
 def fill(template: str, **values: int | str) -> str:

@@ -325,6 +325,8 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
         canonical_email=f"person{n}@example.org",
         postal_code="42000",
         commune="Saint-Étienne",
+        insee="42218",
+        local=True,
         category="developer",
         public=False,
         email_domain="example.org",
@@ -339,7 +341,10 @@ def add_signature(petition, state="verified", days_ago=0, **fields):
         db.session.execute(
             update(Petition)
             .where(Petition.id == petition.id)
-            .values(signature_count=Petition.signature_count + 1)
+            .values(
+                signature_count=Petition.signature_count + 1,
+                local_count=Petition.local_count + (1 if signature.local else 0),
+            )
         )
     db.session.commit()
     return signature

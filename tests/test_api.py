@@ -65,6 +65,11 @@ def test_responses_match_the_openapi_schemas(client, petition, spec, confirm_via
     assert [p["slug"] for p in listing["petitions"]] == ["saint-etienne"]
     missing = client.get("/api/v1/petitions/nope/count")
     check_against_spec(spec, "/petitions/{slug}/count", 404, missing.get_json())
+    places = client.get("/api/v1/petitions/saint-etienne/places?postal_code=42700")
+    check_against_spec(spec, "/petitions/{slug}/places", 200, places.get_json())
+    assert places.get_json()["communes"] == [{"code": "42095", "name": "Firminy", "local": True}]
+    bad = client.get("/api/v1/petitions/saint-etienne/places?postal_code=x")
+    check_against_spec(spec, "/petitions/{slug}/places", 400, bad.get_json())
 
 
 def test_schema_check_can_fail(spec):

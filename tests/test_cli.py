@@ -20,7 +20,7 @@ FULL = [
     "--territory",
     "French Tech Côte d'Azur",
     "--communes",
-    "Nice:06000,06100;Cannes:06400;Grasse:06130;Sophia Antipolis:06560",
+    "Nice:06000,06100;Cannes:06400;Grasse:06130;Valbonne:06560",
     "--description",
     "Soutenez **la Côte d'Azur**.",
     "--goal",
@@ -52,9 +52,15 @@ def test_create_with_every_flag(app, runner):
     assert petition.title == "French Tech Côte d'Azur" and petition.goal == 1500
     assert petition.state == "open" and petition.retention_days == 200
     assert petition.controller_email == "rgpd@example.org"
-    assert petition.commune_names == ["Cannes", "Grasse", "Nice", "Sophia Antipolis"]
+    assert petition.commune_names == ["Cannes", "Grasse", "Nice", "Valbonne"]
     assert petition.commune_for("06100") == "Nice"
-    assert db.session.scalar(select(func.count()).select_from(Commune)) == 5
+    assert {(a.kind, a.code) for a in petition.areas} == {
+        ("commune", "06088"),
+        ("commune", "06029"),
+        ("commune", "06069"),
+        ("commune", "06152"),
+    }
+    assert db.session.scalar(select(func.count()).select_from(Commune)) == 0
     opens = petition.opens_at.replace(tzinfo=petition.opens_at.tzinfo or UTC)
     assert opens == datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -74,7 +80,7 @@ def test_create_with_only_required_flags(app, runner, client):
     )
     assert result.exit_code == 0, result.output
     petition = db.session.scalars(select(Petition)).one()
-    assert petition.state == "open" and petition.goal == 1000 and petition.communes == []
+    assert petition.state == "open" and petition.goal == 1000 and petition.areas == []
     assert client.get("/p/lyon").status_code == 200
 
 
@@ -89,7 +95,15 @@ def replace_flag(flag, value):
     [
         ("--slug", "Côte d'Azur", "Adresse courte invalide"),
         ("--slug", "-bad-", "Adresse courte invalide"),
-        ("--communes", "Nice", "Commune « Nice » : écrivez Nom:code postal."),
+        ("--communes", "Nice", "Code INSEE de commune inconnu : Nice"),
+        ("--communes", "99999", "Code INSEE de commune inconnu : 99999"),
+        (
+            "--communes",
+            "Sophia Antipolis:06560",
+            "Aucune commune « Sophia Antipolis » n'a le code postal 06560 "
+            "(communes de ce code : Valbonne).",
+        ),
+        ("--communes", "Firminy:42000", "Aucune commune « Firminy » n'a le code postal 42000"),
         ("--communes", "Nice:6000", "Code postal invalide : 6000"),
         ("--communes", ":06000", "Commune « :06000 » : écrivez Nom:code postal."),
         ("--opens", "demain", "Date invalide : demain"),
@@ -149,6 +163,46 @@ def test_create_usage_errors(app, runner, args, message):
     assert petitions_count() == 0
 
 
+@pytest.mark.parametrize(
+    "flags,count,inside",
+    [
+        (["--epci", "244200770"], 53, "42218"),
+        (["--communes", "06088,06029"], 2, "06029"),
+        (["--communes", "69383"], 1, "69123"),  # an arrondissement: its city
+        (["--departement", "42"], None, "42095"),
+        (
+            ["--epci", "244200770", "--communes", "Firminy:42700", "--departement", "2A"],
+            None,
+            "2A004",
+        ),
+    ],
+)
+def test_create_a_territory_by_official_codes(app, runner, flags, count, inside):
+    args = ["petition", "create", "--slug", "t", "--title", "T", "--territory", "T", *flags]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    petition = db.session.scalars(select(Petition)).one()
+    assert inside in petition.territory_codes
+    if count:
+        assert len(petition.territory_codes) == count
+        assert f"territory of {count} communes" in result.output
+
+
+@pytest.mark.parametrize(
+    "flag,value,message",
+    [
+        ("--epci", "123456789", "SIREN d'intercommunalité (EPCI) inconnu : 123456789"),
+        ("--epci", "Saint-Étienne", "SIREN d'intercommunalité (EPCI) inconnu : Saint-Étienne"),
+        ("--departement", "100", "Département inconnu : 100"),
+    ],
+)
+def test_create_refuses_unknown_codes(app, runner, flag, value, message):
+    args = ["petition", "create", "--slug", "t", "--title", "T", "--territory", "T", flag, value]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1 and f"Error: {message}" in result.output
+    assert petitions_count() == 0
+
+
 def test_demo_is_idempotent(app, runner, client):
     first = runner.invoke(args=["petition", "demo"])
     assert first.exit_code == 0, first.output
@@ -160,7 +214,17 @@ def test_demo_is_idempotent(app, runner, client):
     slugs = set(db.session.scalars(select(Petition.slug)))
     assert slugs == {"saint-etienne", "cote-d-azur", "lyon"}
     azur = db.session.scalars(select(Petition).where(Petition.slug == "cote-d-azur")).one()
-    assert {"Nice", "Cannes", "Grasse", "Sophia Antipolis"} <= set(azur.commune_names)
+    assert {"Nice", "Cannes", "Grasse", "Valbonne", "Mougins", "Antibes"} <= set(azur.commune_names)
+    assert sorted(a.code for a in azur.areas) == [
+        "200030195",
+        "200039857",
+        "200039915",
+        "240600585",
+    ]
+    etienne = db.session.scalars(select(Petition).where(Petition.slug == "saint-etienne")).one()
+    assert len(etienne.territory_codes) == 53 and "42218" in etienne.territory_codes
+    lyon = db.session.scalars(select(Petition).where(Petition.slug == "lyon")).one()
+    assert "69123" in lyon.territory_codes and "69266" in lyon.territory_codes
     for slug in slugs:
         page = client.get(f"/p/{slug}")
         assert page.status_code == 200 and 'name="email"' in page.get_data(as_text=True)

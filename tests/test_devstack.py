@@ -221,3 +221,37 @@ def test_make_run_answers_pages_while_streams_and_slow_clients_hold_it(devstack)
     redis.close()
     status, _headers, _body = get(port, "/healthz")
     assert status == 200
+
+
+def test_newcomer_signs_from_paris_and_saint_etienne_and_reads_the_results(devstack):
+    """The issue's "done when": 75001 is told it counts outside, 42100 is local;
+    both confirmed, /p/saint-etienne/resultats says 2 supporters, 1 local, and
+    lists Saint-Étienne among the 53 communes of the métropole."""
+    base = f"http://127.0.0.1:{devstack['port']}"
+    browser = Browser(base)
+    form = wait_until_serving(devstack, browser)
+    devstack["seen"] = descendants(devstack["process"].pid)
+    for n, postal in enumerate(("75001", "42100"), 1):
+        data = sign_data(email=f"venue{n}@example.org", postal_code=postal)
+        data["csrf_token"] = csrf_from(form)
+        status, url, page = browser.post("/p/saint-etienne", data)
+        assert status == 200 and url.endswith("/merci"), page[:2000]
+        told = "votre soutien sera compté hors territoire" in page
+        assert told == (postal == "75001"), page[:3000]
+        form = browser.get("/p/saint-etienne")[2]
+    deadline = time.monotonic() + 60
+    while len(keys := wait_for_mail(devstack, browser)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for key in keys:
+        message = browser.get(key)[2]
+        path = unescape(re.search(re.escape(base) + r'(/confirm/[^"<\s]+)', message).group(1))
+        confirm = browser.get(path)[2]
+        status, _url, done = browser.post(path, {"csrf_token": csrf_from(confirm)})
+        assert status == 200 and "votre signature est confirmée" in done
+    _status, _url, results = browser.get("/p/saint-etienne/resultats")
+    text = " ".join(re.sub(r"<[^>]+>", "", unescape(results)).split())
+    assert "2 soutiens vérifiés, dont 1 du territoire" in text
+    assert "53 communes, chacune listée" in text
+    table = results.split('id="communes"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 53 and "<td>Saint-Étienne</td><td>1</td>" in table
+    devstack["seen"] |= descendants(devstack["process"].pid)

@@ -83,11 +83,11 @@ def test_badge_is_valid_svg_with_count_and_goal(client, petition, confirm_via_em
     root = ET.fromstring(response.get_data())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert texts == ["soutien vérifié", "1 / 1\u202f000"], "one, grouped as French groups"
+    assert texts == ["soutien vérifié", "1, dont 1 du territoire / 1\u202f000"], "grouped as French"
     english = ET.fromstring(client.get("/badge/saint-etienne.svg?lang=en").get_data())
     assert [t.text for t in english.iter("{http://www.w3.org/2000/svg}text")] == [
         "verified supporter",
-        "1 / 1,000",
+        "1, 1 from the territory / 1,000",
     ]
 
 

@@ -26,7 +26,9 @@ HEADER = [
     "nom",
     "email",
     "code_postal",
+    "code_insee",
     "commune",
+    "territoire",
     "categorie",
     "organisation",
     "siren_siret",
@@ -59,6 +61,7 @@ def signers(petition):
         email="hyper@example.fr",
         organisation='@risk; "quoted"',
         commune="Firminy",
+        insee="42095",
         postal_code="42700",
     )
     add_signature(petition, state="pending", first_name="Pending", email="p@example.fr")
@@ -89,13 +92,14 @@ def test_csv_holds_exactly_the_verified_signers_neutralised(client, petition):
     assert {r[2] for r in body} == {"eloise@example.fr", "hyper@example.fr"}
     eloise = next(r for r in body if r[2] == "eloise@example.fr")
     assert eloise[:2] == ["Éloïse", "Bérénice-Noël"]
-    assert eloise[5:8] == ["Entreprise", "Ça Marche & Cie", "732829320"], "the category named"
-    assert eloise[9] == "oui" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", eloise[8])
+    assert eloise[3:6] == ["42000", "42218", "Saint-Étienne"] and eloise[6] == "local"
+    assert eloise[7:10] == ["Entreprise", "Ça Marche & Cie", "732829320"], "the category named"
+    assert eloise[11] == "oui" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", eloise[10])
     hyper = next(r for r in body if r[2] == "hyper@example.fr")
     assert hyper[0] == '\'=HYPERLINK("http://x")'
     assert hyper[1] == "'+33 6 12"
-    assert hyper[6] == '\'@risk; "quoted"'
-    assert hyper[4] == "Firminy" and hyper[9] == "non"
+    assert hyper[8] == '\'@risk; "quoted"'
+    assert hyper[4:6] == ["42095", "Firminy"] and hyper[11] == "non"
 
     entry = db.session.scalars(select(ExportLog)).one()
     assert entry.rows == 2 and entry.actor == "se@example.org"
@@ -129,6 +133,43 @@ def test_comma_delimiter_and_filters(client, petition):
         json.loads(e.filters) for e in db.session.scalars(select(ExportLog).order_by(ExportLog.id))
     ]
     assert {"category": "student", "delimiter": ";", "language": "fr"} in filters
+
+
+def test_the_csv_says_local_or_outside_and_filters_local_only(client, runner, petition, tmp_path):
+    add_signature(petition, email="local@example.fr")
+    add_signature(
+        petition,
+        email="paris@example.fr",
+        postal_code="75001",
+        insee="75101",
+        commune="Paris 1er Arrondissement",
+        local=False,
+    )
+    add_signature(petition, email="old@example.fr", insee=None, local=None)  # never placed
+    make_organizer("se@example.org", [petition])
+    login(client, "se@example.org")
+    rows = {r[2]: r for r in parse(export(client).get_data())[1:]}
+    assert rows["paris@example.fr"][3:7] == [
+        "75001",
+        "75101",
+        "Paris 1er Arrondissement",
+        "hors territoire",
+    ]
+    assert rows["local@example.fr"][6] == "local" and rows["old@example.fr"][6] == ""
+    local = parse(export(client, place="local").get_data())
+    assert [r[2] for r in local[1:]] == ["local@example.fr"]
+    outside = parse(export(client, place="outside").get_data())
+    assert sorted(r[2] for r in outside[1:]) == ["old@example.fr", "paris@example.fr"]
+    bad = export(client, place="ailleurs")
+    assert bad.status_code == 400 and "Provenance inconnue" in bad.get_data(as_text=True)
+    out = tmp_path / "local.csv"
+    result = runner.invoke(
+        args=["petition", "export", "saint-etienne", "-o", str(out), "--place", "local"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [r[2] for r in parse(out.read_bytes())[1:]] == ["local@example.fr"]
+    form = client.get("/organizer/petitions/saint-etienne/").get_data(as_text=True)
+    assert '<option value="local">Du territoire seulement</option>' in form
 
 
 def test_bad_filters_get_a_clear_message_and_log_nothing(client, petition):
@@ -261,7 +302,7 @@ def test_every_formula_start_is_neutralised_in_the_export(client, petition):
     rows = parse(export(client).get_data())[1:]
     firsts = {r[0] for r in rows}
     assert firsts == {f"'{s}cmd{i}" for i, s in enumerate(starts)} | {"Zoé-Anne"}
-    assert {r[6] for r in rows} == {f"'{s}org{i}" for i, s in enumerate(starts)} | {"Ordinaire"}
+    assert {r[8] for r in rows} == {f"'{s}org{i}" for i, s in enumerate(starts)} | {"Ordinaire"}
 
 
 def test_the_export_log_is_completed_after_the_streamed_body(client, petition):

@@ -147,3 +147,51 @@ def test_loading_stays_within_its_memory_bound():
 def test_importing_reads_nothing():
     code = "import petition.geo as g; import sys; sys.exit(0 if g._loaded is None else 1)"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_importing_the_app_and_the_worker_loads_nothing():
+    """A web worker or an RQ worker starts without the geography: it loads on
+    the first lookup, never at import or in create_app()."""
+    code = textwrap.dedent("""
+        import sys
+        import petition.geo as g
+        from petition import create_app
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": "redis://127.0.0.1:1/0"})
+        import worker, wsgi  # noqa: F401
+        sys.exit(0 if g._loaded is None else 1)
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_flask_geo_postal(runner):
+    result = runner.invoke(args=["geo", "postal", "06560"])
+    assert result.exit_code == 0, result.output
+    assert "Valbonne (06152)" in result.output
+    assert "CA de Sophia Antipolis" in result.output
+
+
+def test_flask_geo_postal_shared_and_unknown(runner):
+    shared = runner.invoke(args=["geo", "postal", "42700"])
+    assert "Firminy (42095)" in shared.output
+    unknown = runner.invoke(args=["geo", "postal", "00000"])
+    assert unknown.exit_code != 0 and "No commune has the postal code" in unknown.output
+
+
+def test_flask_geo_epci(runner):
+    result = runner.invoke(args=["geo", "epci", "244200770"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Saint-Étienne Métropole (244200770")
+    assert lines[0].endswith(": 53 communes")
+    assert len(lines) == 1 + 53
+    assert any("42218\tSaint-Étienne\t" in line for line in lines)
+    by_name = runner.invoke(args=["geo", "epci", "Saint-Étienne Métropole", "--no-members"])
+    assert by_name.output.strip() == lines[0]
+    unknown = runner.invoke(args=["geo", "epci", "999999999"])
+    assert unknown.exit_code != 0 and "No EPCI matches" in unknown.output
+
+
+def test_flask_geo_commune(runner):
+    result = runner.invoke(args=["geo", "commune", "69383"])
+    assert "Lyon 3e Arrondissement (69383), arrondissement de Lyon (69123)" in result.output
+    assert "69003" in result.output

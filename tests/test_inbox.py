@@ -116,7 +116,7 @@ def test_confirmed_page_shows_the_live_count_and_the_share_links(
     html = confirm_via_email().get_data(as_text=True)
     assert "Merci, votre signature est confirmée" in html
     assert 'data-live-count="saint-etienne"' in html
-    assert '<strong data-live="count">1</strong> soutien vérifié sur un objectif de' in html
+    assert '<strong data-live="count">1</strong> soutien vérifié, dont' in html
     assert "Faites-la connaître" in html
     for network in ("linkedin.com/sharing", "twitter.com/intent", "mastodonshare.com", "mailto:"):
         assert network in html, network

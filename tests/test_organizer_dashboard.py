@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from petition.extensions import db
@@ -84,7 +85,7 @@ def test_organizer_edits_their_petition(client, petition):
     login(client, "se@example.org")
     page = client.get("/organizer/petitions/saint-etienne/edit")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Firminy:42700" in html
+    assert page.status_code == 200 and "42095, 42218" in html  # Firminy, Saint-Étienne
     form = {
         "slug": "saint-etienne",
         "title": "Saint-Étienne, capitale du design",
@@ -108,3 +109,70 @@ def test_organizer_edits_their_petition(client, petition):
     assert 'value="2027-01-31T18:00"' in again and 'type="datetime-local"' in again
     bad = client.post("/organizer/petitions/saint-etienne/edit", data={**form, "goal": "zéro"})
     assert bad.status_code == 400
+
+
+def test_petition_form_finds_places_by_name_without_javascript(client, petition):
+    """Search by name, tick, add: the codes land in the form; saving sets the territory."""
+    make_organizer("admin@example.org", admin=True)
+    login(client, "admin@example.org")
+    token = csrf(client, "/organizer/petitions/new")
+    data = {
+        "slug": "se-metro",
+        "title": "Saint-Étienne Métropole",
+        "territory": "Saint-Étienne Métropole",
+        "goal": "800",
+        "state": "open",
+        "retention_days": "365",
+        "csrf_token": token,
+        "place_search": "saint-etienne metropole",
+        "find": "Chercher",
+    }
+    found = client.post("/organizer/petitions/new", data=data)
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and 'value="epci:244200770"' in html
+    assert "Saint-Étienne Métropole — intercommunalité, 53 communes" in html
+    assert db.session.scalar(select(Petition).where(Petition.slug == "se-metro")) is None
+    nothing = client.post("/organizer/petitions/new", data={**data, "place_search": "zzzzqq"})
+    assert "Aucune commune ni intercommunalité ne porte ce nom." in nothing.get_data(as_text=True)
+    del data["find"]
+    added = client.post(
+        "/organizer/petitions/new",
+        data={**data, "picked": ["epci:244200770", "commune:06152"], "add": "Ajouter"},
+    )
+    html = added.get_data(as_text=True)
+    assert 'value="244200770"' in html and "06152</textarea>" in html
+    saved = client.post(
+        "/organizer/petitions/new",
+        data={**data, "epci": "244200770", "communes": "06152", "departements": ""},
+    )
+    assert saved.status_code == 302
+    made = db.session.scalar(select(Petition).where(Petition.slug == "se-metro"))
+    assert len(made.territory_codes) == 54 and {"42218", "06152"} <= made.territory_codes
+    page = client.get("/organizer/petitions/se-metro/edit").get_data(as_text=True)
+    assert "Saint-Étienne Métropole, Valbonne — 54 communes" in page
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("epci", "123456789", "SIREN d&#39;intercommunalité (EPCI) inconnu : 123456789"),
+        ("departements", "00", "Département inconnu : 00"),
+        ("communes", "Firminy:42000", "Aucune commune « Firminy » n&#39;a le code postal 42000"),
+    ],
+)
+def test_petition_form_refuses_unknown_codes(client, petition, field, value, message):
+    make_organizer("admin@example.org", admin=True)
+    login(client, "admin@example.org")
+    data = {
+        "slug": "t",
+        "title": "T",
+        "territory": "T",
+        "goal": "8",
+        "state": "open",
+        "retention_days": "365",
+        "csrf_token": csrf(client, "/organizer/petitions/new"),
+        field: value,
+    }
+    response = client.post("/organizer/petitions/new", data=data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Petition).where(Petition.slug == "t")) is None

@@ -109,8 +109,9 @@ def test_commune_derived_from_postal_code(client, petition, run_jobs):
 
 
 def test_commune_chosen_when_given(client, petition):
-    post_signature(client, postal_code="42000", commune="Firminy")
-    assert db.session.scalars(select(Signature)).one().commune == "Firminy"
+    post_signature(client, postal_code="42700", commune="42095")
+    signature = db.session.scalars(select(Signature)).one()
+    assert (signature.commune, signature.insee, signature.local) == ("Firminy", "42095", True)
 
 
 def test_ip_is_stored_only_as_keyed_hash(client, petition):
@@ -142,8 +143,8 @@ def test_communes_listed_in_french_alphabetical_order(app):
             "écully:69130;Firminy:42700"
         ),
     )
-    assert petition.commune_names == [
-        "écully",
+    assert petition.commune_names == [  # the official names
+        "Écully",
         "Firminy",
         "Saint-Étienne",
         "Saint-Priest-en-Jarez",

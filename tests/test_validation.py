@@ -157,10 +157,22 @@ FORM_CASES = [
         "Choose a category from the list.",
     ),
     (
-        "unknown commune",
+        "commune contradicting the postal code",
         {"commune": "Paris"},
-        "Choisissez une commune dans la liste.",
-        "Choose a town from the list.",
+        "Cette commune n’a pas le code postal 42000",
+        "This municipality does not have the postal code 42000",
+    ),
+    (
+        "postal code of no commune",
+        {"postal_code": "42999"},
+        "Aucune commune n’a le code postal 42999 : vérifiez-le.",
+        "No municipality has the postal code 42999: please check it.",
+    ),
+    (
+        "postal code shared, no commune chosen",
+        {"postal_code": "42160"},
+        "Plusieurs communes ont le code postal 42160 : choisissez la vôtre.",
+        "Several municipalities have the postal code 42160: choose yours.",
     ),
     (
         "web address as a name",

@@ -13,9 +13,9 @@ from ..demo import DEMO, DEMO_ORGANIZER
 from ..extensions import db
 from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
-from ..models import Petition, PetitionState
+from ..models import GoalScope, Petition, PetitionState
 from ..services import exports, organizers
-from ..services.petitions import PetitionError, parse_communes, parse_date, save
+from ..services.petitions import PetitionError, parse_date, parse_territory, save
 from ..services.reconcile import reconcile_all
 
 petition_cli = AppGroup("petition", help="Create, list and load petitions.")
@@ -25,9 +25,20 @@ petition_cli = AppGroup("petition", help="Create, list and load petitions.")
 @click.option("--slug", required=True, help="Short address: /p/<slug>.")
 @click.option("--title", required=True)
 @click.option("--territory", required=True, help="e.g. « French Tech Côte d'Azur ».")
-@click.option("--communes", default="", help="Nice:06000,06100;Cannes:06400")
+@click.option(
+    "--communes", default="", help="INSEE codes (06088,06029) or Nice:06000,06100;Cannes:06400"
+)
+@click.option("--epci", default="", help="SIREN of intercommunalities, e.g. 244200770.")
+@click.option("--departement", default="", help="Département codes, e.g. 42 or 06,83.")
 @click.option("--description", default="", help="Markdown (sanitised on display).")
 @click.option("--goal", type=int, default=1000, show_default=True)
+@click.option(
+    "--goal-scope",
+    type=click.Choice(GoalScope.ALL),
+    default=GoalScope.TOTAL,
+    show_default=True,
+    help="What the goal counts: every verified signature, or the territory's only.",
+)
 @click.option(
     "--state", type=click.Choice(PetitionState.ALL), default=PetitionState.OPEN, show_default=True
 )
@@ -41,8 +52,11 @@ def create(
     title,
     territory,
     communes,
+    epci,
+    departement,
     description,
     goal,
+    goal_scope,
     state,
     opens,
     closes,
@@ -58,6 +72,7 @@ def create(
             territory=territory,
             description=description,
             goal=goal,
+            goal_scope=goal_scope,
             state=state,
             opens_at=parse_date(opens),
             closes_at=parse_date(closes),
@@ -65,10 +80,13 @@ def create(
             controller_email=controller_email,
             retention_days=retention_days,
         )
-        petition = save(fields, parse_communes(communes))
+        petition = save(fields, parse_territory(communes, epci, departement))
     except PetitionError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created petition {petition.slug} (id {petition.id}, {petition.state}).")
+    click.echo(
+        f"Created petition {petition.slug} (id {petition.id}, {petition.state}), "
+        f"territory of {len(petition.territory_codes)} communes."
+    )
 
 
 @petition_cli.command("demo")
@@ -79,9 +97,9 @@ def demo():
         if db.session.scalar(select(Petition.id).where(Petition.slug == entry["slug"])):
             click.echo(f"Demo petition {entry['slug']} already there.")
             continue
-        fields = {k: v for k, v in entry.items() if k != "communes"}
+        fields = {k: v for k, v in entry.items() if k not in ("communes", "epci")}
         fields["state"] = PetitionState.OPEN
-        save(fields, parse_communes(entry["communes"]))
+        save(fields, parse_territory(entry.get("communes"), entry.get("epci")))
         click.echo(f"Loaded demo petition {entry['slug']}.")
     _demo_organizer()
 
@@ -115,7 +133,10 @@ def reconcile(enqueue):
         return
     checked, repairs = reconcile_all()
     for r in repairs:
-        click.echo(f"Repaired {r.slug}: {r.stored} -> {r.actual}")
+        click.echo(
+            f"Repaired {r.slug}: {r.stored} -> {r.actual}"
+            f" (local {r.stored_local} -> {r.actual_local})"
+        )
     click.echo(f"{checked} petitions checked, {len(repairs)} repaired.")
 
 
@@ -136,6 +157,12 @@ def reconcile(enqueue):
 @click.option("--delimiter", type=click.Choice([";", ","]), default=";", show_default=True)
 @click.option("--category", default="")
 @click.option("--commune", default="")
+@click.option(
+    "--place",
+    type=click.Choice(["local", "outside"]),
+    default=None,
+    help="Only the territory's supporters (local) or the others (outside).",
+)
 @click.option("--since", default="", help="Verified on or after YYYY-MM-DD.")
 @click.option("--until", default="", help="Verified on or before YYYY-MM-DD.")
 @click.option(
@@ -151,7 +178,9 @@ def reconcile(enqueue):
     is_flag=True,
     help="Keep the machine keys in the category column (student, company…), for scripts.",
 )
-def export(slug, output, manifest_out, delimiter, category, commune, since, until, language, keys):
+def export(
+    slug, output, manifest_out, delimiter, category, commune, place, since, until, language, keys
+):
     """Export the verified signers to CSV, with a signed manifest beside it."""
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None:
@@ -164,6 +193,7 @@ def export(slug, output, manifest_out, delimiter, category, commune, since, unti
                     delimiter=delimiter,
                     category=category,
                     commune=commune,
+                    place=place or "",
                     since=since,
                     until=until,
                     language="" if keys else language,

@@ -44,7 +44,7 @@ from ..models import (
     utcnow,
 )
 from ..services import counters, grants, moderation, organizers
-from ..services.petitions import parse_communes, save
+from ..services.petitions import parse_territory, save
 
 PASSWORD = "correct horse battery staple"
 ADMIN = "organisatrice@example.org"
@@ -239,6 +239,13 @@ PAGES = (
         _const(f"{SE}/soutiens"),
     ),
     Page("poster", "share.poster", _l("Affiche à imprimer"), _const(f"{SE}/affiche")),
+    Page("results", "results.page", _l("Résultats publics"), _const(f"{SE}/resultats")),
+    Page(
+        "results-by-name",
+        "results.page_en",
+        _l("Résultats publics, triés par nom"),
+        _const(f"{SE}/results?tri=nom"),
+    ),
     Page("embed", "embed.embed", _l("Compteur à intégrer (clair)"), _const(f"/embed/{OPEN}")),
     Page(
         "embed-dark",
@@ -498,6 +505,8 @@ EXCLUDED = {
     "api.petition_list": "JSON",
     "api.detail": "JSON",
     "api.count": "JSON",
+    "api.places": "JSON (the communes of a postal code, for the sign form)",
+    "api.petition_results": "JSON (the results page's breakdowns)",
     "api.events": "a live stream of events (text/event-stream)",
     "embed.badge": "an SVG image (its text alternative: tests/test_embed.py)",
     "embed.widget": "a script (its markup is audited inside host pages: tests/browser)",
@@ -523,9 +532,9 @@ def build_world(maildir=None) -> World:
     """The demo petitions (one closed), a few signatures, an organizer with a
     moderation entry, an invited organizer, and a message in `maildir`."""
     for entry in DEMO:
-        fields = {k: v for k, v in entry.items() if k != "communes"}
+        fields = {k: v for k, v in entry.items() if k not in ("communes", "epci")}
         fields["state"] = PetitionState.CLOSED if entry["slug"] == CLOSED else PetitionState.OPEN
-        save(fields, parse_communes(entry["communes"]))
+        save(fields, parse_territory(entry.get("communes"), entry.get("epci")))
     petition = db.session.scalar(db.select(Petition).where(Petition.slug == OPEN))
     for n, (first, last, public) in enumerate(
         [("Camille", "Martin", True), ("Jean", "Dupont", True), ("Ana", "Lopes", False)]
@@ -578,6 +587,8 @@ def _signature(petition, state, n, first="Prénom", last="Nom", public=False, **
         canonical_email=email,
         postal_code="42000",
         commune="Saint-Étienne",
+        insee="42218",
+        local=True,
         category="developer",
         public=public,
         email_domain="example.org",
@@ -588,7 +599,7 @@ def _signature(petition, state, n, first="Prénom", last="Nom", public=False, **
     )
     db.session.add(signature)
     if state == SignatureState.VERIFIED:
-        counters.adjust(petition.id, +1)
+        counters.adjust(petition.id, +1, local=1)
     db.session.commit()
     counters.changed(petition.id)
     return signature

@@ -130,7 +130,20 @@ class PetitionForm(BaseForm):
         filters=[strip],
         validators=[DataRequired(_l("Indiquez le territoire.")), Length(max=120)],
     )
-    communes = TextAreaField(_l("Communes"), render_kw={"rows": 4})
+    communes = TextAreaField(_l("Communes (codes INSEE)"), render_kw={"rows": 3})
+    epci = StringField(
+        _l("Intercommunalités (SIREN des EPCI)"), filters=[strip], validators=[Length(max=2000)]
+    )
+    departements = StringField(_l("Départements"), filters=[strip], validators=[Length(max=500)])
+    # Finding a place by name without JavaScript: search, tick, add (the view).
+    place_search = StringField(
+        _l("Chercher une commune ou une intercommunalité par son nom"),
+        filters=[strip],
+        validators=[Length(max=100)],
+    )
+    find = SubmitField(_l("Chercher"))
+    picked = SelectMultipleField(_l("Résultats"), choices=[], validate_choice=False)
+    add = SubmitField(_l("Ajouter la sélection au territoire"))
     goal = IntegerField(
         _l("Objectif de signatures"),
         default=1000,
@@ -138,6 +151,14 @@ class PetitionForm(BaseForm):
             InputRequired(_l("Indiquez un objectif.")),
             NumberRange(min=1, message=_l("Au moins 1.")),
         ],
+    )
+    goal_scope = SelectField(
+        _l("L’objectif compte"),
+        choices=[
+            SelectChoice("total", _l("tous les soutiens vérifiés")),
+            SelectChoice("local", _l("seulement les soutiens du territoire")),
+        ],
+        default="total",
     )
     state = SelectField(
         _l("État"),

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from .. import text
 from ..categories import LABELS
+from ..geo import placing
 from ..models import CATEGORIES
 from .base import POSTAL_CODE, BaseForm, ValidEmail, strip
 
@@ -117,20 +118,59 @@ class SignForm(BaseForm):
     def __init__(self, petition, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.petition = petition
+        self.placement = None
         self.category.choices = [("", _l("— Choisir —"))] + [
             (key, LABELS[key]) for key in CATEGORIES
         ]
-        names = petition.commune_names
-        self.commune.choices = [("", _l("— Selon le code postal —"))] + [(n, n) for n in names]
+        self.commune.choices = [("", _l("— Selon le code postal —"))] + commune_choices(
+            petition, self.postal_code.data
+        )
 
     def validate_category(self, field):
         if field.data not in CATEGORIES:
             raise ValidationError(_l("Choisissez une catégorie dans la liste."))
 
-    def validate_commune(self, field):
-        if field.data and field.data not in self.petition.commune_names:
-            raise ValidationError(_l("Choisissez une commune dans la liste."))
+    def validate_postal_code(self, field):
+        if POSTAL_CODE.match(field.data or "") and not placing.candidates(
+            self.petition, field.data
+        ):
+            raise ValidationError(
+                _l("Aucune commune n’a le code postal %(code)s : vérifiez-le.", code=field.data)
+            )
 
-    def resolved_commune(self):
-        """The chosen commune, else the one the postal code designates, else None."""
-        return self.commune.data or self.petition.commune_for(self.postal_code.data)
+    def validate_commune(self, field):
+        """The server decides: a commune that contradicts the postal code is refused."""
+        if self.postal_code.errors or not POSTAL_CODE.match(self.postal_code.data or ""):
+            return
+        try:
+            self.placement = placing.place(self.petition, self.postal_code.data, field.data)
+        except placing.PlacingError as exc:
+            names = ", ".join(c.commune.name for c in exc.args[2])
+            if exc.kind == "choose":
+                raise ValidationError(
+                    _l(
+                        "Plusieurs communes ont le code postal %(code)s : choisissez la vôtre.",
+                        code=self.postal_code.data,
+                    )
+                ) from None
+            raise ValidationError(
+                _l(
+                    "Cette commune n’a pas le code postal %(code)s (communes de ce code : "
+                    "%(names)s) : corrigez le code postal ou la commune.",
+                    code=self.postal_code.data,
+                    names=names,
+                )
+            ) from None
+
+
+def commune_choices(petition, postal_code):
+    """(INSEE code, label) of the communes a postal code serves, outside ones marked."""
+    if not POSTAL_CODE.match(postal_code or ""):
+        return []
+    return [
+        (
+            c.commune.code,
+            c.commune.name if c.local else _l("%(name)s (hors territoire)", name=c.commune.name),
+        )
+        for c in placing.candidates(petition, postal_code)
+    ]

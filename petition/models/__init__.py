@@ -5,10 +5,12 @@ from .core import (  # noqa: F401
     CATEGORIES,
     MAX_ID,
     Commune,
+    GoalScope,
     Petition,
     PetitionState,
     Signature,
     SignatureState,
+    TerritoryArea,
     utcnow,
 )
 from .news import DeliveryState, PetitionUpdate, UpdateDelivery, UpdateState  # noqa: F401

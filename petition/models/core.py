@@ -9,6 +9,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..extensions import db
+from ..geo import geography
+from ..geo.territory import Area, communes_of, expand, label
 
 #: The largest id our INTEGER primary keys hold on both databases (32 bits on
 #: PostgreSQL, 64 on SQLite): an id from a URL or a search box beyond it is no
@@ -53,6 +55,12 @@ class PetitionState:
     ALL = (DRAFT, OPEN, CLOSED)
 
 
+class GoalScope:
+    TOTAL = "total"  # the goal counts every verified signature
+    LOCAL = "local"  # only those from the territory
+    ALL = (TOTAL, LOCAL)
+
+
 class SignatureState:
     PENDING = "pending"
     VERIFIED = "verified"
@@ -93,6 +101,10 @@ class Petition(db.Model):
     closes_at = db.Column(db.DateTime(timezone=True))
     # Moved only by guarded SQL in the same transaction as the signature's state.
     signature_count = db.Column(db.Integer, nullable=False, default=0)
+    # The part of it from the territory (signatures.local), moved by the same updates.
+    local_count = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # What the goal is read against: every verified signature, or the local ones.
+    goal_scope = db.Column(db.String(5), nullable=False, default="total", server_default="total")
     # Privacy notice (RGPD): who controls the data and how long it is kept.
     controller_name = db.Column(db.String(200), nullable=False, default="")
     controller_email = db.Column(db.String(254), nullable=False, default="")
@@ -103,6 +115,15 @@ class Petition(db.Model):
         db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
     )
 
+    # The territory: official areas (communes, EPCI, départements) by code.
+    areas = db.relationship(
+        "TerritoryArea",
+        back_populates="petition",
+        order_by="(TerritoryArea.kind, TerritoryArea.code)",
+        cascade="all, delete-orphan",
+    )
+    # Hand-typed communes of the older `Name:postcodes` territories; migration
+    # 0010 mapped each to an area, and those it could not map stay here.
     communes = db.relationship(
         "Commune",
         back_populates="petition",
@@ -114,7 +135,14 @@ class Petition(db.Model):
         CheckConstraint("state in ('draft', 'open', 'closed')", name="state"),
         CheckConstraint("goal > 0", name="goal_positive"),
         CheckConstraint("signature_count >= 0", name="count_not_negative"),
+        CheckConstraint("local_count >= 0", name="local_count_not_negative"),
+        CheckConstraint("goal_scope in ('total', 'local')", name="goal_scope"),
     )
+
+    @property
+    def goal_count(self):
+        """The number the goal is read against."""
+        return self.local_count if self.goal_scope == GoalScope.LOCAL else self.signature_count
 
     def is_open(self, now=None):
         now = now or utcnow()
@@ -127,21 +155,78 @@ class Petition(db.Model):
         return True
 
     @property
+    def area_key(self):
+        return tuple(sorted(Area(a.kind, a.code) for a in self.areas))
+
+    @property
+    def territory_codes(self):
+        """INSEE codes of every commune of the territory (cached per area set)."""
+        return expand(self.area_key)
+
+    @property
+    def territory_communes(self):
+        """The official communes of the territory, alphabetical."""
+        return communes_of(self.territory_codes)
+
+    @property
+    def area_labels(self):
+        """The territory as its organiser gave it: EPCI, départements, communes."""
+        order = {"epci": 0, "departement": 1, "commune": 2}
+        areas = sorted(self.area_key, key=lambda a: (order[a.kind], a.code))
+        labels = [label(a) or a.code for a in areas]
+        return labels + [c.name for c in self.unmapped_communes if c.name not in labels]
+
+    @property
+    def unmapped_communes(self):
+        """Hand-typed communes no official commune matched (kept, never dropped)."""
+        return [c for c in self.communes if c.insee is None]
+
+    @property
     def commune_names(self):
         """Alphabetical as a French reader expects: « Saint-Étienne » before « Saint-Priest »."""
-        return sorted({c.name for c in self.communes}, key=_alphabetical)
+        names = {c.name for c in self.territory_communes}
+        names.update(c.name for c in self.unmapped_communes)
+        return sorted(names, key=_alphabetical)
 
     def commune_for(self, postal_code):
         """The one commune of this territory with that postal code, if exactly one."""
-        names = {c.name for c in self.communes if c.postal_code == postal_code}
+        codes = self.territory_codes
+        names = {
+            (geography().commune(c.commune_code).name)
+            for c in geography().by_postal_code(postal_code)
+            if c.commune_code in codes
+        }
+        names.update(c.name for c in self.unmapped_communes if c.postal_code == postal_code)
         return names.pop() if len(names) == 1 else None
 
     def __repr__(self):
         return f"<Petition {self.slug}>"
 
 
+class TerritoryArea(db.Model):
+    """One area of a petition's territory: a commune (INSEE code), an EPCI
+    (SIREN) or a département, expanded through the shipped geography."""
+
+    __tablename__ = "territory_areas"
+
+    id = db.Column(db.Integer, primary_key=True)
+    petition_id = db.Column(
+        db.Integer, db.ForeignKey("petitions.id", ondelete="CASCADE"), nullable=False
+    )
+    kind = db.Column(db.String(12), nullable=False)
+    code = db.Column(db.String(9), nullable=False)
+
+    petition = db.relationship("Petition", back_populates="areas")
+
+    __table_args__ = (
+        UniqueConstraint("petition_id", "kind", "code"),
+        CheckConstraint("kind in ('commune', 'epci', 'departement')", name="kind"),
+    )
+
+
 class Commune(db.Model):
-    """A commune of the petition's territory, one row per postal code it has."""
+    """A hand-typed commune of an older territory, one row per postal code it
+    has; `insee` is the official commune it was mapped to (NULL: unmapped)."""
 
     __tablename__ = "communes"
 
@@ -151,6 +236,7 @@ class Commune(db.Model):
     )
     name = db.Column(db.String(120), nullable=False)
     postal_code = db.Column(db.String(5), nullable=False)
+    insee = db.Column(db.String(5))
 
     petition = db.relationship("Petition", back_populates="communes")
 
@@ -174,7 +260,12 @@ class Signature(db.Model):
     # The dedup key; NULL once erased so the person may sign again.
     canonical_email = db.Column(db.String(254))
     postal_code = db.Column(db.String(5))
-    commune = db.Column(db.String(120))
+    commune = db.Column(db.String(120))  # the official name of `insee`
+    # Where the signature is placed (geo/placing.py): the commune's INSEE code
+    # (an arrondissement's for Paris, Lyon, Marseille) and whether it lies in
+    # the territory (True: local, False: outside, NULL: could not be placed).
+    insee = db.Column(db.String(5))
+    local = db.Column(db.Boolean)
     category = db.Column(db.String(20), nullable=False)
     organisation = db.Column(db.String(200))
     siren = db.Column(db.String(14))

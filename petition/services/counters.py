@@ -17,6 +17,7 @@ slow reader can never overwrite a newer count with an older one.
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC
 from typing import Any, Self
@@ -39,12 +40,21 @@ SLUG_TTL = 300
 BREAKDOWN_TTL = 300
 
 
-def adjust(petition_id: int, delta: int) -> None:
-    """Add `delta` to the count in the current transaction (never below zero)."""
+def adjust(petition_id: int, delta: int, local: int = 0) -> None:
+    """Add `delta` to the count, and `local` to its territory's part, in the
+    current transaction, in one guarded statement (never below zero)."""
     db.session.execute(
         update(Petition)
-        .where(Petition.id == petition_id, Petition.signature_count + delta >= 0)
-        .values(signature_count=Petition.signature_count + delta, updated_at=utcnow())
+        .where(
+            Petition.id == petition_id,
+            Petition.signature_count + delta >= 0,
+            Petition.local_count + local >= 0,
+        )
+        .values(
+            signature_count=Petition.signature_count + delta,
+            local_count=Petition.local_count + local,
+            updated_at=utcnow(),
+        )
     )
 
 
@@ -59,15 +69,24 @@ class CountDoc:
     goal: int
     signature_count: int
     updated_at: str
+    # Defaults: a copy cached in Redis by the previous release still reads.
+    local_count: int = 0
+    goal_scope: str = "total"
 
     @property
     def public(self) -> dict[str, Any]:
         return {
             "slug": self.slug,
             "signature_count": self.signature_count,
+            "local_count": self.local_count,
             "goal": self.goal,
+            "goal_scope": self.goal_scope,
             "updated_at": self.updated_at,
         }
+
+    @property
+    def goal_count(self) -> int:
+        return self.local_count if self.goal_scope == "local" else self.signature_count
 
     @property
     def body(self) -> bytes:
@@ -116,12 +135,22 @@ def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | 
             Petition.goal,
             Petition.signature_count,
             Petition.updated_at,
+            Petition.local_count,
+            Petition.goal_scope,
         ).where(where)
     ).first()
     if row is None:
         return None
     return CountDoc(
-        row.id, row.slug, row.title, row.state, row.goal, row.signature_count, _iso(row.updated_at)
+        row.id,
+        row.slug,
+        row.title,
+        row.state,
+        row.goal,
+        row.signature_count,
+        _iso(row.updated_at),
+        row.local_count,
+        row.goal_scope,
     )
 
 
@@ -218,16 +247,23 @@ def changed(petition_id: int) -> CountDoc | None:
 
 def breakdown(petition_id: int) -> dict[str, Any]:
     """Verified counts by category and by commune, cached per generation."""
+    return cached(petition_id, "by", _breakdown_from_db)
+
+
+def cached(petition_id: int, kind: str, compute: Callable[[int], Any]) -> Any:
+    """`compute(petition_id)`, JSON, kept in Redis under the count's generation:
+    every change of the count (changed()) makes the next read compute it again,
+    and between changes every process answers from the one copy."""
     try:
         redis = jobs.redis()
-        key = _key("by", petition_id, _generation(redis, petition_id))
+        key = _key(kind, petition_id, _generation(redis, petition_id))
         raw = redis.get(key)
         if raw is not None:
             return json.loads(raw)
     except RedisError as exc:
-        log.warning("Redis unavailable, breakdown computed from the database: %s", exc)
+        log.warning("Redis unavailable, %s computed from the database: %s", kind, exc)
         redis = None
-    data = _breakdown_from_db(petition_id)
+    data = compute(petition_id)
     if redis is not None:
         try:
             redis.set(key, json.dumps(data), ex=BREAKDOWN_TTL, nx=True)

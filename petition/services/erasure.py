@@ -36,6 +36,8 @@ KEPT = {
     "signatures.status": "counts stay exactly what they were; a replayed link reads it",
     "signatures.postal_code": "the count by commune; without a name it identifies nobody",
     "signatures.commune": "the count by commune; without a name it identifies nobody",
+    "signatures.insee": "the count by commune; without a name it identifies nobody",
+    "signatures.local": "the local part of the count; a yes or no",
     "signatures.category": "the count by category; not identifying",
     "signatures.locale": "a language code; not identifying",
     "signatures.created_at": "the chart per day and the retention delays; a date alone",

@@ -44,7 +44,9 @@ COLUMNS = (
     ("nom", "last_name"),
     ("email", "email"),
     ("code_postal", "postal_code"),
+    ("code_insee", "insee"),
     ("commune", "commune"),
+    ("territoire", "local"),
     ("categorie", "category"),
     ("organisation", "organisation"),
     ("siren_siret", "siren"),
@@ -56,6 +58,10 @@ TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisat
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_START)  # for SQL's ascii()
 DELIMITERS = (";", ",")
+#: The place filter -> its SQL condition on column {c} (both dialects read TRUE/FALSE).
+PLACES = {"": "", "local": "{c} = true", "outside": "({c} = false OR {c} IS NULL)"}
+#: The local/outside cell: "local", "hors territoire", or empty when never placed.
+PLACE_CELL = "CASE WHEN {c} THEN 'local' WHEN NOT {c} THEN 'hors territoire' ELSE '' END"
 CHUNK = 64 * 1024
 MANIFEST_SALT = "petition.export.manifest.v1"
 
@@ -68,6 +74,7 @@ class ExportError(ValueError):
 class Filters:
     category: str = ""
     commune: str = ""
+    place: str = ""  # "local": only the territory's supporters; "outside": the others
     since: str = ""  # YYYY-MM-DD, verified on or after
     until: str = ""  # YYYY-MM-DD, verified on or before
     delimiter: str = ";"
@@ -113,7 +120,10 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
     started, an error can only cut the file short.
     """
     f = Filters(
-        **{k: (args.get(k) or "").strip() for k in ("category", "commune", "since", "until")}
+        **{
+            k: (args.get(k) or "").strip()
+            for k in ("category", "commune", "place", "since", "until")
+        }
     )
     f.delimiter = args.get("delimiter") or ";"
     if f.delimiter not in DELIMITERS:
@@ -127,6 +137,8 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
         raise ExportError(_("Catégorie inconnue : %(c)s", c=f.category))
     if f.commune and f.commune not in petition.commune_names:
         raise ExportError(_("Commune inconnue pour cette pétition : %(c)s", c=f.commune))
+    if f.place not in PLACES:
+        raise ExportError(_("Provenance inconnue : choisissez « local » ou « outside »."))
     since, until = _day(f.since), _day(f.until)
     if since and until and until < since:
         raise ExportError(_("La fin de la période doit suivre son début."))
@@ -252,6 +264,8 @@ def _sqlite_column(column, filters):
         return "COALESCE(substr(verified_at, 1, 19), '')"
     if column == "public":
         return "CASE WHEN public THEN 'oui' ELSE 'non' END"
+    if column == "local":
+        return PLACE_CELL.format(c="local")
     if column in TEXT:
         return (
             f"CASE WHEN unicode({column}) IN ({FORMULA_CODES}) "
@@ -276,6 +290,8 @@ def _sqlite_query(petition_id, filters):
                 if isinstance(value, datetime)
                 else value
             )
+    if filters.place:
+        where.append(PLACES[filters.place].format(c="local"))
     columns = ", ".join(_sqlite_column(c, filters) for _h, c in COLUMNS)
     return (
         f"SELECT {columns} FROM signatures WHERE {' AND '.join(where)} ORDER BY verified_at, id",
@@ -308,6 +324,8 @@ def _pg_column(column, filters):
         return "date_trunc('second', s.verified_at AT TIME ZONE 'UTC')"
     if column == "public":
         return "CASE WHEN s.public THEN 'oui' ELSE 'non' END"
+    if column == "local":
+        return PLACE_CELL.format(c="s.local")
     if column in TEXT:
         return (
             f"CASE WHEN ascii(s.{column}) IN ({FORMULA_CODES}) "
@@ -322,6 +340,8 @@ def _pg_query(filters):
         where.append("s.category = %(category)s")
     if filters.commune:
         where.append("s.commune = %(commune)s")
+    if filters.place:
+        where.append(PLACES[filters.place].format(c="s.local"))
     if filters.since:
         where.append("s.verified_at >= %(lower)s")
     if filters.until:

@@ -141,9 +141,9 @@ def invalidate(
     reason = _check_reason(reason)
     where = _conditions(petition, rule)
     action = _log(petition, actor, "invalidate", rule.as_json(), reason)
-    moved_verified = 0
+    moved_verified = moved_local = 0
     for state in MOVABLE:
-        ids = db.session.scalars(
+        moved = db.session.execute(
             update(Signature)
             .where(*where, Signature.state == state)
             .values(
@@ -151,15 +151,17 @@ def invalidate(
                 invalidated_at=utcnow(),
                 invalidation_reason=reason,
             )
-            .returning(Signature.id)
+            .returning(Signature.id, Signature.local)
             .execution_options(synchronize_session=False)
         ).all()
+        ids = [row.id for row in moved]
         _record_items(action, ids, state)
         action.rows += len(ids)
         if state == SignatureState.VERIFIED:
             moved_verified = len(ids)
+            moved_local = sum(1 for row in moved if row.local)
     if moved_verified:
-        counters.adjust(petition.id, -moved_verified)
+        counters.adjust(petition.id, -moved_verified, local=-moved_local)
     _audit(petition, action, actor)
     db.session.commit()
     if moved_verified:
@@ -184,14 +186,14 @@ def restore(
     if signature_id:
         rule["signature_id"] = signature_id
     log_entry = _log(petition, actor, "restore", json.dumps(rule, sort_keys=True), reason)
-    moved_verified = 0
+    moved_verified = moved_local = 0
     for state in MOVABLE:
         item_ids = select(ModerationItem.signature_id).where(
             ModerationItem.action_id == original.id, ModerationItem.previous_state == state
         )
         if signature_id:
             item_ids = item_ids.where(ModerationItem.signature_id == signature_id)
-        ids = db.session.scalars(
+        moved = db.session.execute(
             update(Signature)
             .where(
                 Signature.petition_id == petition.id,
@@ -199,17 +201,19 @@ def restore(
                 Signature.state == SignatureState.INVALIDATED,
             )
             .values(state=state, invalidated_at=None, invalidation_reason=None)
-            .returning(Signature.id)
+            .returning(Signature.id, Signature.local)
             .execution_options(synchronize_session=False)
         ).all()
+        ids = [row.id for row in moved]
         _record_items(log_entry, ids, SignatureState.INVALIDATED)
         log_entry.rows += len(ids)
         if state == SignatureState.VERIFIED:
             moved_verified = len(ids)
+            moved_local = sum(1 for row in moved if row.local)
     if not signature_id:
         original.restored_at = utcnow()
     if moved_verified:
-        counters.adjust(petition.id, moved_verified)
+        counters.adjust(petition.id, moved_verified, local=moved_local)
     _audit(petition, log_entry, actor)
     db.session.commit()
     if moved_verified:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from .. import text as textrules
 from ..extensions import db
-from ..forms.base import POSTAL_CODE
-from ..models import Commune, Petition, PetitionState
+from ..geo import territory
+from ..geo.territory import Area
+from ..models import GoalScope, Petition, PetitionState, TerritoryArea
 from . import counters
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -31,26 +32,41 @@ class PetitionError(ValueError):
     """A petition field breaks a rule; the message is for people."""
 
 
-def parse_communes(text: str | None) -> list[tuple[str, str]]:
-    """`Nice:06000,06100;Cannes:06400` -> [("Nice", "06000"), ("Nice", "06100"), …]."""
-    pairs = []
-    for chunk in filter(None, (c.strip() for c in re.split(r"[;\n]", text or ""))):
-        name, _sep, codes = chunk.partition(":")
-        name = textrules.line(name)
-        if not name or not codes.strip():
-            raise PetitionError(_("Commune « %(c)s » : écrivez Nom:code postal.", c=chunk))
-        problem = textrules.line_problem(name)
+def parse_communes(text: str | None) -> list[Area]:
+    """INSEE codes (`06088, 06029`) or `Nice:06000,06100;Cannes:06400` -> Areas."""
+    return parse_territory(communes=text)
+
+
+def parse_territory(communes: str | None = "", epcis: str | None = "", departements=""):
+    """The territory's areas from communes, EPCI SIRENs and départements."""
+    for chunk in re.split(r"[;\n]", communes or ""):
+        problem = textrules.line_problem(chunk.strip())
         if problem:
             raise PetitionError(_("%(field)s : %(problem)s", field=_("Commune"), problem=problem))
-        if len(name) > 120:
-            raise PetitionError(
-                _("%(field)s : %(n)s caractères au plus.", field=_("Commune"), n=120)
-            )
-        for code in filter(None, (c.strip() for c in codes.split(","))):
-            if not POSTAL_CODE.match(code):
-                raise PetitionError(_("Code postal invalide : %(c)s", c=code))
-            pairs.append((name, code))
-    return pairs
+    try:
+        return territory.parse(communes, epcis, departements)
+    except territory.TerritoryError as exc:
+        raise PetitionError(_territory_message(*exc.args)) from None
+
+
+def _territory_message(what, value, postal=None, there=None):
+    if what == "commune":
+        return _("Code INSEE de commune inconnu : %(c)s", c=value)
+    if what == "epci":
+        return _("SIREN d'intercommunalité (EPCI) inconnu : %(c)s", c=value)
+    if what == "departement":
+        return _("Département inconnu : %(c)s", c=value)
+    if what == "postal":
+        return _("Code postal invalide : %(c)s", c=value)
+    if what == "name":
+        return _(
+            "Aucune commune « %(name)s » n'a le code postal %(postal)s (communes de ce code : "
+            "%(there)s).",
+            name=value,
+            postal=postal,
+            there=there or "—",
+        )
+    return _("Commune « %(c)s » : écrivez Nom:code postal.", c=value)
 
 
 def _aware(value):
@@ -88,6 +104,8 @@ def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> Non
     goal = fields.get("goal")
     if not isinstance(goal, int) or goal <= 0:
         raise PetitionError(_("L'objectif doit être un nombre entier positif."))
+    if fields.get("goal_scope", GoalScope.TOTAL) not in GoalScope.ALL:
+        raise PetitionError(_("L’objectif compte tous les soutiens ou ceux du territoire."))
     if fields.get("state") not in PetitionState.ALL:
         raise PetitionError(_("État inconnu."))
     opens, closes = _aware(fields.get("opens_at")), _aware(fields.get("closes_at"))
@@ -97,7 +115,7 @@ def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> Non
 
 def save(
     fields: Mapping[str, Any],
-    communes: Iterable[tuple[str, str]] = (),
+    areas: Iterable[Area] = (),
     petition: Petition | None = None,
 ) -> Petition:
     """Create (petition=None) or update a petition; commits. Raises PetitionError."""
@@ -113,6 +131,7 @@ def save(
         "description",
         "territory",
         "goal",
+        "goal_scope",
         "state",
         "controller_name",
         "controller_email",
@@ -125,11 +144,12 @@ def save(
             )
     petition.opens_at = _aware(fields.get("opens_at"))
     petition.closes_at = _aware(fields.get("closes_at"))
-    # Keep the rows that stay: deleting then re-inserting the same (name, code)
+    # Keep the rows that stay: deleting then re-inserting the same (kind, code)
     # in one flush would trip the unique constraint when editing.
-    kept = {(c.name, c.postal_code): c for c in petition.communes}
-    petition.communes = [
-        kept.get((n, c)) or Commune(name=n, postal_code=c) for n, c in dict.fromkeys(communes)
+    kept = {(a.kind, a.code): a for a in petition.areas}
+    petition.areas = [
+        kept.get((kind, code)) or TerritoryArea(kind=kind, code=code)
+        for kind, code in dict.fromkeys(areas)
     ]
     db.session.commit()
     if editing:  # goal, title, state or slug shown by the API, embed and badge

@@ -23,6 +23,8 @@ class Repair:
     slug: str
     stored: int
     actual: int
+    stored_local: int = 0
+    actual_local: int = 0
 
 
 def reconcile_petition(petition_id: int) -> Repair | None:
@@ -33,28 +35,37 @@ def reconcile_petition(petition_id: int) -> Repair | None:
     Returns a Repair when the stored count was wrong, else None.
     """
     row = db.session.execute(
-        select(Petition.slug, Petition.signature_count)
+        select(Petition.slug, Petition.signature_count, Petition.local_count)
         .where(Petition.id == petition_id)
         .with_for_update()
     ).first()
     if row is None:
         db.session.rollback()
         return None
-    actual = db.session.scalar(
-        select(func.count())
+    actual, actual_local = db.session.execute(
+        select(func.count(), func.count().filter(Signature.local.is_(True)))
         .select_from(Signature)
         .where(
             Signature.petition_id == petition_id,
             Signature.state == SignatureState.VERIFIED,
         )
-    )
+    ).one()
     repair = None
-    if actual != row.signature_count:
+    if (actual, actual_local) != (row.signature_count, row.local_count):
         db.session.execute(
-            update(Petition).where(Petition.id == petition_id).values(signature_count=actual)
+            update(Petition)
+            .where(Petition.id == petition_id)
+            .values(signature_count=actual, local_count=actual_local)
         )
-        repair = Repair(row.slug, row.signature_count, actual)
-        log.warning("Count of %s repaired: %s -> %s", row.slug, row.signature_count, actual)
+        repair = Repair(row.slug, row.signature_count, actual, row.local_count, actual_local)
+        log.warning(
+            "Count of %s repaired: %s -> %s (local %s -> %s)",
+            row.slug,
+            row.signature_count,
+            actual,
+            row.local_count,
+            actual_local,
+        )
     db.session.commit()
     counters.changed(petition_id)  # always: a corrupted cache is repaired too
     return repair

@@ -50,6 +50,8 @@ def sign(
         canonical_email=canonical,
         postal_code=data["postal_code"],
         commune=data.get("commune"),
+        insee=data.get("insee"),
+        local=data.get("local"),
         category=data["category"],
         organisation=data.get("organisation") or None,
         siren=data.get("siren") or None,
@@ -205,7 +207,7 @@ def confirm(token: str) -> Confirmation:
         .values(state=SignatureState.VERIFIED, verified_at=utcnow())
     ).rowcount
     if moved:
-        counters.adjust(signature.petition_id, +1)
+        counters.adjust(signature.petition_id, +1, local=1 if signature.local else 0)
     db.session.commit()
     if moved:
         counters.changed(signature.petition_id)

@@ -72,6 +72,7 @@ def withdraw(token: str) -> Withdrawal:
 def _withdraw_row(signature):
     """Guarded: only from the state just read, and only if not erased meanwhile."""
     was_verified = signature.state == SignatureState.VERIFIED
+    was_local = bool(signature.local)  # never changes once placed, nor erased
     moved = db.session.execute(
         update(Signature)
         .where(
@@ -82,7 +83,7 @@ def _withdraw_row(signature):
         .values(state=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:
-        counters.adjust(signature.petition_id, -1)
+        counters.adjust(signature.petition_id, -1, local=-1 if was_local else 0)
     if moved:
         erasure_log.record(signature)  # replayed if a backup older than this is restored
     db.session.commit()  # also expires the row: the next read sees the new state

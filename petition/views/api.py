@@ -16,7 +16,9 @@ from redis.exceptions import RedisError
 
 from .. import errors, jobs
 from ..extensions import limiter
-from ..services import counters, live, petitions
+from ..forms.base import POSTAL_CODE
+from ..geo import placing
+from ..services import counters, live, petitions, results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Reads are cached and absorbed by CDNs: no per-request limiter round trip.
@@ -103,6 +105,32 @@ def detail(slug):
     data.update(doc.public, communes=petition.commune_names)
     data.update(counters.breakdown(petition.id))
     return cached_json(*json_body(data), CACHE_DETAIL)
+
+
+@bp.get("/petitions/<slug>/results")
+def petition_results(slug):
+    """The results page's breakdowns (cached per count generation)."""
+    petition = petitions.get_public(slug)
+    if petition is None:
+        abort(404)
+    return cached_json(*json_body(results.results(petition)), CACHE_DETAIL)
+
+
+@bp.get("/petitions/<slug>/places")
+def places(slug):
+    """The communes a postal code serves, each inside the territory or not: what
+    the sign form proposes as the signer types (static/js/place.js)."""
+    petition = petitions.get_public(slug)
+    if petition is None:
+        abort(404)
+    postal_code = (request.args.get("postal_code") or "").strip()
+    if not POSTAL_CODE.match(postal_code):
+        return errors.render_error(400, _("Le code postal doit comporter 5 chiffres (ex. 42000)."))
+    found = [
+        {"code": c.commune.code, "name": c.commune.name, "local": c.local}
+        for c in placing.candidates(petition, postal_code)
+    ]
+    return cached_json(*json_body({"postal_code": postal_code, "communes": found}), CACHE_LIST)
 
 
 @bp.get("/petitions/<slug>/events")

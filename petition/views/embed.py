@@ -53,13 +53,15 @@ def embed(slug):
 def badge(slug):
     doc = _doc_or_404(slug)
     label = numbers.supporters_label(doc.signature_count)
-    value = f"{numbers.number(doc.signature_count)} / {numbers.number(doc.goal)}"
+    value = numbers.badge_value(doc.signature_count, doc.local_count, doc.goal)
     svg = render_template(
         "embed/badge.svg",
         doc=doc,
         label=label,
         value=value,
-        sentence=numbers.count_sentence(doc.signature_count, doc.goal),
+        sentence=numbers.count_sentence(
+            doc.signature_count, doc.goal, doc.local_count, doc.goal_scope
+        ),
         label_width=_text_width(label),
         value_width=_text_width(value),
     )
@@ -95,6 +97,7 @@ def widget_labels():
         with force_locale(lang):
             labels[lang] = {
                 "forms": numbers.count_forms(),
+                "forms_local": numbers.count_forms("local"),
                 "sign": _("Signer la pétition"),
                 "progress": _("Progression vers l’objectif"),
                 "loading": _("Chargement du compteur…"),

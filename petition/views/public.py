@@ -53,6 +53,7 @@ def petition(slug):
                     petition, _clean(form), ip=request.remote_addr, locale=str(get_locale())
                 )
             session["inbox"] = inbox.remember(petition, form.email.data)
+            session["inbox"]["outside"] = not form.placement.local
             return redirect(url_for(".check_inbox", slug=slug))
         return _page(petition, form), 400
     return _page(petition, form)
@@ -73,7 +74,10 @@ def _clean(form):
             "news",
         )
     }
-    data["commune"] = form.resolved_commune()
+    placement = form.placement
+    data["commune"] = placement.commune.name
+    data["insee"] = placement.commune.code
+    data["local"] = placement.local
     return data
 
 

@@ -42,6 +42,7 @@ def share_kit(petition):
         qr_png=external_url("share.qr_png", slug=petition.slug),
         poster=external_url("share.poster", slug=petition.slug),
         supporters=external_url("share.supporters", slug=petition.slug),
+        results=external_url("results.page", slug=petition.slug),
     )
 
 

@@ -175,18 +175,21 @@ def test_narrow_or_zoomed_the_page_loses_nothing(live_server, petition, browser,
         context.close()
 
 
+# The second supporter signs from Paris: outside the territory, so the local
+# part stays at 1 while the total moves.
 COUNTS = {
     "fr": [
-        "0 soutien vérifié sur un objectif de 1\u202f000",
-        "1 soutien vérifié sur un objectif de 1\u202f000",
-        "2 soutiens vérifiés sur un objectif de 1\u202f000",
+        "0 soutien vérifié, dont 0 du territoire, sur un objectif de 1\u202f000",
+        "1 soutien vérifié, dont 1 du territoire, sur un objectif de 1\u202f000",
+        "2 soutiens vérifiés, dont 1 du territoire, sur un objectif de 1\u202f000",
     ],
     "en": [
-        "0 verified supporters out of a goal of 1,000",
-        "1 verified supporter out of a goal of 1,000",
-        "2 verified supporters out of a goal of 1,000",
+        "0 verified supporters, 0 of them from the territory, out of a goal of 1,000",
+        "1 verified supporter, 1 of them from the territory, out of a goal of 1,000",
+        "2 verified supporters, 1 of them from the territory, out of a goal of 1,000",
     ],
 }
+POSTAL_CODES = {1: "42000", 2: "75001"}
 
 WIDGET_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Ville</title>
 </head><body><div data-petition="saint-etienne" data-lang="{lang}"></div>
@@ -208,7 +211,7 @@ def test_the_count_is_worded_alike_on_the_page_the_widget_and_live(
         expect(line).to_have_text(COUNTS[lang][0])
         expect(widget_line).to_have_text(COUNTS[lang][0])
         for n in (1, 2):
-            post_signature(client, email=f"soutien{n}@example.org")
+            post_signature(client, email=f"soutien{n}@example.org", postal_code=POSTAL_CODES[n])
             confirm_via_email(to=f"soutien{n}@example.org")
             expect(line).to_have_text(COUNTS[lang][n], timeout=5000)
             expect(widget_line).to_have_text(COUNTS[lang][n], timeout=5000)

@@ -40,13 +40,17 @@
     var bar = box.querySelector("[data-live=progress]");
     var shown = digits(box.querySelector("[data-live=count]"));
     var goal = digits(box.querySelector("[data-live=goal]"));
+    var shownLocal = digits(box.querySelector("[data-live=local]"));
     var timer = null;
 
     function show(data) {
-      if (data.signature_count === shown && data.goal === goal) return;
-      var from = shown, values = { count: data.signature_count, goal: data.goal };
+      var local = data.local_count || 0;
+      if (data.signature_count === shown && data.goal === goal && local === shownLocal) return;
+      var from = shown, values = { count: data.signature_count, goal: data.goal, local: local };
       shown = data.signature_count;
+      shownLocal = local;
       goal = data.goal;
+      var reached = data.goal_scope === "local" ? local : shown;
       if (line) {
         var found = words.render(line, values);
         if (found.count) countUp(found.count, from, shown, words);
@@ -54,8 +58,8 @@
       if (said) said.textContent = words.text(values);
       if (bar) {
         bar.max = goal;
-        bar.value = Math.min(shown, goal);
-        bar.textContent = words.number(shown) + " / " + words.number(goal);
+        bar.value = Math.min(reached, goal);
+        bar.textContent = words.number(reached) + " / " + words.number(goal);
       }
     }
 

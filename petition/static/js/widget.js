@@ -59,16 +59,21 @@
     link.rel = "noopener";
     link.textContent = t.sign;
     var api = base + "/api/v1/petitions/" + encodeURIComponent(slug);
-    var shown = null, goal = null, timer = null;
+    var shown = null, shownLocal = null, goal = null, timer = null;
 
     function show(data) {
-      if (data.signature_count === shown && data.goal === goal) return;
-      var first = shown === null, values = { count: data.signature_count, goal: data.goal };
+      var local = data.local_count || 0;
+      if (data.signature_count === shown && data.goal === goal && local === shownLocal) return;
+      var first = shown === null;
+      var values = { count: data.signature_count, goal: data.goal, local: local };
       shown = data.signature_count;
+      shownLocal = local;
       goal = data.goal;
+      var byLocal = data.goal_scope === "local";
+      words = countText(lang, byLocal ? t.forms_local : t.forms);
       var found = words.render(line, values);
       bar.max = goal;
-      bar.value = Math.min(shown, goal);
+      bar.value = Math.min(byLocal ? local : shown, goal);
       if (!first) {
         said.textContent = words.text(values);
         if (found.count) {

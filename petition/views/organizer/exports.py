@@ -13,7 +13,7 @@ from ...services import access, export_check, exports
 from ...uploads import body_limit
 from .area import bp
 
-FIELDS = ("category", "commune", "since", "until", "delimiter")
+FIELDS = ("category", "commune", "place", "since", "until", "delimiter")
 
 
 def _values(args):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...forms.organizer import EmailForm, PetitionForm, local_input
-from ...services import access, grants, organizers, petitions
+from ...services import access, grants, organizers, petitions, territory
 from .area import bp
 
 FIELDS = (
@@ -16,6 +16,7 @@ FIELDS = (
     "description",
     "territory",
     "goal",
+    "goal_scope",
     "state",
     "controller_name",
     "controller_email",
@@ -44,7 +45,7 @@ def edit_petition(slug):
     petition = access.organizer_petition_or_404(slug)
     form = PetitionForm(obj=petition) if request.method == "GET" else PetitionForm()
     if request.method == "GET":
-        form.communes.data = _communes_text(petition)
+        form.communes.data, form.epci.data, form.departements.data = territory.codes_text(petition)
         form.opens_at.data = local_input(petition.opens_at)
         form.closes_at.data = local_input(petition.closes_at)
     return _save(form, petition)
@@ -52,14 +53,22 @@ def edit_petition(slug):
 
 def _save(form, petition):
     error = None
+    if form.find.data or form.add.data:  # the no-JavaScript place search: no save
+        if form.add.data:
+            territory.add_picked(form)
+        found = territory.search(form.place_search.data) if form.find.data else []
+        return render_template(
+            "organizer/petition_form.html", form=form, petition=petition, found=found
+        )
     if form.validate_on_submit():
         fields = {name: form[name].data for name in FIELDS}
         fields["opens_at"], fields["closes_at"] = form.opens_at.value, form.closes_at.value
         fields["description"] = fields["description"] or ""
         try:
-            saved = petitions.save(
-                fields, petitions.parse_communes(form.communes.data), petition=petition
+            areas = petitions.parse_territory(
+                form.communes.data, form.epci.data, form.departements.data
             )
+            saved = petitions.save(fields, areas, petition=petition)
             if petition is None:
                 organizers.assign(current_user, saved, current_user)
         except petitions.PetitionError as exc:
@@ -71,13 +80,6 @@ def _save(form, petition):
     return render_template(
         "organizer/petition_form.html", form=form, error=error, petition=petition
     ), status
-
-
-def _communes_text(petition):
-    grouped = {}
-    for commune in petition.communes:
-        grouped.setdefault(commune.name, []).append(commune.postal_code)
-    return ";\n".join(f"{name}:{','.join(codes)}" for name, codes in grouped.items())
 
 
 @bp.post("/petitions/<slug>/invite")
