@@ -106,6 +106,9 @@ def two_workers(petition, database_url, redis_server, smtp_sink, tmp_path):
     server = Gunicorn(env, tmp_path, "two-workers")
     server.metrics_dir = metrics_dir
     until(lambda: len(server.worker_pids()) == 2)
+    # Workers import the app after the port opens: on a loaded machine the
+    # first request waits for that, so give it a minute once.
+    assert get(server.port, "/healthz", timeout=60)[0] == 200
     yield server
     server.stop()
 
