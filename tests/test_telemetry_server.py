@@ -106,6 +106,9 @@ def two_workers(petition, database_url, redis_server, smtp_sink, tmp_path):
     server = Gunicorn(env, tmp_path, "two-workers")
     server.metrics_dir = metrics_dir
     until(lambda: len(server.worker_pids()) == 2)
+    # Workers import the app after the port opens: on a loaded machine the
+    # first request waits for that, so give it a minute once.
+    assert get(server.port, "/healthz", timeout=60)[0] == 200
     yield server
     server.stop()
 
@@ -116,7 +119,7 @@ def worker_files(server):
 
 def test_metrics_of_two_workers_are_summed(two_workers):
     port = two_workers.port
-    requests = 0
+    requests = 1  # the fixture's first /healthz
     while len(worker_files(two_workers)) < 2 and requests < 400:
         assert get(port, "/healthz")[0] == 200
         requests += 1
