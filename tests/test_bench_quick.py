@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 SCENARIOS = (
     "counter read",
+    "memory: made-up slugs",
     "sign",
     "confirm",
     "confirmation emails",
