@@ -307,6 +307,10 @@ def results(b, big_slug, empty_slug, stored):
     row.checks.append(
         (f"{sum(g['requests'] for g in got)} results pages, {errors} errors", not errors)
     )
+    row.note = (
+        f"first view after a change (computes the breakdowns): {cold[big_slug]:.1f} s"
+        f" at {stored:,} rows, {cold[empty_slug]:.2f} s at 0"
+    )
     return row
 
 
