@@ -94,7 +94,9 @@ REASONS = {
     "not_json": "The file is not a JSON document, nor a PDF attestation.",
     "not_envelope": "The document is not an attestation nor an export manifest.",
     "unknown_key": "The document names a key this list of public keys does not hold.",
-    "bad_signature": "The signature does not match: the document was changed, or not signed by this key.",
+    "bad_signature": (
+        "The signature does not match: the document was changed, or not signed by this key."
+    ),
     "pdf_signature": "The PDF was changed after it was signed (its signature does not match).",
     "pdf_unsigned": "The PDF carries no signature of this platform.",
     "pdf_mismatch": "The PDF's embedded attestation was not found or does not match.",
@@ -221,9 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Verified signatures: {payload.get('verified_total')}")
         print(f"CSV export SHA-256: {payload.get('export', {}).get('sha256')}")
     else:
-        print(
-            f"Export of {payload.get('petition')}: {payload.get('rows')} rows, {payload.get('sha256')}"
-        )
+        rows, sha = payload.get("rows"), payload.get("sha256")
+        print(f"Export of {payload.get('petition')}: {rows} rows, SHA-256 {sha}")
     return 0
 
 

@@ -20,7 +20,8 @@ REASONS = {
     "not_envelope": _l("Ce document n’est ni une attestation ni un manifeste d’export."),
     "unknown_key": _l("Le document nomme une clé que cette plateforme ne publie pas."),
     "bad_signature": _l(
-        "La signature ne correspond pas : le document a été modifié, ou n’a pas été signé par cette clé."
+        "La signature ne correspond pas : le document a été modifié, "
+        "ou n’a pas été signé par cette clé."
     ),
     "pdf_signature": _l(
         "Le PDF a été modifié après sa signature : sa signature ne correspond pas."
