@@ -50,6 +50,10 @@ def public_pem(key: Ed25519PublicKey) -> bytes:
     )
 
 
+def public_jwk_of(key: Ed25519PrivateKey) -> dict[str, str]:
+    return public_jwk(key.public_key())
+
+
 def parse_private(text: str | bytes, where: str) -> Ed25519PrivateKey:
     """A PEM private key, or base64 of a PEM or of the 32 raw bytes."""
     data = text.encode() if isinstance(text, str) else text

@@ -1,7 +1,9 @@
 """`flask` commands, one module per group: petitions.py (`flask petition …`),
-privacy.py (`flask privacy …`), mail.py (`flask mail …`) and organizers.py
-(`flask organizer …`). Each command is non-interactive and prints what it did."""
+privacy.py (`flask privacy …`), mail.py (`flask mail …`), organizers.py
+(`flask organizer …`) and keys.py (`flask keys …`). Each command is
+non-interactive and prints what it did."""
 
+from .keys import keys_cli
 from .mail import mail_cli
 from .organizers import organizer_cli
 from .petitions import petition_cli
@@ -9,5 +11,5 @@ from .privacy import privacy_cli
 
 
 def init_app(app):
-    for group in (petition_cli, privacy_cli, mail_cli, organizer_cli):
+    for group in (petition_cli, privacy_cli, mail_cli, organizer_cli, keys_cli):
         app.cli.add_command(group)
