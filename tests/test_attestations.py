@@ -69,11 +69,16 @@ def _offline(tmp_path, document: bytes, jwks, suffix=".json", extra=()):
 
 
 def _upload(client, data, name="attestation.json"):
+    """As the page's form sends it, with its CSRF token."""
     return client.post(
         "/verifier",
-        data={"document": (io.BytesIO(data), name)},
+        data={"document": (io.BytesIO(data), name), "csrf_token": csrf(client, "/verifier")},
         content_type="multipart/form-data",
     )
+
+
+def _post(client, url="/verifier", **fields):
+    return client.post(url, data={"csrf_token": csrf(client, "/verifier"), **fields})
 
 
 def _changed_total(document: str) -> bytes:
@@ -240,7 +245,7 @@ def test_the_verifier_page_says_valid_by_which_key_beside_todays_figures(
     assert by_id.status_code == 200
     assert re.search(r'id="stated-total">4<', html)
     assert re.search(r'id="live-total">5<', html)
-    alias = client.post("/verify", data={"id": attested.id})
+    alias = _post(client, "/verify", id=attested.id)
     assert alias.status_code == 200 and "Valide" in alias.get_data(as_text=True)
 
 
@@ -273,13 +278,13 @@ def test_bad_uploads_get_a_clear_message(client, data, message):
 
 
 def test_an_unknown_id_or_nothing_gets_a_clear_message(client, app):
-    unknown = client.post("/verifier", data={"id": "no-such-attestation"})
+    unknown = _post(client, id="no-such-attestation")
     assert unknown.status_code == 404
     assert "Aucune attestation ne porte cet identifiant" in unknown.get_data(as_text=True)
-    empty = client.post("/verifier", data={})
+    empty = _post(client)
     assert empty.status_code == 400
     assert "Choisissez un fichier" in empty.get_data(as_text=True)
-    english = client.post("/verifier?lang=en", data={"id": "x" * 500})
+    english = _post(client, "/verifier?lang=en", id="x" * 500)
     assert english.status_code == 404
     assert "No attestation has this id" in english.get_data(as_text=True)
 

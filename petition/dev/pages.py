@@ -34,7 +34,7 @@ from .. import links, tokens
 from ..demo import DEMO
 from ..extensions import db
 from ..models import Organizer, Petition, PetitionState, Signature, SignatureState, utcnow
-from ..services import counters, grants, moderation, organizers
+from ..services import attestations, counters, grants, moderation, organizers
 from ..services.petitions import parse_communes, save
 
 PASSWORD = "correct horse battery staple"
@@ -51,6 +51,7 @@ class World:
     admin_id: int
     invited_id: int
     devmail_key: str | None = None
+    attestation_id: str = ""
     made: int = 0  # signatures made for fresh links, for unique addresses
 
     def petition(self, slug=OPEN):
@@ -221,6 +222,28 @@ PAGES = (
         "public.accessibility",
         _l("Déclaration d’accessibilité"),
         _const("/accessibilite"),
+    ),
+    Page("verifier", "verifier.verify_page", _l("Vérifier une attestation"), _const("/verifier")),
+    Page(
+        "verifier-valid",
+        "verifier.verify_page",
+        _l("Vérifier une attestation : valide, avec les chiffres du jour"),
+        lambda w: f"/verifier?id={w.attestation_id}",
+    ),
+    Page(
+        "verifier-unknown",
+        "verifier.verify_page",
+        _l("Vérifier une attestation : identifiant inconnu"),
+        _const("/verifier?id=aucune-attestation"),
+        status=404,
+    ),
+    Page(
+        "verifier-empty",
+        "verifier.verify_page",
+        _l("Vérifier une attestation : formulaire vide"),
+        _const("/verifier"),
+        status=400,
+        submits=(Submit(selector="form.verify-form"),),
     ),
     Page("error-404", None, _l("Page introuvable (404)"), _const("/p/nowhere"), status=404),
     Page(
@@ -406,6 +429,9 @@ EXCLUDED = {
     "share.qr_png": "a PNG image",
     "abuse.window_qr": "an SVG image",
     "organizer.export_manifest": "JSON (a download)",
+    "verifier.jwks": "JSON (the public keys)",
+    "verifier.download": "a download (the attestation's JSON or PDF)",
+    "verifier.verify_alias": "/verify, the same page as /verifier (audited there)",
     "health.healthz": "a health check for the load balancer",
     "health.readyz": "a health check for the load balancer",
 }
@@ -436,6 +462,7 @@ def build_world(maildir=None) -> World:
     moderation.invalidate(petition, moderation.Rule(signature_id=spam.id), "Test", admin)
     invited = organizers.create("invitee@example.org")
     world = World(admin_id=admin.id, invited_id=invited.id)
+    world.attestation_id = attestations.create(petition, admin).id
     if maildir:
         world.devmail_key = _dev_mail(maildir)
     return world

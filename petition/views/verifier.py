@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import keys, verify
-from ..extensions import csrf
 from ..services import attestations
 from ..uploads import body_limit
 
@@ -73,7 +72,6 @@ def _by_id(att_id):
 
 @bp.route("/verifier", methods=["GET", "POST"])
 @bp.route("/verify", methods=["GET", "POST"], endpoint="verify_alias")
-@csrf.exempt  # it changes nothing; a jury's stale page must still verify
 @body_limit("VERIFIER_MAX_UPLOAD")
 def verify_page():
     att_id = (request.values.get("id") or "").strip()
