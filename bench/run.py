@@ -127,7 +127,7 @@ def configuration(b):
     )
 
 
-SCENARIOS = ("counter", "sign", "confirm", "emails", "sse", "export", "growth")
+SCENARIOS = ("counter", "sign", "confirm", "emails", "sse", "export", "attestation", "growth")
 
 
 def scenarios(b, only):
@@ -139,7 +139,7 @@ def scenarios(b, only):
         "sse": sse.stream,
     }
     rows = [steps[name](b) for name in SCENARIOS if name in steps and name in only]
-    if not {"export", "growth"} & set(only):
+    if not {"export", "attestation", "growth"} & set(only):
         return rows
     with b.app.app_context():
         big = data.create_petition("bench-big")
@@ -150,6 +150,8 @@ def scenarios(b, only):
         loaded = time.monotonic() - started
     if "export" in only:
         rows.append(offline.export(b, "bench-big", big_id, b.stored))
+    if "attestation" in only:
+        rows.append(offline.attestation(b, "bench-big", big_id, b.stored))
     if "growth" in only:
         rows.append(web.growth(b, "bench-big", big_id, "bench-empty", empty_id, b.stored))
     rows[-1].note = (

@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 FORMAT = "petition-attestation/1"
+TYPE = "petition-attestation"  # the payload's own type: what the signature binds
 ALG = "EdDSA"
 #: The last line of a signed PDF: the Ed25519 signature of every byte before it.
 PDF_MARK = b"%PETITION-SIGNATURE "
@@ -119,7 +120,10 @@ def verify_document(doc: Any, keys: dict[str, Ed25519PublicKey]) -> Result:
     """An attestation envelope or an Ed25519 export manifest, already parsed."""
     if not isinstance(doc, dict):
         return Result(False, "not_envelope")
-    if doc.get("format") == FORMAT and isinstance(doc.get("payload"), dict):
+    payload = doc.get("payload")
+    if doc.get("format") == FORMAT and isinstance(payload, dict):
+        if payload.get("type") != TYPE:  # e.g. a manifest's body re-wrapped: never an attestation
+            return Result(False, "not_envelope")
         reason = _check(canonical(doc["payload"]), doc.get("signature"), doc.get("kid"), keys)
         return Result(not reason, reason, str(doc.get("kid", "")), "attestation", doc["payload"])
     if doc.get("alg") == ALG and "sha256" in doc:  # a signed export manifest
@@ -148,7 +152,7 @@ def embedded_envelope(data: bytes) -> Any:
     chunk = data[start : end if end > 0 else len(data)]
     try:
         value, _end = json.JSONDecoder().raw_decode(chunk.decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value
 
@@ -177,7 +181,7 @@ def verify_bytes(data: bytes, keys: dict[str, Ed25519PublicKey]) -> Result:
         return verify_pdf(data, keys)
     try:
         doc = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return Result(False, "not_json")
     return verify_document(doc, keys)
 

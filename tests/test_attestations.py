@@ -269,6 +269,7 @@ def test_the_verifier_by_id_downloads_the_same_documents(attested, client):
         (b"[1, 2]", "ni une attestation ni un manifeste"),
         (b"%PDF-1.7\n%%EOF\n", "ne porte pas de signature de cette plateforme"),
         ("é".encode("latin-1"), "ni un document JSON ni une attestation PDF"),
+        (b"[" * 100_000, "ni un document JSON ni une attestation PDF"),
     ],
 )
 def test_bad_uploads_get_a_clear_message(client, data, message):
@@ -434,3 +435,19 @@ def test_an_old_hmac_manifest_still_verifies_with_the_secret(
     old["rows"] += 1
     manifest_file.write_text(json.dumps(old))
     assert runner.invoke(args=args).exit_code != 0
+
+
+def test_a_signed_manifest_rewrapped_as_an_attestation_is_refused(app, client, petition):
+    """The same key signs both: a manifest's body must never pass for an attestation."""
+    _signers(petition)
+    make_organizer(ORGANIZER, [petition])
+    login(client, ORGANIZER)
+    export(client)
+    (entry,) = exports.logs(petition)
+    manifest = exports.manifest(entry)
+    signature = manifest.pop("signature")
+    forged = {"alg": "EdDSA", "format": "petition-attestation/1", "kid": manifest["kid"]}
+    forged.update(payload=manifest, signature=signature)
+    page = _upload(client, json.dumps(forged).encode())
+    assert page.status_code == 400
+    assert "ni une attestation ni un manifeste" in page.get_data(as_text=True)

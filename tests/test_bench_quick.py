@@ -31,6 +31,7 @@ SCENARIOS = (
     "confirmation emails",
     "live stream",
     "CSV export",
+    "attestation",
     "growth",
 )
 

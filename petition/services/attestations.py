@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..urls import external_url
-from ..verify import FORMAT, canonical
+from ..verify import FORMAT, TYPE, canonical
 from . import attestation_pdf, exports
 
 #: Register statuses of an organisation (the Sirene check fills them in).
@@ -174,7 +174,7 @@ def payload(
     else:
         raise AttestationError("Signatures kept changing during the export; try again.")
     return {
-        "type": "petition-attestation",
+        "type": TYPE,
         "id": att_id,
         "verify_url": external_url("verifier.verify_page", id=att_id),
         "instant": _instant(at),
