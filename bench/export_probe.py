@@ -1,5 +1,8 @@
 """Time one CSV export inside an app that is already up, as in a web or CLI
 process: `python export_probe.py SLUG OUT.csv` prints one BENCH_JSON line.
+`python export_probe.py SLUG OUT.csv attest` times a whole signed attestation
+instead (its JSON, the same export with its hash, the PDF), for the ratio
+against the export alone.
 
 Memory: a thread samples this process's resident size every 10 ms while the
 export runs; the figure that matters, the memory the export itself needed,
@@ -34,13 +37,13 @@ class Sampler(threading.Thread):
             time.sleep(0.01)
 
 
-def main(slug, out_path):
+def main(slug, out_path, mode="export"):
     from sqlalchemy import select
 
     from petition import create_app
     from petition.extensions import db
     from petition.models import Petition
-    from petition.services import exports
+    from petition.services import attestations, exports
 
     app = create_app()
     with app.app_context():
@@ -50,8 +53,11 @@ def main(slug, out_path):
         before, sampler = rss_mib(), Sampler()
         sampler.start()
         started = time.monotonic()
-        with open(out_path, "wb") as out:
-            entry = exports.export_to_file(petition, filters, "bench", out)
+        with open(out_path, "w+b") as out:
+            if mode == "attest":
+                rows = attestations.create(petition, "bench", out).verified_total
+            else:
+                rows = exports.export_to_file(petition, filters, "bench", out).rows
         seconds = time.monotonic() - started
         sampler.running = False
         sampler.join()
@@ -60,7 +66,7 @@ def main(slug, out_path):
             + json.dumps(
                 {
                     "seconds": seconds,
-                    "rows": entry.rows,
+                    "rows": rows,
                     "rss_before_mib": before,
                     "rss_peak_mib": max(sampler.peak, rss_mib()),
                 }
@@ -71,4 +77,4 @@ def main(slug, out_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

@@ -131,10 +131,10 @@ def _baseline_argv(b, petition_id):
     return ["sqlite3", "-csv", "-header", str(b.stack.database.path), sql]
 
 
-def _probe(b, slug):
+def _probe(b, slug, mode="export", out="export.csv"):
     """The export inside a started app (bench/export_probe.py): (seconds, MiB, rows, MiB idle)."""
     done = subprocess.run(
-        [sys.executable, str(HERE / "export_probe.py"), slug, str(b.workdir / "export.csv")],
+        [sys.executable, str(HERE / "export_probe.py"), slug, str(b.workdir / out), mode],
         env=b.stack.env(),
         cwd=HERE.parent,
         capture_output=True,
@@ -205,3 +205,30 @@ def export(b, slug, petition_id, stored):
 def _count_lines(path):
     with open(path, "rb") as f:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def attestation(b, slug, petition_id, stored):
+    """A signed attestation (JSON, the export and its hash, PDF) against the export alone."""
+    goal = "<= 1.5x"
+    got, base = interleave(
+        b.rounds,
+        lambda r: _probe(b, slug, "attest", "attested.csv"),
+        lambda r: _probe(b, slug),
+    )
+    seconds, base_seconds = median([g[0] for g in got]), median([g[0] for g in base])
+    row = ratio_row(
+        f"attestation of {stored:,} verified",
+        f"{seconds:.2f} s, +{max(g[1] for g in got):.0f} MiB RSS at peak",
+        f"{base_seconds:.2f} s (the CSV export alone, same process kind)",
+        seconds / base_seconds,
+        at_most=1.5,
+        goal=goal,
+    )
+    same = (b.workdir / "attested.csv").read_bytes() == (b.workdir / "export.csv").read_bytes()
+    row.checks.append(
+        (
+            f"{[g[2] for g in got]} verified attested for {stored:,}; its CSV is the export's",
+            all(g[2] == stored for g in got) and same,
+        )
+    )
+    return row

@@ -127,7 +127,18 @@ def configuration(b):
     )
 
 
-SCENARIOS = ("counter", "memory", "sign", "confirm", "emails", "sse", "export", "growth", "results")
+SCENARIOS = (
+    "counter",
+    "memory",
+    "sign",
+    "confirm",
+    "emails",
+    "sse",
+    "export",
+    "attestation",
+    "growth",
+    "results",
+)
 
 
 def scenarios(b, only):
@@ -140,7 +151,7 @@ def scenarios(b, only):
         "sse": sse.stream,
     }
     rows = [steps[name](b) for name in SCENARIOS if name in steps and name in only]
-    if not {"export", "growth", "results"} & set(only):
+    if not {"export", "attestation", "growth", "results"} & set(only):
         return rows
     with b.app.app_context():
         big = data.create_petition("bench-big")
@@ -151,6 +162,8 @@ def scenarios(b, only):
         loaded = time.monotonic() - started
     if "export" in only:
         rows.append(offline.export(b, "bench-big", big_id, b.stored))
+    if "attestation" in only:
+        rows.append(offline.attestation(b, "bench-big", big_id, b.stored))
     if "growth" in only:
         rows.append(web.growth(b, "bench-big", big_id, "bench-empty", empty_id, b.stored))
     if "results" in only:

@@ -101,7 +101,26 @@ def load_settings(environ=None):
     settings.update(_accessibility_settings(get))
     settings.update(_operations_settings(get))
     settings.update(_news_settings(get))
+    settings.update(_attestation_settings(get))
     return settings
+
+
+#: Stated in every attestation; a deploy sets PLATFORM_VERSION (e.g. the git tag).
+PLATFORM_VERSION = "0.12.0"
+
+
+def _attestation_settings(get):
+    """Signed attestations and their keys (docs/attestations.md)."""
+    return {
+        "ATTESTATIONS_ENABLED": _bool(get("ATTESTATIONS_ENABLED"), True),
+        "ATTESTATION_KEY": get("ATTESTATION_KEY") or None,
+        "ATTESTATION_KEY_FILE": get("ATTESTATION_KEY_FILE") or None,
+        "ATTESTATION_PUBLIC_KEYS_FILE": get("ATTESTATION_PUBLIC_KEYS_FILE") or None,
+        "ATTESTATION_KEYS_DIR": get("ATTESTATION_KEYS_DIR") or None,
+        "PLATFORM_VERSION": get("PLATFORM_VERSION") or PLATFORM_VERSION,
+        # Largest file /verifier accepts (an attestation's PDF or JSON).
+        "VERIFIER_MAX_UPLOAD": _int(get("VERIFIER_MAX_UPLOAD"), 10 * 1024 * 1024),
+    }
 
 
 def _news_settings(get):

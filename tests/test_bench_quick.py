@@ -32,6 +32,7 @@ SCENARIOS = (
     "confirmation emails",
     "live stream",
     "CSV export",
+    "attestation",
     "growth",
 )
 

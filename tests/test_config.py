@@ -140,6 +140,7 @@ def test_app_env_typos_of_production_still_mean_production(spelling, tmp_path, m
     monkeypatch.setenv("DEV_MAIL_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", PROD_KEY)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("ATTESTATIONS_ENABLED", "0")
     app = create_app()
     assert app.config["APP_ENV"] == "production"
     assert not any(r.rule.startswith("/dev/mail") for r in app.url_map.iter_rules())
@@ -162,7 +163,7 @@ def test_an_unknown_app_env_refuses_to_start(value, monkeypatch):
 
 @pytest.mark.parametrize("value", ["development", "test", "bench", "production", " Test "])
 def test_known_app_envs_start(value):
-    app = create_app({"APP_ENV": value, "SECRET_KEY": PROD_KEY})
+    app = create_app({"APP_ENV": value, "SECRET_KEY": PROD_KEY, "ATTESTATIONS_ENABLED": False})
     assert app.config["APP_ENV"] == value.strip().lower()
 
 

@@ -109,6 +109,7 @@ def test_production_sends_hsts_and_secure_cookies(database_url, redis_server, sm
     prod = load_settings({"APP_ENV": "production", "SECRET_KEY": "x" * 40})
     settings.update(
         APP_ENV="production",
+        ATTESTATIONS_ENABLED=False,
         SESSION_COOKIE_SECURE=prod["SESSION_COOKIE_SECURE"],
         REMEMBER_COOKIE_SECURE=prod["REMEMBER_COOKIE_SECURE"],
     )

@@ -1,9 +1,10 @@
 """`flask` commands, one module per group: petitions.py (`flask petition …`),
 privacy.py (`flask privacy …`), mail.py (`flask mail …`), organizers.py
-(`flask organizer …`) and geo.py (`flask geo …`). Each command is non-interactive
-and prints what it did."""
+(`flask organizer …`), geo.py (`flask geo …`) and keys.py (`flask keys …`). Each
+command is non-interactive and prints what it did."""
 
 from .geo import geo_cli
+from .keys import keys_cli
 from .mail import mail_cli
 from .organizers import organizer_cli
 from .petitions import petition_cli
@@ -11,5 +12,5 @@ from .privacy import privacy_cli
 
 
 def init_app(app):
-    for group in (petition_cli, privacy_cli, mail_cli, organizer_cli, geo_cli):
+    for group in (petition_cli, privacy_cli, mail_cli, organizer_cli, geo_cli, keys_cli):
         app.cli.add_command(group)

@@ -1,4 +1,4 @@
-"""`flask petition …`: create, demo, list, reconcile, export, verify-export."""
+"""`flask petition …`: create, demo, list, reconcile, export, verify-export, attest."""
 
 import json
 import sys
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
 from ..models import GoalScope, Petition, PetitionState
-from ..services import exports, organizers
+from ..services import attestations, exports, organizers
 from ..services.petitions import PetitionError, parse_date, parse_territory, save
 from ..services.reconcile import reconcile_all
 
@@ -226,6 +226,9 @@ VERIFY_FAILURES = {
     exports.ManifestCheck.SIGNATURE: (
         "FAILED: the manifest's signature is wrong (edited, or signed with another key)."
     ),
+    exports.ManifestCheck.KEY: (
+        "FAILED: the manifest is signed by a key these public keys do not hold."
+    ),
     exports.ManifestCheck.SHA256: (
         "FAILED: the CSV differs from the exported file (its SHA-256 does not match the manifest)."
     ),
@@ -235,19 +238,68 @@ VERIFY_FAILURES = {
 @petition_cli.command("verify-export")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.argument("manifest_file", type=click.Path(exists=True, dir_okay=False))
-def verify_export(csv_file, manifest_file):
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A JWKS of public keys (/.well-known/jwks.json); default: this platform's.",
+)
+def verify_export(csv_file, manifest_file, keys_file):
     """Tell whether CSV_FILE is exactly the export MANIFEST_FILE describes."""
-    try:
-        data = json.loads(Path(manifest_file).read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise click.ClickException("The manifest is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise click.ClickException("The manifest is not a JSON object.")
+    data, jwks = _json_file(manifest_file, "manifest"), None
+    if keys_file:
+        jwks = _json_file(keys_file, "keys file")
     with open(csv_file, "rb") as handle:
-        ok, reason = exports.verify(iter(lambda: handle.read(1 << 16), b""), data)
+        ok, reason = exports.verify(iter(lambda: handle.read(1 << 16), b""), data, jwks)
     if not ok:
         raise click.ClickException(VERIFY_FAILURES[reason])
     click.echo(
         f"OK: {csv_file} is exactly the export of {data.get('petition')} "
         f"({data.get('rows')} rows, {data.get('generated_at')})."
+    )
+
+
+def _json_file(path, what):
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise click.ClickException(f"The {what} is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"The {what} is not a JSON object.")
+    return data
+
+
+@petition_cli.command("attest")
+@click.argument("slug")
+@click.option(
+    "--output-dir",
+    "-d",
+    type=click.Path(file_okay=False, writable=True),
+    default=".",
+    show_default=True,
+    help="Where the JSON, the PDF and the CSV export of the same instant go.",
+)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def attest(slug, output_dir, lang):
+    """Make a signed attestation of SLUG's verified support (JSON, PDF, CSV)."""
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    if petition is None:
+        raise click.ClickException(f"No petition {slug!r}.")
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / exports.filename(petition)
+    try:
+        with csv_path.open("w+b") as csv_out:
+            entry = attestations.create(petition, "cli", csv_out)
+    except attestations.AttestationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    stem = folder / f"{slug}-attestation-{entry.id}"
+    stem.with_suffix(".json").write_text(entry.document + "\n", encoding="utf-8")
+    with message_context():
+        stem.with_suffix(".pdf").write_bytes(attestations.pdf_of(entry, lang))
+    payload = attestations.envelope_of(entry)["payload"]
+    click.echo(
+        f"Attestation {entry.id}: {entry.verified_total} verified signatures, key {entry.kid}.\n"
+        f"Wrote {stem}.json, {stem}.pdf and {csv_path} (sha256 {entry.export_sha256}).\n"
+        f"Verify: {payload['verify_url']}"
     )

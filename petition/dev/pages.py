@@ -43,7 +43,7 @@ from ..models import (
     UpdateState,
     utcnow,
 )
-from ..services import counters, grants, moderation, organizers
+from ..services import attestations, counters, grants, moderation, organizers
 from ..services.petitions import parse_territory, save
 
 PASSWORD = "correct horse battery staple"
@@ -62,6 +62,7 @@ class World:
     devmail_key: str | None = None
     sent_update_id: int | None = None
     draft_update_id: int | None = None
+    attestation_id: str = ""
     made: int = 0  # signatures made for fresh links, for unique addresses
 
     def petition(self, slug=OPEN):
@@ -264,6 +265,28 @@ PAGES = (
         "public.accessibility",
         _l("Déclaration d’accessibilité"),
         _const("/accessibilite"),
+    ),
+    Page("verifier", "verifier.verify_page", _l("Vérifier une attestation"), _const("/verifier")),
+    Page(
+        "verifier-valid",
+        "verifier.verify_page",
+        _l("Vérifier une attestation : valide, avec les chiffres du jour"),
+        lambda w: f"/verifier?id={w.attestation_id}",
+    ),
+    Page(
+        "verifier-unknown",
+        "verifier.verify_page",
+        _l("Vérifier une attestation : identifiant inconnu"),
+        _const("/verifier?id=aucune-attestation"),
+        status=404,
+    ),
+    Page(
+        "verifier-empty",
+        "verifier.verify_page",
+        _l("Vérifier une attestation : formulaire vide"),
+        _const("/verifier"),
+        status=400,
+        submits=(Submit(selector="form.verify-form"),),
     ),
     Page("error-404", None, _l("Page introuvable (404)"), _const("/p/nowhere"), status=404),
     Page(
@@ -515,6 +538,9 @@ EXCLUDED = {
     "abuse.window_qr": "an SVG image",
     "organizer.export_manifest": "JSON (a download)",
     "organizer.audit_csv": "CSV (a download of the audit log the access page shows)",
+    "verifier.jwks": "JSON (the public keys)",
+    "verifier.download": "a download (the attestation's JSON or PDF)",
+    "verifier.verify_alias": "/verify, the same page as /verifier (audited there)",
     "health.healthz": "a health check for the load balancer",
     "health.readyz": "a health check for the load balancer",
     "metrics.scrape": "Prometheus metrics (text), for the operator's scraper",
@@ -547,6 +573,7 @@ def build_world(maildir=None) -> World:
     invited = organizers.create("invitee@example.org")
     world = World(admin_id=admin.id, invited_id=invited.id)
     world.sent_update_id, world.draft_update_id = _updates(petition, admin)
+    world.attestation_id = attestations.create(petition, admin).id
     if maildir:
         world.devmail_key = _dev_mail(maildir)
     return world

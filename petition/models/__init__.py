@@ -1,6 +1,7 @@
 """The data model, one module per area; import names from here."""
 
 from .abuse import EventWindow  # noqa: F401
+from .attestation import Attestation  # noqa: F401
 from .core import (  # noqa: F401
     CATEGORIES,
     MAX_ID,

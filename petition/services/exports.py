@@ -7,7 +7,10 @@ leading `'`. Rows are streamed from the database and gathered into ~64 KiB
 chunks: PostgreSQL writes the CSV itself (`COPY … TO STDOUT`, the formula
 guard done in SQL); SQLite goes through a plain cursor and `csv.writer`.
 The SHA-256 is computed while streaming and stored in the ExportLog with the
-row count once the last byte went out; the manifest is built from that log.
+row count once the last byte went out; the manifest is built from that log and
+signed with the platform's Ed25519 key (petition/keys.py), so anyone holding
+the public key verifies it; manifests signed before (HMAC with SECRET_KEY,
+no "alg") still verify with the secret.
 
 The category column holds the category's name in the export's language
 (`language`: the organizer's page language, `fr` for the CLI), so a reader
@@ -32,7 +35,8 @@ from flask_babel import gettext as _
 from itsdangerous import Signer
 from sqlalchemy import select
 
-from .. import tokens
+from .. import keys, tokens
+from .. import verify as verifier
 from ..categories import label as category_label
 from ..extensions import db
 from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
@@ -406,8 +410,7 @@ def _signer():
     )
 
 
-def _canonical(body):
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+_canonical = verifier.canonical  # sorted keys, no spaces, UTF-8: the signed bytes
 
 
 def manifest(entry: ExportLog) -> dict[str, Any]:
@@ -422,7 +425,12 @@ def manifest(entry: ExportLog) -> dict[str, Any]:
         "generated_at": _utc(entry.finished_at, "%Y-%m-%dT%H:%M:%SZ"),
         "exported_by": entry.actor,
     }
-    body["signature"] = _signer().get_signature(_canonical(body)).decode()
+    ring = keys.keyring()
+    if ring.private is None:  # attestations off and no key: the server-only HMAC
+        body["signature"] = _signer().get_signature(_canonical(body)).decode()
+        return body
+    body["alg"], body["kid"] = verifier.ALG, ring.kid
+    body["signature"] = ring.sign(_canonical(body))
     return body
 
 
@@ -431,19 +439,34 @@ class ManifestCheck(StrEnum):
 
     OK = "ok"
     SIGNATURE = "signature"  # the manifest's signature is wrong: edited, or another key
+    KEY = "key"  # signed by a key the given public keys do not hold
     SHA256 = "sha256"  # the CSV is not the exported file
 
 
 def verify(
-    csv_bytes_iter: Iterable[bytes], manifest_data: Mapping[str, Any]
+    csv_bytes_iter: Iterable[bytes],
+    manifest_data: Mapping[str, Any],
+    jwks: Mapping[str, Any] | None = None,
 ) -> tuple[bool, ManifestCheck]:
-    """(ok, ManifestCheck) — is the file exactly the one the signed manifest describes?"""
+    """(ok, ManifestCheck) — is the file exactly the one the signed manifest describes?
+
+    An Ed25519 manifest is checked with `jwks` (a JWKS: the public keys alone),
+    or the keys this platform publishes; an old HMAC one with SECRET_KEY.
+    """
     body = dict(manifest_data)
-    signature = body.pop("signature", "")
-    if not isinstance(signature, str) or not _signer().verify_signature(
-        _canonical(body), signature.encode()
-    ):
-        return False, ManifestCheck.SIGNATURE
+    if body.get("alg") == verifier.ALG:
+        public = verifier.keys_from_jwks(jwks if jwks is not None else keys.keyring().jwks)
+        result = verifier.verify_document(body, public)
+        if not result.valid:
+            key_missing = result.reason == "unknown_key"
+            return False, ManifestCheck.KEY if key_missing else ManifestCheck.SIGNATURE
+        body.pop("signature")
+    else:
+        signature = body.pop("signature", "")
+        if not isinstance(signature, str) or not _signer().verify_signature(
+            _canonical(body), signature.encode()
+        ):
+            return False, ManifestCheck.SIGNATURE
     digest = hashlib.sha256()
     for chunk in csv_bytes_iter:
         digest.update(chunk)

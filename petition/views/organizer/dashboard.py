@@ -1,11 +1,11 @@
 """A petition's dashboard: counts, breakdowns, chart, latest signatures,
-failed emails, exports and moderation log."""
+failed emails, exports, attestations and moderation log."""
 
 from flask import render_template
 from flask_login import login_required
 
 from ...forms.organizer import EmailForm
-from ...services import access
+from ...services import access, attestations
 from ...services import dashboard as stats
 from .area import bp
 from .exports import export_form
@@ -21,6 +21,7 @@ def dashboard(slug):
         petition=petition,
         data=stats.summary(petition),
         invite_form=EmailForm(),
+        attestation_list=attestations.of_petition(petition),
         **export_form(),
         **dashboard_panel(petition),
     )

@@ -1,0 +1,269 @@
+"""Attestations of support: what a petition's verified support is, how it was
+verified, signed with the platform's Ed25519 key (petition/keys.py).
+
+`create()` takes one instant: the verified total with its breakdown, the
+organisations, the method, and a CSV export made then, whose SHA-256 the
+document states (retried if a confirmation landed in between, so the export's
+rows always equal the total). The payload is signed as canonical JSON into an
+envelope (petition/verify.py checks it), rendered as a PDF that carries the
+envelope and is signed in turn, and stored under a random id for /verifier.
+Format: docs/attestations.md.
+"""
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import keys
+from ..extensions import db
+from ..models import (
+    Attestation,
+    ModerationAction,
+    Organizer,
+    Petition,
+    Signature,
+    SignatureState,
+    utcnow,
+)
+from ..urls import external_url
+from ..verify import FORMAT, TYPE, canonical
+from . import attestation_pdf, exports
+
+#: Register statuses of an organisation (the Sirene check fills them in).
+ORGANISATION_STATUSES = ("active", "closed", "not_found", "not_checked")
+#: Tries before giving up when confirmations keep landing during the export.
+TRIES = 5
+
+
+class AttestationError(RuntimeError):
+    """The attestation could not be made; the message is for people."""
+
+
+class _Digest:
+    """A file object that only hashes what is written (no copy of the CSV kept)."""
+
+    def __init__(self):
+        self.sha256 = hashlib.sha256()
+
+    def write(self, data):
+        self.sha256.update(data)
+
+
+def territory(petition: Petition) -> dict[str, Any]:
+    """The territory as this branch stores it (names and postal codes)."""
+    return {
+        "name": petition.territory,
+        "communes": sorted(
+            ({"name": c.name, "postal_code": c.postal_code} for c in petition.communes),
+            key=lambda c: (c["name"], c["postal_code"]),
+        ),
+    }
+
+
+def by_category_commune(petition_id: int) -> list[dict[str, Any]]:
+    """Verified signatures by category × commune (the commune as typed)."""
+    rows = db.session.execute(
+        select(Signature.category, Signature.commune, func.count())
+        .where(Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED)
+        .group_by(Signature.category, Signature.commune)
+    ).all()
+    return sorted(
+        ({"category": c, "commune": m or "", "count": n} for c, m, n in rows),
+        key=lambda r: (r["category"], r["commune"]),
+    )
+
+
+def organisations_by_status(petition_id: int) -> dict[str, Any]:
+    """Distinct organisations (by SIREN) of the verified signers, by register status.
+
+    The seam of the Sirene check: until it runs every organisation is
+    `not_checked`; it will return each one's status from the register.
+    """
+    siren = func.substr(Signature.siren, 1, 9)
+    rows = db.session.execute(
+        select(siren, func.count())
+        .where(
+            Signature.petition_id == petition_id,
+            Signature.state == SignatureState.VERIFIED,
+            Signature.siren.is_not(None),
+            Signature.siren != "",
+        )
+        .group_by(siren)
+        .order_by(siren)
+    ).all()
+    found = {status: [] for status in ORGANISATION_STATUSES}
+    found["not_checked"] = [{"siren": s, "signers": n} for s, n in rows]
+    return {
+        status: {"count": len(items), "organisations": items} for status, items in found.items()
+    }
+
+
+def method(petition: Petition) -> dict[str, Any]:
+    """How the count was obtained, with the moderation and withdrawals behind it."""
+    config = current_app.config
+    actions = db.session.execute(
+        select(
+            ModerationAction.action,
+            ModerationAction.reason,
+            func.count(),
+            func.coalesce(func.sum(ModerationAction.rows), 0),
+        )
+        .where(ModerationAction.petition_id == petition.id, ModerationAction.restored_at.is_(None))
+        .group_by(ModerationAction.action, ModerationAction.reason)
+    ).all()
+    states = dict(
+        db.session.execute(
+            select(Signature.state, func.count())
+            .where(Signature.petition_id == petition.id)
+            .group_by(Signature.state)
+        ).all()
+    )
+    return {
+        "confirmation": "email_double_opt_in",
+        "confirmation_detail": "link_opens_page_then_button_post",  # mail scanners click links
+        "confirm_link_max_age_seconds": config["CONFIRM_TOKEN_MAX_AGE"],
+        "deduplication": "one_signature_per_canonical_email_per_petition",
+        "deduplication_detail": "lower_case_nfkc_plus_tag_dropped_gmail_dots_dropped",
+        "email_cap_per_signature": config["MAX_EMAILS_PER_SIGNATURE"],
+        "moderation": sorted(
+            (
+                {"action": a, "reason": r, "actions": n, "signatures": int(rows)}
+                for a, r, n, rows in actions
+            ),
+            key=lambda m: (m["action"], m["reason"]),
+        ),
+        "invalidated": states.get(SignatureState.INVALIDATED, 0),
+        "withdrawn": states.get(SignatureState.WITHDRAWN, 0),
+        "pending_not_counted": states.get(SignatureState.PENDING, 0),
+    }
+
+
+def _verified_total(petition_id):
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED)
+    )
+
+
+def _instant(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def payload(
+    petition: Petition, actor: Organizer | str, csv_out: BinaryIO | None, att_id: str
+) -> dict[str, Any]:
+    """The document, at one instant; the CSV goes to csv_out (else only hashed)."""
+    for _try in range(TRIES):
+        at = utcnow()
+        breakdown = by_category_commune(petition.id)
+        total = sum(r["count"] for r in breakdown)
+        sink = csv_out or _Digest()
+        if csv_out is not None:
+            csv_out.seek(0)
+            csv_out.truncate()
+        entry = exports.export_to_file(petition, exports.Filters(), actor, sink)
+        if entry.rows == total == _verified_total(petition.id):
+            break
+        db.session.rollback()
+    else:
+        raise AttestationError("Signatures kept changing during the export; try again.")
+    return {
+        "type": TYPE,
+        "id": att_id,
+        "verify_url": external_url("verifier.verify_page", id=att_id),
+        "instant": _instant(at),
+        "petition": {
+            "slug": petition.slug,
+            "title": petition.title,
+            "state": petition.state,
+            "goal": petition.goal,
+        },
+        "territory": territory(petition),
+        "verified_total": total,
+        "by_category_commune": breakdown,
+        "organisations_by_status": organisations_by_status(petition.id),
+        "method": method(petition),
+        "export": {
+            "id": entry.id,
+            "filename": entry.filename,
+            "rows": entry.rows,
+            "sha256": entry.sha256,
+            "format": "csv;utf-8-bom;delimiter=;",
+        },
+        "platform": {"name": "petition", "version": current_app.config["PLATFORM_VERSION"]},
+    }
+
+
+def create(
+    petition: Petition, actor: Organizer | str, csv_out: BinaryIO | None = None
+) -> Attestation:
+    """Make, sign, render and store an attestation; commits."""
+    ring = keys.keyring()
+    att_id = secrets.token_urlsafe(12)
+    body = payload(petition, actor, csv_out, att_id)
+    envelope = ring.envelope(body, FORMAT)
+    pdf = attestation_pdf.signed_pdf(envelope, ring, "fr")
+    entry = Attestation(
+        id=att_id,
+        petition_id=petition.id,
+        organizer_id=getattr(actor, "id", None),
+        actor=getattr(actor, "email", None) or str(actor),
+        kid=ring.kid,
+        verified_total=body["verified_total"],
+        export_sha256=body["export"]["sha256"],
+        document=canonical(envelope).decode(),
+        pdf=pdf,
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def envelope_of(entry: Attestation) -> dict[str, Any]:
+    return json.loads(entry.document)
+
+
+def pdf_of(entry: Attestation, lang: str) -> bytes:
+    """The stored French PDF, or the same document rendered in English (signed now)."""
+    if lang == "fr":
+        return entry.pdf
+    return attestation_pdf.signed_pdf(envelope_of(entry), keys.keyring(), lang)
+
+
+def find(att_id: str) -> Attestation | None:
+    if not isinstance(att_id, str) or not 8 <= len(att_id) <= 24:
+        return None
+    return db.session.get(Attestation, att_id)
+
+
+def of_petition(petition: Petition, limit: int = 20) -> list[Attestation]:
+    return db.session.scalars(
+        select(Attestation)
+        .where(Attestation.petition_id == petition.id)
+        .order_by(Attestation.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+@dataclass
+class Live:
+    """Today's figures of the petition an attestation names, if it is here."""
+
+    title: str
+    verified_total: int
+    instant: str
+
+
+def live_figures(slug: Any) -> Live | None:
+    if not isinstance(slug, str):
+        return None
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    if petition is None:
+        return None
+    return Live(petition.title, petition.signature_count, _instant(utcnow()))
