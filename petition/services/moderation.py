@@ -27,7 +27,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import counters
+from . import counters, milestones
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
@@ -197,11 +197,14 @@ def restore(
             moved_verified = len(ids)
     if not signature_id:
         original.restored_at = utcnow()
+    reached = []
     if moved_verified:
         counters.adjust(petition.id, moved_verified)
+        reached = milestones.reach(petition.id)
     db.session.commit()
     if moved_verified:
         counters.changed(petition.id)
+        milestones.announce(reached)
     return log_entry
 
 

@@ -13,7 +13,7 @@ from .. import text as textrules
 from ..extensions import db
 from ..forms.base import POSTAL_CODE
 from ..models import Commune, Petition, PetitionState
-from . import counters
+from . import counters, milestones
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Fields kept on one line (they go into pages, email subjects and bodies):
@@ -131,6 +131,9 @@ def save(
     petition.communes = [
         kept.get((n, c)) or Commune(name=n, postal_code=c) for n, c in dict.fromkeys(communes)
     ]
+    if not editing:
+        db.session.flush()  # the id the default milestones need
+        db.session.add_all(milestones.defaults(petition.id))
     db.session.commit()
     if editing:  # goal, title, state or slug shown by the API, embed and badge
         counters.changed(petition.id)

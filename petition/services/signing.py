@@ -20,7 +20,7 @@ from ..addresses import canonical_email, domain_of, hash_ip
 from ..extensions import db
 from ..jobs.signatures import EMAILS, send_confirmation
 from ..models import Petition, Signature, SignatureState, utcnow
-from . import abuse, counters
+from . import abuse, counters, milestones
 
 log = logging.getLogger(__name__)
 
@@ -201,11 +201,14 @@ def confirm(token: str) -> Confirmation:
         .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
         .values(state=SignatureState.VERIFIED, verified_at=utcnow())
     ).rowcount
+    reached = []
     if moved:
         counters.adjust(signature.petition_id, +1)
+        reached = milestones.reach(signature.petition_id)
     db.session.commit()
     if moved:
         counters.changed(signature.petition_id)
+        milestones.announce(reached)
     db.session.refresh(found.petition)
     outcome = ConfirmOutcome.CONFIRMED if moved else ConfirmOutcome.ALREADY
     return Confirmation(outcome, signature, found.petition)
