@@ -12,7 +12,7 @@ from petition.links import confirm_token, withdraw_token
 from petition.models import Delivery, Milestone, Petition
 from petition.services import milestones, signing, webhooks, withdrawal
 
-from helpers import add_signature, drain, make_organizer, reread, reread_all
+from helpers import add_signature, csrf, drain, login, make_organizer, reread, reread_all
 
 THREADS = 20
 
@@ -130,3 +130,53 @@ def test_an_organizer_round_number_is_alerted_and_past_ones_are_not(
     texts = [m.get_body(("plain",)).get_content() for m in smtp_sink.messages]
     assert len(texts) == 2
     assert all("palier de 4 signatures" in t for t in texts)
+
+
+def test_the_public_page_says_goal_reached_discreetly(app, client, small):
+    assert 'data-live="reached" hidden' in client.get("/p/saint-etienne").get_data(as_text=True)
+    for _ in range(20):
+        add_signature(small)
+    from petition.services import counters
+
+    counters.changed(small.id)
+    page = client.get("/p/saint-etienne").get_data(as_text=True)
+    assert 'data-live="reached">Objectif atteint' in page
+
+
+def test_dashboard_adds_and_removes_milestones_with_clear_messages(app, client, small):
+    login(client, "alice@ville.example")
+    url = "/organizer/petitions/saint-etienne/"
+    for value, kind, message in [
+        ("", "count", "Indiquez un nombre entier."),
+        ("abc", "count", "pas un entier valide"),
+        ("0", "count", "Un nombre de 1 à 10"),
+        ("5000", "percent", "Un palier en pourcentage va de 1 à 1000"),
+        ("10", "furlongs", "pas un choix valide"),
+    ]:
+        response = client.post(
+            url + "milestones",
+            data={"csrf_token": csrf(client, url), "value": value, "kind": kind},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True), (value, kind)
+    response = client.post(
+        url + "milestones",
+        data={"csrf_token": csrf(client, url), "value": "1000", "kind": "count"},
+        follow_redirects=True,
+    )
+    assert "Palier ajouté." in response.get_data(as_text=True)
+    (added,) = reread_all(select(Milestone).where(Milestone.value == 1000))
+    assert (
+        client.post(
+            f"{url}milestones/{added.id}/delete", data={"csrf_token": csrf(client, url)}
+        ).status_code
+        == 303
+    )
+    assert reread_all(select(Milestone).where(Milestone.value == 1000)) == []
+    assert (
+        client.post(
+            f"{url}milestones/{added.id}/delete", data={"csrf_token": csrf(client, url)}
+        ).status_code
+        == 404
+    )

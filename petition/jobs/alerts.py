@@ -17,7 +17,7 @@ from .. import jobs
 from ..extensions import db
 from ..mail import messages, smtp
 from ..models import Milestone, Organizer, WebhookEvent, organizer_petitions
-from ..services import webhooks
+from ..services import summaries, webhooks
 from ..urls import external_url
 
 log = logging.getLogger(__name__)
@@ -108,3 +108,13 @@ def send_milestone_email(milestone_id, organizer_id):
         jobs.redis().set(key, 1, ex=30 * 86400)
     log.info("Sent milestone %s alert to organizer %s", milestone_id, organizer_id)
     return jobs.JobResult.SENT
+
+
+def send_daily_summaries():
+    """The daily `petition.daily_summary` webhooks (jobs/schedule.py)."""
+    return {"queued": summaries.send_daily()}
+
+
+def send_closed_events():
+    """`petition.closed` webhooks for petitions closed since the last run."""
+    return {"queued": summaries.send_closed()}

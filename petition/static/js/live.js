@@ -38,6 +38,7 @@
     var line = box.querySelector(".count");
     var said = box.querySelector("[data-live=said]");
     var bar = box.querySelector("[data-live=progress]");
+    var reached = box.querySelector("[data-live=reached]");
     var shown = digits(box.querySelector("[data-live=count]"));
     var goal = digits(box.querySelector("[data-live=goal]"));
     var timer = null;
@@ -57,6 +58,7 @@
         bar.value = Math.min(shown, goal);
         bar.textContent = words.number(shown) + " / " + words.number(goal);
       }
+      if (reached) reached.hidden = shown < goal;
     }
 
     function poll() {

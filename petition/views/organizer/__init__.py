@@ -5,5 +5,14 @@ visitor to the login page). The blueprint lives in area.py; importing the
 route modules here registers their routes on it. The protection panel
 (protection.py) has its own blueprint, "abuse", for its endpoint names."""
 
-from . import admin, auth, dashboard, exports, moderation, petitions, protection  # noqa: F401
+from . import (  # noqa: F401
+    admin,
+    alerts,
+    auth,
+    dashboard,
+    exports,
+    moderation,
+    petitions,
+    protection,
+)
 from .area import PUBLIC_ENDPOINTS, bp  # noqa: F401

@@ -2,13 +2,32 @@
 failed emails, exports and moderation log."""
 
 from flask import render_template
+from flask_babel import gettext as _
 from flask_login import login_required
 
+from ...forms.alerts import EVENT_LABELS, MilestoneForm, WebhookForm
 from ...forms.organizer import EmailForm
-from ...services import access
+from ...models import DeliveryState
+from ...services import access, milestones, webhooks
 from ...services import dashboard as stats
 from .area import bp
 from .exports import export_form
+
+
+def alerts_panel(petition):
+    """What the milestones and webhooks sections show."""
+    return {
+        "milestones": milestones.listing(petition),
+        "endpoints": [(e, webhooks.recent_deliveries(e)) for e in webhooks.endpoints(petition)],
+        "milestone_form": MilestoneForm(formdata=None),
+        "webhook_form": WebhookForm(formdata=None),
+        "labels": EVENT_LABELS,
+        "states": {
+            DeliveryState.PENDING: _("en cours"),
+            DeliveryState.DELIVERED: _("livré"),
+            DeliveryState.FAILED: _("échec"),
+        },
+    }
 
 
 @bp.get("/petitions/<slug>/")
@@ -20,5 +39,6 @@ def dashboard(slug):
         petition=petition,
         data=stats.summary(petition),
         invite_form=EmailForm(),
+        alerts=alerts_panel(petition),
         **export_form(),
     )
