@@ -44,3 +44,9 @@ DEMO = [
         "description": "Entrepreneurs, chercheurs, étudiants : **signez** pour Lyon.",
     },
 ]
+
+#: The demo organizer of the first petition (development only: `flask petition
+#: demo` skips it in production); milestone alerts reach /dev/mail/.
+DEMO_ORGANIZER = ("equipe@saint-etienne.example", "demonstration-locale")
+#: The path of the dev stack's local webhook receiver (petition/dev/receiver.py).
+DEMO_WEBHOOK_PATH = "/demo-hooks"

@@ -1,19 +1,21 @@
 """`flask petition …`: create, demo, list, reconcile, export, verify-export."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..demo import DEMO
+from ..demo import DEMO, DEMO_ORGANIZER, DEMO_WEBHOOK_PATH
 from ..extensions import db
 from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
-from ..models import Petition, PetitionState
-from ..services import exports
+from ..models import MilestoneKind, Petition, PetitionState, WebhookEvent
+from ..services import exports, milestones, organizers, webhooks
 from ..services.petitions import PetitionError, parse_communes, parse_date, save
 from ..services.reconcile import reconcile_all
 
@@ -81,6 +83,30 @@ def demo():
         fields["state"] = PetitionState.OPEN
         save(fields, parse_communes(entry["communes"]))
         click.echo(f"Loaded demo petition {entry['slug']}.")
+    _demo_alerts(db.session.scalar(select(Petition).where(Petition.slug == DEMO[0]["slug"])))
+
+
+def _demo_alerts(petition):
+    """What `make run` shows of milestones and webhooks: an organizer of the
+    first demo petition, a milestone at its next signature, and the dev stack's
+    local receiver (DEMO_WEBHOOK_URL) as a webhook endpoint."""
+    if current_app.config["APP_ENV"] == "production":
+        return
+    if organizers.find(DEMO_ORGANIZER[0]) is None:
+        organizers.create(*DEMO_ORGANIZER, petitions=[petition])
+        click.echo(f"Demo organizer {DEMO_ORGANIZER[0]} (password {DEMO_ORGANIZER[1]!r}).")
+    try:
+        milestones.add(petition, MilestoneKind.COUNT, petition.signature_count + 1)
+        click.echo(f"Demo milestone at {petition.signature_count + 1} signatures.")
+    except milestones.MilestoneError:
+        pass
+    url = os.environ.get("DEMO_WEBHOOK_URL")
+    if url:
+        for endpoint in webhooks.endpoints(petition):
+            if endpoint.url.endswith(DEMO_WEBHOOK_PATH):
+                webhooks.remove(petition, endpoint.id)
+        webhooks.register(petition, url, WebhookEvent.CHOICES)
+        click.echo(f"Demo webhook endpoint {url}.")
 
 
 @petition_cli.command("list")

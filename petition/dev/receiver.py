@@ -12,8 +12,9 @@ from .servers import free_port
 
 
 class Receiver:
-    def __init__(self, port=None):
+    def __init__(self, port=None, path="/hooks"):
         self.port = port or free_port()
+        self.path = path
         self.requests = []  # (path, headers dict, body bytes)
         self._answers = []
         self._lock = threading.Lock()
@@ -21,7 +22,7 @@ class Receiver:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}/hooks"
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     def answer(self, *codes):
         with self._lock:

@@ -28,7 +28,7 @@ class MilestoneForm(BaseForm):
         _l("Unité"),
         choices=[
             SelectChoice(MilestoneKind.COUNT, _l("signatures")),
-            SelectChoice(MilestoneKind.PERCENT, _l("% de l’objectif")),
+            SelectChoice(MilestoneKind.PERCENT, _l("pour cent de l’objectif")),
         ],
     )
     submit = SubmitField(_l("Ajouter le palier"))
