@@ -203,6 +203,13 @@ PAGES = (
         _const(f"{SE}/soutiens"),
     ),
     Page("poster", "share.poster", _l("Affiche à imprimer"), _const(f"{SE}/affiche")),
+    Page("share-kit", "share.kit", _l("Kit de partage"), _const(f"{SE}/partager")),
+    Page(
+        "share-kit-options",
+        "share.kit",
+        _l("Kit de partage : options (sombre, anglais, compact)"),
+        _const(f"{SE}/partager?theme=dark&counter_lang=en&compact=1&width=400"),
+    ),
     Page("embed", "embed.embed", _l("Compteur à intégrer (clair)"), _const(f"/embed/{OPEN}")),
     Page(
         "embed-dark",
@@ -402,6 +409,7 @@ EXCLUDED = {
     "api.events": "a live stream of events (text/event-stream)",
     "embed.badge": "an SVG image (its text alternative: tests/test_embed.py)",
     "embed.widget": "a script (its markup is audited inside host pages: tests/browser)",
+    "embed.frame_js": "a script: the iframe snippet's resize helper",
     "share.qr_svg": "an SVG image",
     "share.qr_png": "a PNG image",
     "abuse.window_qr": "an SVG image",

@@ -22,7 +22,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limiter.exempt(bp)
 
 #: Paths that never set a cookie (the API, the embed, the badge, widget.js).
-NO_COOKIE_PREFIXES = ("/api/", "/embed/", "/badge/", "/widget.js")
+NO_COOKIE_PREFIXES = ("/api/", "/embed/", "/badge/", "/widget.js", "/frame.js")
 SPEC = Path(__file__).resolve().parent.parent / "openapi.json"
 
 CACHE_COUNT = "public, max-age=2, stale-while-revalidate=10, stale-if-error=86400"

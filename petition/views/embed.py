@@ -111,6 +111,20 @@ def widget():
     return response.make_conditional(request)
 
 
+@bp.get("/frame.js")
+def frame_js():
+    """The tiny helper the iframe snippet carries: fits the frame to its content."""
+    body = current_app.extensions.get("frame_js")
+    if body is None:
+        with open(current_app.root_path + "/static/js/frame.js", "rb") as f:
+            body = current_app.extensions["frame_js"] = f.read()
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600, stale-while-revalidate=86400"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 def widget_labels():
     """The widget's words in each language, from the same catalog as the site."""
     labels = {}
