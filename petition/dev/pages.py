@@ -33,9 +33,23 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from .. import links, tokens
 from ..demo import DEMO
 from ..extensions import db
-from ..models import Organizer, Petition, PetitionState, Signature, SignatureState, utcnow
+from ..models import (
+    Delivery,
+    DeliveryState,
+    Endpoint,
+    Milestone,
+    MilestoneKind,
+    Organizer,
+    Petition,
+    PetitionState,
+    Signature,
+    SignatureState,
+    WebhookEvent,
+    utcnow,
+)
 from ..services import counters, grants, moderation, organizers
 from ..services.petitions import parse_communes, save
+from ..webhook_signature import new_secret
 
 PASSWORD = "correct horse battery staple"
 ADMIN = "organisatrice@example.org"
@@ -443,10 +457,46 @@ def build_world(maildir=None) -> World:
     admin = organizers.create(ADMIN, PASSWORD, [petition], is_admin=True)
     moderation.invalidate(petition, moderation.Rule(signature_id=spam.id), "Test", admin)
     invited = organizers.create("invitee@example.org")
+    _alerts(petition)
     world = World(admin_id=admin.id, invited_id=invited.id)
     if maildir:
         world.devmail_key = _dev_mail(maildir)
     return world
+
+
+def _alerts(petition):
+    """A reached milestone and a webhook endpoint with a delivery: the
+    dashboard's alert sections in their filled state."""
+    db.session.add(
+        Milestone(
+            petition_id=petition.id,
+            kind=MilestoneKind.COUNT,
+            value=2,
+            reached_at=utcnow(),
+            count_at_reach=2,
+        )
+    )
+    endpoint = Endpoint(
+        petition_id=petition.id,
+        url="https://ville.example.org/hooks/petition",
+        secret=new_secret(),
+        events=WebhookEvent.MILESTONE,
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    db.session.add(
+        Delivery(
+            endpoint_id=endpoint.id,
+            message_id="msg_audit",
+            event_key="milestone-audit",
+            event=WebhookEvent.MILESTONE,
+            payload="{}",
+            state=DeliveryState.DELIVERED,
+            attempts=1,
+            response_code=200,
+        )
+    )
+    db.session.commit()
 
 
 def _signature(petition, state, n, first="Prénom", last="Nom", public=False):
