@@ -17,6 +17,8 @@ SAMPLE = {
     "signature_id": 1,
     "export_id": 1,
     "window_id": 1,
+    "milestone_id": 1,
+    "endpoint_id": 1,
 }
 
 
