@@ -102,7 +102,24 @@ def load_settings(environ=None):
     settings.update(_operations_settings(get))
     settings.update(_news_settings(get))
     settings.update(_attestation_settings(get))
+    settings.update(_webhook_settings(get))
     return settings
+
+
+def _webhook_settings(get):
+    """Webhooks and milestone alerts (docs/api.md: Webhooks)."""
+    return {
+        # Seconds between the attempts of one delivery (Standard Webhooks' schedule).
+        "WEBHOOK_RETRY_INTERVALS": _intervals(
+            get("WEBHOOK_RETRY_INTERVALS"), [5, 300, 1800, 7200, 18000, 36000]
+        ),
+        # Failed attempts in a row before an endpoint is disabled.
+        "WEBHOOK_MAX_FAILURES": _int(get("WEBHOOK_MAX_FAILURES"), 20),
+        "WEBHOOK_TIMEOUT": _float(get("WEBHOOK_TIMEOUT"), 10.0),
+        # The SSRF guard: never post to private, loopback or link-local
+        # addresses. Only the dev stack and tests relax it (refused in production).
+        "WEBHOOK_ALLOW_PRIVATE": _bool(get("WEBHOOK_ALLOW_PRIVATE")),
+    }
 
 
 #: Stated in every attestation; a deploy sets PLATFORM_VERSION (e.g. the git tag).
@@ -321,6 +338,11 @@ def check_production(settings):
     """Refuse to start production with a missing or development secret."""
     if settings.get("APP_ENV") != "production":
         return
+    if settings.get("WEBHOOK_ALLOW_PRIVATE"):
+        raise RuntimeError(
+            "WEBHOOK_ALLOW_PRIVATE lets webhooks reach private addresses (SSRF): "
+            "unset it before starting with APP_ENV=production."
+        )
     key = settings.get("SECRET_KEY")
     if not key or key == DEV_SECRET_KEY or len(key) < 16:
         raise RuntimeError(

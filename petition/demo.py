@@ -53,3 +53,6 @@ DEMO = [
         "description": "Entrepreneurs, chercheurs, étudiants : **signez** pour Lyon.",
     },
 ]
+
+#: The path of the dev stack's local webhook receiver (petition/dev/receiver.py).
+DEMO_WEBHOOK_PATH = "/demo-hooks"

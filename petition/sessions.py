@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 from .extensions import login
 
 #: Paths whose responses are public and may be kept by shared caches.
-PUBLIC_PREFIXES = ("/api/", "/embed/", "/badge/", "/widget.js")
+PUBLIC_PREFIXES = ("/api/", "/embed/", "/badge/", "/widget.js", "/frame.js")
 
 
 def is_public(path: str) -> bool:

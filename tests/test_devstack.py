@@ -175,6 +175,30 @@ def test_newcomer_signs_confirms_and_sees_one(devstack):
 
     _status, _url, petition = browser.get("/p/saint-etienne")
     assert re.search(r'data-live="count">1<', petition), "the counter says 1"
+
+    # The confirmation crossed the demo milestone: the organizer's alert is on
+    # the dev mail page, and the dashboard's log shows the webhook delivered.
+    deadline = time.monotonic() + 60
+    while len(wait_for_mail(devstack, browser)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    alert = browser.get(wait_for_mail(devstack, browser)[0])[2]
+    assert "Palier atteint" in unescape(alert), log_of(devstack)
+    organizer = Browser(base)
+    login_page = organizer.get("/organizer/login")[2]
+    organizer.post(
+        "/organizer/login",
+        {
+            "email": "organisatrice@example.org",
+            "password": "demo-organisatrice",
+            "csrf_token": csrf_from(login_page),
+        },
+    )
+    while time.monotonic() < deadline:
+        dashboard = organizer.get("/organizer/petitions/saint-etienne/")[2]
+        if "<td>200</td>" in dashboard:
+            break
+        time.sleep(0.5)
+    assert "milestone.reached" in dashboard and "<td>200</td>" in dashboard
     devstack["seen"] |= descendants(devstack["process"].pid)
     assert (devstack["instance"] / "devmail").is_dir()
 

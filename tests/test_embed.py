@@ -116,3 +116,37 @@ def test_widget_js_is_served_as_javascript_with_labels(client, petition):
     assert "attachShadow" in body
     again = client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_badge_follows_the_count_within_seconds(client, petition, confirm_via_email):
+    """Validated like the API's count: a short max-age, an ETag that changes with
+    the count and the language, a 304 while nothing changed."""
+    first = client.get("/badge/saint-etienne.svg")
+    cache = first.headers["Cache-Control"]
+    max_age = int(re.search(r"max-age=(\d+)", cache).group(1))
+    assert max_age <= 5, cache
+    vary = {v.strip() for v in first.headers["Vary"].split(",")}
+    assert "Accept-Language" in vary
+    etag = first.headers["ETag"]
+    assert (
+        client.get("/badge/saint-etienne.svg", headers={"If-None-Match": etag}).status_code == 304
+    )
+    english = client.get("/badge/saint-etienne.svg", headers={"Accept-Language": "en"})
+    assert english.headers["ETag"] != etag and b"verified supporters" in english.data
+
+    post_signature(client)
+    confirm_via_email()
+    fresh = client.get("/badge/saint-etienne.svg", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200, "the count moved: a new badge at once"
+    assert "1 / 1\u202f000" in fresh.get_data(as_text=True)
+    assert fresh.headers["ETag"] != etag
+
+
+def test_badge_body_depends_only_on_what_vary_names(client, petition):
+    """The `lang` cookie (set by the site's language switch) must not change a
+    body that shared caches keep by URL and Accept-Language."""
+    plain = client.get("/badge/saint-etienne.svg", headers={"Accept-Language": "fr"})
+    client.set_cookie("lang", "en")
+    with_cookie = client.get("/badge/saint-etienne.svg", headers={"Accept-Language": "fr"})
+    assert with_cookie.data == plain.data
+    assert with_cookie.headers["ETag"] == plain.headers["ETag"]

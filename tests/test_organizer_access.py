@@ -20,6 +20,8 @@ SAMPLE = {
     "organizer_id": 1,
     "change": "deactivate",
     "update_id": 1,
+    "milestone_id": 1,
+    "endpoint_id": 1,
 }
 
 

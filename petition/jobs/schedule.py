@@ -4,6 +4,7 @@ scheduler, which queues it on the `default` queue; `flask privacy …` and
 idempotent and returns what it did; errors raise, so RQ records them and the
 next run tries again."""
 
+from .alerts import send_closed_events, send_daily_summaries
 from .news import resume_sending
 from .retention import erase_expired, purge_unconfirmed
 from .sweeper import sweep_unsent_emails
@@ -14,4 +15,6 @@ SCHEDULE = {
     "resume-news": (resume_sending, {"interval": 300}),
     "purge-unconfirmed": (purge_unconfirmed, {"cron": "17 3 * * *"}),
     "erase-expired": (erase_expired, {"cron": "27 3 * * *"}),
+    "webhook-daily-summaries": (send_daily_summaries, {"cron": "0 18 * * *"}),
+    "webhook-closed-events": (send_closed_events, {"interval": 600}),
 }

@@ -1,6 +1,15 @@
 """The data model, one module per area; import names from here."""
 
 from .abuse import EventWindow  # noqa: F401
+from .alerts import (  # noqa: F401
+    DEFAULT_PERCENTS,
+    Delivery,
+    Endpoint,
+    Milestone,
+    MilestoneKind,
+    WebhookDeliveryState,
+    WebhookEvent,
+)
 from .attestation import Attestation  # noqa: F401
 from .core import (  # noqa: F401
     CATEGORIES,

@@ -27,7 +27,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import audit, counters
+from . import audit, counters, milestones
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
@@ -212,12 +212,15 @@ def restore(
             moved_local = sum(1 for row in moved if row.local)
     if not signature_id:
         original.restored_at = utcnow()
+    reached = []
     if moved_verified:
         counters.adjust(petition.id, moved_verified, local=moved_local)
+        reached = milestones.reach(petition.id)
     _audit(petition, log_entry, actor)
     db.session.commit()
     if moved_verified:
         counters.changed(petition.id)
+        milestones.announce(reached)
     return log_entry
 
 

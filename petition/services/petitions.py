@@ -14,7 +14,7 @@ from ..extensions import db
 from ..geo import territory
 from ..geo.territory import Area
 from ..models import GoalScope, Petition, PetitionState, TerritoryArea
-from . import counters
+from . import counters, milestones
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Fields kept on one line (they go into pages, email subjects and bodies):
@@ -151,6 +151,9 @@ def save(
         kept.get((kind, code)) or TerritoryArea(kind=kind, code=code)
         for kind, code in dict.fromkeys(areas)
     ]
+    if not editing:
+        db.session.flush()  # the id the default milestones need
+        db.session.add_all(milestones.defaults(petition.id))
     db.session.commit()
     if editing:  # goal, title, state or slug shown by the API, embed and badge
         counters.changed(petition.id)

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..jobs.signatures import EMAILS, send_confirmation
 from ..models import Petition, Signature, SignatureState, utcnow
 from ..telemetry import metrics
-from . import abuse, counters
+from . import abuse, counters, milestones
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +206,14 @@ def confirm(token: str) -> Confirmation:
         .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
         .values(state=SignatureState.VERIFIED, verified_at=utcnow())
     ).rowcount
+    reached = []
     if moved:
         counters.adjust(signature.petition_id, +1, local=1 if signature.local else 0)
+        reached = milestones.reach(signature.petition_id)
     db.session.commit()
     if moved:
         counters.changed(signature.petition_id)
+        milestones.announce(reached)
         metrics.signature("confirmed")
     db.session.refresh(found.petition)
     outcome = ConfirmOutcome.CONFIRMED if moved else ConfirmOutcome.ALREADY

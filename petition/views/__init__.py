@@ -1,6 +1,6 @@
 """Blueprints: thin views, one service call each."""
 
-from . import api, embed, health, metrics, news, public, results, share, verifier
+from . import api, embed, health, kit, metrics, news, public, results, share, verifier  # noqa: F401 (kit: routes on share.bp)
 from .organizer import bp as organizer_bp
 from .organizer import protection
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from .. import numbers, security
 from ..extensions import limiter
 from ..services import counters
+from .api import matches
 
 bp = Blueprint("embed", __name__)
 limiter.exempt(bp)
@@ -49,28 +50,51 @@ def embed(slug):
     return response
 
 
+#: Like the API's count: a cache keeps the badge a few seconds, then asks
+#: again with its ETag and mostly gets a 304.
+CACHE_BADGE = "public, max-age=2, stale-while-revalidate=10, stale-if-error=86400"
+
+
+def badge_language():
+    """`?lang=`, else the reader's Accept-Language: never the `lang` cookie,
+    so the body depends only on the URL and the header named in Vary (an image
+    on another site is fetched without our cookies anyway)."""
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
 @bp.get("/badge/<slug>.svg")
 def badge(slug):
     doc = _doc_or_404(slug)
-    label = numbers.supporters_label(doc.signature_count)
-    value = numbers.badge_value(doc.signature_count, doc.local_count, doc.goal)
-    svg = render_template(
-        "embed/badge.svg",
-        doc=doc,
-        label=label,
-        value=value,
-        sentence=numbers.count_sentence(
-            doc.signature_count, doc.goal, doc.local_count, doc.goal_scope
-        ),
-        label_width=_text_width(label),
-        value_width=_text_width(value),
-    )
-    response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.vary.add("Accept-Language")  # worded in the reader's language
-    response.add_etag()
-    return response.make_conditional(request)
+    lang = badge_language()
+    # The count's own ETag and the language: checked before anything is drawn.
+    etag = doc.etag[:-1] + "-" + lang + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": CACHE_BADGE,
+        "Vary": "Accept-Language, Accept-Encoding",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if matches(etag):
+        return Response(status=304, headers=headers)
+    with force_locale(lang):
+        label = numbers.supporters_label(doc.signature_count)
+        value = numbers.badge_value(doc.signature_count, doc.local_count, doc.goal)
+        svg = render_template(
+            "embed/badge.svg",
+            doc=doc,
+            label=label,
+            value=value,
+            sentence=numbers.count_sentence(
+                doc.signature_count, doc.goal, doc.local_count, doc.goal_scope
+            ),
+            label_width=_text_width(label),
+            value_width=_text_width(value),
+        )
+    return Response(svg, headers=headers, mimetype="image/svg+xml")
 
 
 def _text_width(text):
@@ -83,6 +107,20 @@ def widget():
     body = current_app.extensions.get("widget_js")
     if body is None:
         body = current_app.extensions["widget_js"] = _build_widget()
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600, stale-while-revalidate=86400"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/frame.js")
+def frame_js():
+    """The tiny helper the iframe snippet carries: fits the frame to its content."""
+    body = current_app.extensions.get("frame_js")
+    if body is None:
+        with open(current_app.root_path + "/static/js/frame.js", "rb") as f:
+            body = current_app.extensions["frame_js"] = f.read()
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "public, max-age=3600, stale-while-revalidate=86400"
     response.headers["Access-Control-Allow-Origin"] = "*"

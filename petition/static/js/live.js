@@ -38,6 +38,7 @@
     var line = box.querySelector(".count");
     var said = box.querySelector("[data-live=said]");
     var bar = box.querySelector("[data-live=progress]");
+    var reachedBox = box.querySelector("[data-live=reached]");
     var shown = digits(box.querySelector("[data-live=count]"));
     var goal = digits(box.querySelector("[data-live=goal]"));
     var shownLocal = digits(box.querySelector("[data-live=local]"));
@@ -61,6 +62,7 @@
         bar.value = Math.min(reached, goal);
         bar.textContent = words.number(reached) + " / " + words.number(goal);
       }
+      if (reachedBox) reachedBox.hidden = reached < goal;
     }
 
     function poll() {

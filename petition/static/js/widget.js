@@ -10,6 +10,12 @@
   var base = new URL(script ? script.src : location.href).origin;
   var L = "__LABELS__";
   "__COUNT_JS__";
+  // An iframe of ours on this page posts its height: fit it (origin checked).
+  addEventListener("message", function (e) {
+    var d = e.data, f = document.getElementsByTagName("iframe"), i;
+    if (e.origin !== base || !d || d.petitionFrame !== true || !(d.height > 0 && d.height < 5e3)) return;
+    for (i = 0; i < f.length; i++) if (f[i].contentWindow === e.source) f[i].style.height = Math.ceil(d.height) + "px";
+  });
   var CSS = ":host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;max-width:24rem}" +
     ".w{border:1px solid #8a8f98;border-radius:6px;padding:.75rem 1rem;background:#fff;color:#1a1a1a}" +
     ".d{background:#10141c;color:#f3f5f9;border-color:#5a5f68}" +

@@ -7,6 +7,7 @@ route modules here registers their routes on it. The protection panel
 
 from . import (  # noqa: F401
     admin,
+    alerts,
     attestations,
     auth,
     dashboard,
