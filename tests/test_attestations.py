@@ -28,7 +28,7 @@ ORGANIZER = "orga@example.org"
 
 def _signers(petition):
     add_signature(petition, category="company", siren="73282932000074")
-    add_signature(petition, category="company", siren="732829320", commune="Firminy")
+    add_signature(petition, category="company", siren="732829320", commune="Firminy", insee="42095")
     add_signature(petition, category="developer", siren="552100554")
     add_signature(petition, category="student")
     add_signature(petition, state="pending")
@@ -152,10 +152,10 @@ def test_the_attestation_states_the_support_and_how_it_was_verified(attested, pe
     payload = attestations.envelope_of(attested)["payload"]
     assert payload["verified_total"] == attested.verified_total == 4
     assert payload["petition"]["slug"] == "saint-etienne"
-    assert {"name": "Firminy", "postal_code": "42700"} in payload["territory"]["communes"]
-    assert {"category": "company", "commune": "Firminy", "count": 1} in payload[
-        "by_category_commune"
-    ]
+    assert "42095" in payload["territory"]["insee_codes"], "Firminy, by its INSEE code"
+    row = {"category": "company", "insee": "42095", "commune": "Firminy", "local": True, "count": 1}
+    assert row in payload["by_category_commune"]
+    assert payload["local_total"] == 4, "every verified signer here is local"
     orgs = payload["organisations_by_status"]
     assert orgs["not_checked"]["count"] == 2, "a SIRET and its SIREN are one organisation"
     assert {"siren": "732829320", "signers": 2} in orgs["not_checked"]["organisations"]
@@ -245,6 +245,7 @@ def test_the_verifier_page_says_valid_by_which_key_beside_todays_figures(
     assert by_id.status_code == 200
     assert re.search(r'id="stated-total">4<', html)
     assert re.search(r'id="live-total">5<', html)
+    assert re.search(r'id="stated-local">4<', html) and re.search(r'id="live-local">5<', html)
     alias = _post(client, "/verify", id=attested.id)
     assert alias.status_code == 200 and "Valide" in alias.get_data(as_text=True)
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from .. import keys
 from ..extensions import db
+from ..geo import geography
 from ..models import (
     Attestation,
     ModerationAction,
@@ -55,26 +56,40 @@ class _Digest:
 
 
 def territory(petition: Petition) -> dict[str, Any]:
-    """The territory as this branch stores it (names and postal codes)."""
+    """The territory as official codes: the areas the organizer gave (EPCI by
+    SIREN, départements, communes) and the INSEE code of every commune they
+    hold; hand-typed communes no official one matched are listed apart."""
     return {
         "name": petition.territory,
-        "communes": sorted(
-            ({"name": c.name, "postal_code": c.postal_code} for c in petition.communes),
-            key=lambda c: (c["name"], c["postal_code"]),
-        ),
+        "areas": [{"kind": a.kind, "code": a.code} for a in petition.area_key],
+        "insee_codes": sorted(petition.territory_codes),
+        "unmapped": sorted(c.name for c in petition.unmapped_communes),
     }
 
 
 def by_category_commune(petition_id: int) -> list[dict[str, Any]]:
-    """Verified signatures by category × commune (the commune as typed)."""
+    """Verified signatures by category × commune: the commune's INSEE code and
+    official name, and whether it lies in the territory (None: never placed)."""
     rows = db.session.execute(
-        select(Signature.category, Signature.commune, func.count())
+        select(
+            Signature.category, Signature.insee, Signature.commune, Signature.local, func.count()
+        )
         .where(Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED)
-        .group_by(Signature.category, Signature.commune)
+        .group_by(Signature.category, Signature.insee, Signature.commune, Signature.local)
     ).all()
+    geo = geography()
+    found = {}
+    for category, insee, typed, local, n in rows:
+        commune = geo.commune(insee) if insee else None
+        name = commune.name if commune else (typed or "")
+        key = (category, insee or "", name, local)
+        found[key] = found.get(key, 0) + n
     return sorted(
-        ({"category": c, "commune": m or "", "count": n} for c, m, n in rows),
-        key=lambda r: (r["category"], r["commune"]),
+        (
+            {"category": c, "insee": i, "commune": m, "local": local, "count": n}
+            for (c, i, m, local), n in found.items()
+        ),
+        key=lambda r: (r["category"], r["commune"], r["insee"]),
     )
 
 
@@ -186,6 +201,7 @@ def payload(
         },
         "territory": territory(petition),
         "verified_total": total,
+        "local_total": sum(r["count"] for r in breakdown if r["local"]),
         "by_category_commune": breakdown,
         "organisations_by_status": organisations_by_status(petition.id),
         "method": method(petition),
@@ -258,6 +274,7 @@ class Live:
     title: str
     verified_total: int
     instant: str
+    local_total: int = 0
 
 
 def live_figures(slug: Any) -> Live | None:
@@ -266,4 +283,4 @@ def live_figures(slug: Any) -> Live | None:
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None:
         return None
-    return Live(petition.title, petition.signature_count, _instant(utcnow()))
+    return Live(petition.title, petition.signature_count, _instant(utcnow()), petition.local_count)
