@@ -138,7 +138,7 @@ def test_badge_follows_the_count_within_seconds(client, petition, confirm_via_em
     confirm_via_email()
     fresh = client.get("/badge/saint-etienne.svg", headers={"If-None-Match": etag})
     assert fresh.status_code == 200, "the count moved: a new badge at once"
-    assert "1 / 1\u202f000" in fresh.get_data(as_text=True)
+    assert "1, dont 1 du territoire / 1\u202f000" in fresh.get_data(as_text=True)
     assert fresh.headers["ETag"] != etag
 
 

@@ -1,9 +1,12 @@
 """Rotating SECRET_KEY: the old key moves to SECRET_KEY_FALLBACKS, and what
 was signed with it stays valid (a confirmation link already emailed, the
-session, an export manifest); IP hashes are keyed by IP_HASH_KEY, so the
-rotation does not change them (petition/tokens.py, addresses.py)."""
+session); export manifests are signed by the attestation key, not SECRET_KEY,
+so the rotation leaves them valid; IP hashes are keyed by IP_HASH_KEY, so the
+rotation does not change them (petition/tokens.py, addresses.py, keys.py)."""
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from petition import create_app
 from petition.addresses import hash_ip
@@ -21,6 +24,25 @@ from helpers import (
 
 OLD_KEY = "test-secret-key-0123456789"  # helpers.app_settings's
 NEW_KEY = "rotated-secret-key-9876543210"
+
+
+@pytest.fixture(scope="module")
+def attestation_key():
+    """One Ed25519 key for the site, whatever its SECRET_KEY."""
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+@pytest.fixture
+def app_overrides(attestation_key):
+    return {"ATTESTATION_KEY": attestation_key}
 
 
 @pytest.fixture
@@ -66,7 +88,7 @@ def test_a_confirmation_link_emailed_before_the_rotation_still_confirms(
 
 
 def test_a_session_and_a_manifest_made_before_the_rotation_stay_valid(
-    app, client, runner, petition, tmp_path, make_app
+    app, client, runner, petition, tmp_path, make_app, attestation_key
 ):
     make_organizer("se@example.org", [petition])
     login(client, "se@example.org")
@@ -77,12 +99,13 @@ def test_a_session_and_a_manifest_made_before_the_rotation_stay_valid(
     manifest_path.write_bytes(manifest)
     args = ["petition", "verify-export", str(csv_path), str(manifest_path)]
 
-    without = make_app(SECRET_KEY=NEW_KEY).test_cli_runner().invoke(args=args)
-    assert without.exit_code != 0 and "signed with another key" in without.output
-
-    rotated = make_app(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY])
+    other = make_app(SECRET_KEY=NEW_KEY).test_cli_runner().invoke(args=args)
+    assert other.exit_code != 0, "another site's attestation key does not vouch for it"
+    rotated = make_app(
+        SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY], ATTESTATION_KEY=attestation_key
+    )
     ok = rotated.test_cli_runner().invoke(args=args)
-    assert ok.exit_code == 0 and "OK" in ok.output
+    assert ok.exit_code == 0 and "OK" in ok.output, "signed by the attestation key: still valid"
     # The organizer's browser keeps its session cookie across the rotation.
     session = client.get_cookie("session")
     browser = rotated.test_client()

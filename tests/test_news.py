@@ -315,7 +315,12 @@ def test_the_demo_loads_a_demo_organizer_outside_production_only(
 
     production = create_app(
         app_settings(
-            database_url, redis_server, smtp_sink, APP_ENV="production", SECRET_KEY="p" * 32
+            database_url,
+            redis_server,
+            smtp_sink,
+            APP_ENV="production",
+            SECRET_KEY="p" * 32,
+            ATTESTATIONS_ENABLED=False,
         )
     )
     result = production.test_cli_runner().invoke(args=["petition", "demo"])

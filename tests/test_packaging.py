@@ -78,6 +78,7 @@ def run_production(script, tmp_path):
         os.environ,
         APP_ENV="production",
         SECRET_KEY="p" * 32,
+        ATTESTATIONS_ENABLED="0",  # else production wants its signing key
         INSTANCE_PATH=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path / 'petition.db'}",
         PYTHONPATH=str(ROOT),

@@ -46,6 +46,7 @@ def production_json(petition, database_url, redis_server, smtp_sink, tmp_path):
         smtp_sink,
         tmp_path,
         APP_ENV="production",
+        ATTESTATIONS_ENABLED="0",  # else production wants its signing key
         LOG_FORMAT="json",
         METRICS_TOKEN=TOKEN,
         REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",

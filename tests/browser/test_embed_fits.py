@@ -38,16 +38,18 @@ def snippet(server, query=""):
 
 
 def sign_link_visible(page):
-    """Is the frame's sign link inside the frame's visible box, whole?"""
-    frame = page.frame_locator("iframe").first
-    link = frame.locator(".sign a")
-    expect(link).to_be_visible()
-    box = link.evaluate(
-        "a => { const r = a.getBoundingClientRect();"
-        " return [r.bottom, r.right, innerHeight, innerWidth]; }"
-    )
-    bottom, right, height, width = box
-    return bottom <= height and right <= width
+    """Are the frame's links (sign the petition, its results) inside the
+    frame's visible box, whole?"""
+    links = page.frame_locator("iframe").first.locator(".sign a")
+    expect(links.first).to_be_visible()
+    for n in range(links.count()):
+        bottom, right, height, width = links.nth(n).evaluate(
+            "a => { const r = a.getBoundingClientRect();"
+            " return [r.bottom, r.right, innerHeight, innerWidth]; }"
+        )
+        if bottom > height or right > width:
+            return False
+    return True
 
 
 def set_title(petition, title):
