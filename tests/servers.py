@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import make_url
 
-from petition.dev.servers import free_port, wait_for_port
+from petition.dev.servers import SmtpSink, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-0123456789"
@@ -273,3 +274,57 @@ def pgbouncer_or_skip():
     if os.environ.get("REQUIRE_PGBOUNCER") == "1":
         pytest.fail(reason + " and REQUIRE_PGBOUNCER=1")
     pytest.skip(reason)
+
+
+def sink_answering_with(handler):
+    """A started SMTP sink on a free port whose replies come from `handler` (a
+    subclass of the dev sink's handler that holds or slows one of them)."""
+    sink = SmtpSink()
+    sink.handler = handler
+    sink.controller = Controller(handler, hostname="127.0.0.1", port=sink.port)
+    sink.start()
+    return sink
+
+
+class Workers:
+    """Real `python worker.py` processes on the test app's database and Redis,
+    mailing `sink`, each logging to its own file in `directory`; `stop()` kills
+    whichever still run."""
+
+    def __init__(self, app, sink, directory, **settings):
+        self.directory = directory
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=app.config["REDIS_URL"],
+            SECRET_KEY=app.config["SECRET_KEY"],
+            BASE_URL=app.config["BASE_URL"],
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(sink.port),
+            MAIL_RETRY_INTERVALS="0,0,0",
+            APP_ENV="test",
+            INSTANCE_PATH=str(directory),
+            **settings,
+        )
+        self.processes, self.logs = [], []
+
+    def start(self, *args):
+        log = open(self.directory / f"worker{len(self.processes)}.log", "wb")
+        self.logs.append(log)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py"), *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        for log in self.logs:
+            log.close()

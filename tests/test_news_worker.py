@@ -5,28 +5,23 @@ unsubscribed or withdrew meanwhile, and every email carries valid RFC 8058
 headers whose one-click POST works."""
 
 import asyncio
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select
 
-from petition.dev.servers import SmtpSink, _Handler
+from petition.dev.servers import _Handler
 from petition.extensions import db
 from petition.links import unsubscribe_url, withdraw_token
 from petition.models import PetitionUpdate, Signature, UpdateDelivery
 from petition.services import news
 
 from helpers import csrf_from, reread, reread_all
+from servers import Workers, sink_answering_with
 
-ROOT = Path(__file__).resolve().parent.parent
 SIGNERS = 1000
 KILL_AT = 400  # the worker is killed while the server holds this message's RCPT
 BASE_URL = "https://petition.example"
@@ -51,10 +46,7 @@ class StallingHandler(_Handler):
 
 @pytest.fixture
 def sink():
-    sink = SmtpSink()
-    sink.handler = StallingHandler()
-    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port)
-    sink.start()
+    sink = sink_answering_with(StallingHandler())
     yield sink
     sink.stop()
 
@@ -66,39 +58,9 @@ def app_overrides():
 
 @pytest.fixture
 def start_worker(app, sink, tmp_path):
-    processes = []
-
-    def start(*args):
-        env = dict(
-            os.environ,
-            DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-            REDIS_URL=app.config["REDIS_URL"],
-            SECRET_KEY=app.config["SECRET_KEY"],
-            BASE_URL=BASE_URL,
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=str(sink.port),
-            MAIL_RETRY_INTERVALS="0,0,0",
-            NEWS_BATCH_SIZE="100",
-            NEWS_BATCH_INTERVAL="0",
-            APP_ENV="test",
-            INSTANCE_PATH=str(tmp_path),
-        )
-        log = open(tmp_path / f"worker{len(processes)}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "worker.py"), *args],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+    workers = Workers(app, sink, tmp_path, NEWS_BATCH_SIZE="100", NEWS_BATCH_INTERVAL="0")
+    yield workers.start
+    workers.stop()
 
 
 def opted_in_signers(petition, count):

@@ -3,21 +3,15 @@ a slow SMTP sink: killed with SIGKILL mid-send, the job runs again after a
 restart and the email goes out once; SIGTERM lets the current job finish."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from petition.dev.servers import SmtpSink, _Handler
+from petition.dev.servers import _Handler
 
 from helpers import only_signature, post_signature
-
-ROOT = Path(__file__).resolve().parent.parent
+from servers import Workers, sink_answering_with
 
 
 class SlowHandler(_Handler):
@@ -38,47 +32,16 @@ class SlowHandler(_Handler):
 
 @pytest.fixture
 def slow_sink():
-    sink = SmtpSink()
-    sink.handler = SlowHandler()
-    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port)
-    sink.start()
+    sink = sink_answering_with(SlowHandler())
     yield sink
     sink.stop()
 
 
 @pytest.fixture
 def start_worker(app, slow_sink, tmp_path):
-    processes = []
-
-    def start(*args):
-        env = dict(
-            os.environ,
-            DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-            REDIS_URL=app.config["REDIS_URL"],
-            SECRET_KEY=app.config["SECRET_KEY"],
-            BASE_URL=app.config["BASE_URL"],
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=str(slow_sink.port),
-            MAIL_RETRY_INTERVALS="0,0,0",
-            APP_ENV="test",
-            INSTANCE_PATH=str(tmp_path),
-        )
-        log = open(tmp_path / f"worker{len(processes)}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "worker.py"), *args],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+    workers = Workers(app, slow_sink, tmp_path)
+    yield workers.start
+    workers.stop()
 
 
 def sent_at():
