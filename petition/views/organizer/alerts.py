@@ -1,12 +1,12 @@
 """The dashboard's milestones and webhooks: add, remove, test, re-enable.
-Every action redirects to the dashboard with a message."""
+Every action redirects to the dashboard with a message. Ids in URLs are
+bounded by the app-wide <int:> converter (petition/routing.py)."""
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ...forms.alerts import MilestoneForm, WebhookForm
-from ...models import MAX_ID
 from ...services import access, milestones, webhooks
 from .area import bp
 
@@ -18,12 +18,6 @@ def _back(slug, anchor):
 def _first_error(form):
     """One message per field, the first: "not a number" says it all."""
     return " ".join(str(field.errors[0]) for field in form if field.errors)
-
-
-def _own_id(value):
-    if value > MAX_ID:
-        abort(404)
-    return value
 
 
 @bp.post("/petitions/<slug>/milestones")
@@ -47,7 +41,7 @@ def add_milestone(slug):
 @login_required
 def delete_milestone(slug, milestone_id):
     petition = access.organizer_petition_or_404(slug)
-    if not milestones.remove(petition, _own_id(milestone_id)):
+    if not milestones.remove(petition, milestone_id):
         abort(404)
     flash(_("Palier supprimé."), "info")
     return _back(slug, "h-milestones")
@@ -71,7 +65,7 @@ def add_webhook(slug):
 
 
 def _endpoint_or_404(petition, endpoint_id):
-    endpoint = webhooks.endpoint_of(petition, _own_id(endpoint_id))
+    endpoint = webhooks.endpoint_of(petition, endpoint_id)
     if endpoint is None:
         abort(404)
     return endpoint
