@@ -34,3 +34,11 @@ from .organizer import (  # noqa: F401
     organizer_petitions,
 )
 from .privacy import Erasure  # noqa: F401
+from .sirene import (  # noqa: F401
+    OrganisationCheck,
+    RegisterSource,
+    RegisterStatus,
+    SireneEstablishment,
+    SireneImport,
+    SireneUnit,
+)
