@@ -19,6 +19,7 @@ answers `{"results": [...], "total_results": …}`; each result carries `siren`,
   `SIRENE_API_MISSING_TTL` seconds.
 """
 
+import http.client
 import json
 import logging
 import time
@@ -94,7 +95,7 @@ def _get(path, params):
                 raise Unavailable(f"HTTP {error.code}") from None
             wait = _retry_after(error.headers.get("Retry-After"), delay * 2**attempt)
             reason = f"HTTP {error.code}"
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             wait, reason = delay * 2**attempt, f"{type(error).__name__}: {error}"
         except ValueError as error:  # not JSON
             raise Unavailable(f"not JSON: {error}") from None
