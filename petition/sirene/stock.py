@@ -32,7 +32,7 @@ from ..models.core import utcnow
 from . import columns
 from .loaders import loader_for
 
-CHUNK = 4 * 1024 * 1024
+CHUNK = 1024 * 1024
 _PROBE = 64 * 1024
 
 
