@@ -117,7 +117,7 @@ def _sirene_settings(get):
         # Seconds before the first retry, doubled each time (Retry-After wins, capped).
         "SIRENE_API_BACKOFF": _float(get("SIRENE_API_BACKOFF"), 0.5),
         # Requests per second for all our processes together (the published limit: 7).
-        "SIRENE_API_RATE": _int(get("SIRENE_API_RATE"), 7),
+        "SIRENE_API_RATE": _float(get("SIRENE_API_RATE"), 7.0),
         # Seconds a "not found" answer is believed; an API answer is refreshed after
         # SIRENE_API_MAX_AGE seconds.
         "SIRENE_API_MISSING_TTL": _int(get("SIRENE_API_MISSING_TTL"), 86400),

@@ -126,7 +126,7 @@ def _take_turn(rate, patience):
             used = pipe.execute()[0]
         except RedisError:
             return
-        if used <= rate:
+        if used <= max(int(rate), 1):
             return
         if time.monotonic() > deadline:
             raise Unavailable("our own rate limit stayed full")
