@@ -101,3 +101,18 @@ def test_the_rate_limit_is_shared_through_redis(app, fake_api, monkeypatch, redi
     seconds = [int(redis_client.get(k)) for k in redis_client.keys("sirene:api:rate:*")]
     admitted = [min(used, 2) for used in seconds]
     assert sum(admitted) == 5 and len(seconds) >= 3, "five requests, two a second at most"
+
+
+def test_the_extract_answers_first_and_the_api_fills_its_gaps(
+    app, runner, fake_api, monkeypatch, tmp_path
+):
+    units, places = sample.write_extract(tmp_path, {"42218"}, 20)
+    assert runner.invoke(args=["sirene", "import", str(places), str(units)]).exit_code == 0
+    monkeypatch.setitem(app.config, "SIRENE_API_URL", None)
+    assert register.lookup(SIRET).status == RegisterStatus.NOT_FOUND
+    monkeypatch.setitem(app.config, "SIRENE_API_URL", fake_api.url)
+    fake_api.answers[SIRET] = sirene_result(SIREN, SIRET, "42218")
+    assert register.lookup(SIRET).status == RegisterStatus.ACTIVE
+    held = register.lookup(sample.DEMO_UNITS[0].siret)
+    assert (held.status, held.source) == (RegisterStatus.ACTIVE, "stock")
+    assert fake_api.asked == [SIRET], "numbers the extract holds never reach the API"
