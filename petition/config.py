@@ -103,7 +103,26 @@ def load_settings(environ=None):
     settings.update(_news_settings(get))
     settings.update(_attestation_settings(get))
     settings.update(_webhook_settings(get))
+    settings.update(_sirene_settings(get))
     return settings
+
+
+def _sirene_settings(get):
+    """The Sirene register's online source (docs/sirene.md); unset: the extract only."""
+    return {
+        # e.g. https://recherche-entreprises.api.gouv.fr (no key needed).
+        "SIRENE_API_URL": (get("SIRENE_API_URL") or "").rstrip("/") or None,
+        "SIRENE_API_TIMEOUT": _float(get("SIRENE_API_TIMEOUT"), 5.0),
+        "SIRENE_API_RETRIES": _int(get("SIRENE_API_RETRIES"), 3),
+        # Seconds before the first retry, doubled each time (Retry-After wins, capped).
+        "SIRENE_API_BACKOFF": _float(get("SIRENE_API_BACKOFF"), 0.5),
+        # Requests per second for all our processes together (the published limit: 7).
+        "SIRENE_API_RATE": _float(get("SIRENE_API_RATE"), 7.0),
+        # Seconds a "not found" answer is believed; an API answer is refreshed after
+        # SIRENE_API_MAX_AGE seconds.
+        "SIRENE_API_MISSING_TTL": _int(get("SIRENE_API_MISSING_TTL"), 86400),
+        "SIRENE_API_MAX_AGE": _int(get("SIRENE_API_MAX_AGE"), 30 * 86400),
+    }
 
 
 def _webhook_settings(get):

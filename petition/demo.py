@@ -1,7 +1,21 @@
 """Demo petitions loaded by `flask petition demo` (and so by `make run`), on the
 real territories: their EPCI by SIREN (official geography, petition/geo), and
 the demo organizer of Saint-Étienne (never in production: its password is
-written here)."""
+written here). `make run` also loads a made-up Sirene extract of the three
+territories (`flask sirene demo`): the descriptions give its demo SIRETs."""
+
+from .sirene.sample import DEMO_UNITS
+
+_ACTIVE, _CLOSED, _PARTIAL, _AZUR, _SOPHIA, _LYON = (unit.siret for unit in DEMO_UNITS)
+
+
+def _try_with(*lines):
+    return (
+        "\n\n*Démonstration* — pour signer au nom d'une organisation, essayez "
+        + " ; ".join(lines)
+        + " (registre Sirene de démonstration)."
+    )
+
 
 #: The demo organizer `make run` logs in with (README, Try it).
 DEMO_ORGANIZER = {
@@ -25,6 +39,11 @@ DEMO = [
             "stéphanois est mobilisé.\n\n"
             "- une signature par personne, confirmée par e-mail ;\n"
             "- votre nom n'apparaît publiquement que si vous le souhaitez."
+        )
+        + _try_with(
+            f"le SIRET {_ACTIVE} (entreprise active à Saint-Étienne)",
+            f"{_CLOSED} (établissement fermé)",
+            f"{_PARTIAL} (entrepreneur en diffusion partielle : nom jamais affiché)",
         ),
     },
     {
@@ -40,7 +59,8 @@ DEMO = [
         "description": (
             "Quatre pôles, un territoire. Soutenez la candidature commune de la "
             "**Côte d'Azur** au label French Tech."
-        ),
+        )
+        + _try_with(f"le SIRET {_AZUR} (Nice)", f"{_SOPHIA} (Valbonne Sophia Antipolis)"),
     },
     {
         "slug": "lyon",
@@ -50,7 +70,8 @@ DEMO = [
         "epci": "200046977",  # Métropole de Lyon
         "controller_name": "Métropole de Lyon — mission French Tech",
         "controller_email": "frenchtech@example.org",
-        "description": "Entrepreneurs, chercheurs, étudiants : **signez** pour Lyon.",
+        "description": "Entrepreneurs, chercheurs, étudiants : **signez** pour Lyon."
+        + _try_with(f"le SIRET {_LYON} (Lyon)"),
     },
 ]
 

@@ -17,7 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from threading import Thread
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -328,3 +331,91 @@ class Workers:
                 process.wait(10)
         for log in self.logs:
             log.close()
+
+
+class FakeSireneApi:
+    """A local stand-in for `recherche-entreprises` (api.gouv.fr), which these
+    machines cannot reach: `GET /search?q=<number>` answers as the API does.
+
+    `answers[number]` is a result dict (found), an int (that HTTP status, e.g.
+    429 or 500) or "timeout" (answers after `slow` seconds); any other number
+    gets an empty `results` list. `asked` lists the numbers asked, in order.
+    """
+
+    def __init__(self, slow=2.0):
+        fake = self
+        self.answers, self.asked, self.slow = {}, [], slow
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                number = parse_qs(parts.query).get("q", [""])[0]
+                fake.asked.append(number)
+                answer = fake.answers.get(number)
+                if answer == "timeout":
+                    time.sleep(fake.slow)
+                    answer = None
+                if isinstance(answer, int):
+                    self._send(answer, {"erreur": "fake"}, {"Retry-After": "0"})
+                    return
+                results = [answer] if answer else []
+                body = {"results": results, "total_results": len(results)}
+                body.update(page=1, per_page=5, total_pages=1 if results else 0)
+                self._send(200 if parts.path == "/search" else 404, body)
+
+            def _send(self, status, body, headers=()):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in dict(headers).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except OSError:  # the client gave up (timeout)
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def sirene_result(siren, siret, commune, closed=False, partial=False, name="DEMO API SAS"):
+    """One result of `/search` as recherche-entreprises writes it (trimmed)."""
+    place = {
+        "siret": siret,
+        "commune": commune,
+        "code_postal": "42000",
+        "activite_principale": "62.01Z",
+        "tranche_effectif_salarie": "11",
+        "etat_administratif": "F" if closed else "A",
+        "est_siege": True,
+        "latitude": "45.4397",
+        "longitude": "4.3872",
+        "liste_enseignes": None,
+        "nom_commercial": None,
+    }
+    return {
+        "siren": siren,
+        "nom_complet": name,
+        "nom_raison_sociale": name,
+        "etat_administratif": "C" if closed else "A",
+        "statut_diffusion": "P" if partial else "O",
+        "categorie_entreprise": "PME",
+        "activite_principale": "62.01Z",
+        "section_activite_principale": "J",
+        "tranche_effectif_salarie": "11",
+        "nombre_etablissements": 1,
+        "siege": place,
+        "matching_etablissements": [place],
+    }

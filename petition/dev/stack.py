@@ -137,7 +137,7 @@ class DevStack:
 
     def prepare_database(self):
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-        for args in (["db", "upgrade"], ["petition", "demo"]):
+        for args in (["db", "upgrade"], ["petition", "demo"], ["sirene", "demo"]):
             subprocess.run(flask + args, cwd=ROOT, env=self.env(), check=True)
 
     def spawn(self, name, args):

@@ -35,11 +35,11 @@ LICENSE = "MIT (Etalab): https://github.com/etalab/decoupage-administratif"
 OUTPUT = Path(__file__).resolve().parent / "data" / "geography.json.gz"
 
 
-def fetch(workdir):
+def fetch(workdir, package=PACKAGE, version=VERSION):
     """`npm pack` the pinned version into `workdir`; returns the tarball's path."""
     out = (
         subprocess.run(
-            ["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(workdir)],
+            ["npm", "pack", f"{package}@{version}", "--pack-destination", str(workdir)],
             check=True,
             capture_output=True,
             text=True,

@@ -5,10 +5,20 @@ for numbers the extract does not hold. The answer is a `RegisterEntry` whose
 status is one of `RegisterStatus.ALL`.
 """
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import RegisterStatus, SireneEstablishment, SireneUnit
+from ..models import RegisterSource, RegisterStatus, SireneEstablishment, SireneUnit
+from ..models.core import utcnow
+from . import api
+
+log = logging.getLogger(__name__)
 
 ACTIVE_UNIT = "A"  # etatAdministratifUniteLegale
 ACTIVE_ESTABLISHMENT = "A"  # etatAdministratifEtablissement (F: fermé)
@@ -42,9 +52,67 @@ def lookup(number: str) -> RegisterEntry:
     siren = number[:9]
     unit = db.session.get(SireneUnit, siren)
     establishment = _establishment(number, siren)
-    if unit is None and establishment is None:
+    held = establishment is not None or (unit is not None and len(number) == 9)
+    if held and not _stale(unit, establishment):
+        return entry_from(unit, establishment, siren)
+    if not api.configured() or api.known_missing(number):
+        if unit is None and establishment is None:
+            return RegisterEntry(status=RegisterStatus.NOT_FOUND, siren=siren)
+        return entry_from(unit, establishment, siren)
+    return _ask_api(number, siren) or entry_from(unit, establishment, siren)
+
+
+def _stale(unit, establishment):
+    """An API answer older than SIRENE_API_MAX_AGE (stock rows are never stale:
+    the next import replaces them)."""
+    limit = utcnow() - timedelta(seconds=current_app.config["SIRENE_API_MAX_AGE"])
+    rows = [r for r in (unit, establishment) if r is not None and r.source == RegisterSource.API]
+    return any(_aware(r.updated_at) < limit for r in rows)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _ask_api(number, siren):
+    """The API's answer, stored; `not_checked` when the API cannot tell; None
+    when it cannot tell but rows we hold (stale) still can."""
+    try:
+        result = api.search(number)
+    except api.Unavailable as error:
+        log.warning("sirene api: %s unanswered (%s); not_checked", number, error)
+        if db.session.get(SireneUnit, siren) is not None:
+            return None
+        return RegisterEntry(status=RegisterStatus.NOT_CHECKED, siren=siren)
+    if result is None:
         return RegisterEntry(status=RegisterStatus.NOT_FOUND, siren=siren)
-    return entry_from(unit, establishment, siren)
+    unit_row = api.unit_row(result)
+    place_row = api.establishment_row(result, number)
+    if len(number) == 14 and place_row is None:
+        return RegisterEntry(status=RegisterStatus.NOT_FOUND, siren=siren)
+    _store(SireneUnit, unit_row)
+    if place_row:
+        _store(SireneEstablishment, place_row)
+    unit = SireneUnit(**unit_row, source=RegisterSource.API)
+    place = SireneEstablishment(**place_row, source=RegisterSource.API) if place_row else None
+    return entry_from(unit, place, siren)
+
+
+def _store(model, row):
+    """Upsert an API answer in a savepoint of the caller's transaction: a
+    failure here loses the cache, never the caller's work."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    values = {**row, "source": RegisterSource.API, "updated_at": utcnow()}
+    key = model.__table__.primary_key.columns.keys()
+    statement = dialect.insert(model).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=key, set_={k: v for k, v in values.items() if k not in key}
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.execute(statement)
+    except SQLAlchemyError as error:
+        log.warning("sirene api: answer not cached (%s)", error)
 
 
 def _establishment(number: str, siren: str) -> SireneEstablishment | None:

@@ -1,0 +1,198 @@
+"""Import of the Sirene stock files (`StockUniteLegale`, `StockEtablissement`).
+
+`import_file(path)` reads one official file (CSV, or a zip holding one CSV),
+whichever kind its header says, and upserts the kept columns (columns.py)
+into `sirene_units` or `sirene_establishments` with `source = "stock"`:
+
+- streamed: the file is read in chunks of whole CSV records (a chunk ends at
+  a newline outside quotes), so memory is bounded by the chunk size whatever
+  the file's size;
+- filtered while reading when `communes` is given: establishments in those
+  communes only; units only for the SIRENs of establishments already kept, so
+  import the establishment file FIRST when filtering;
+- idempotent: a re-import replaces the rows it holds (upsert on the number);
+- resumable: each chunk is written in one transaction with the import's byte
+  offset (`sirene_imports`); a re-run after a kill continues from there, unless
+  the file changed (size, head and tail) or the filter did: then it starts over.
+"""
+
+import csv
+import hashlib
+import os
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+
+from ..extensions import db
+from ..geo import geography
+from ..models import SireneEstablishment, SireneImport, SireneUnit
+from ..models.core import utcnow
+from . import columns
+from .loaders import loader_for
+
+CHUNK = 1024 * 1024
+_PROBE = 64 * 1024
+
+
+class StockError(Exception):
+    """A file that cannot be imported; the message says why."""
+
+
+@dataclass
+class Progress:
+    kind: str
+    path: str
+    offset: int
+    size: int
+    rows: int
+    resumed: bool = False
+    done: bool = False
+
+
+def import_file(path, communes=None, chunk_size=CHUNK, on_chunk=None):
+    """Import one stock file; returns its final `Progress`.
+
+    `on_chunk(progress)` is called after each committed chunk (progress lines;
+    tests raise from it to stop an import half-way, as a kill would).
+    """
+    path = os.path.abspath(path)
+    communes = sorted(set(communes)) if communes is not None else None
+    with _opened(path) as (stream, size):
+        header_line = stream.readline()
+        header = _header(header_line, path)
+        kind = columns.kind_of(header)
+        if kind is None:
+            raise StockError(f"{path}: neither StockUniteLegale nor StockEtablissement (header)")
+        missing = columns.required(kind) - set(header)
+        if missing:
+            raise StockError(f"{path}: missing columns {', '.join(sorted(missing))}")
+        with db.engine.connect() as conn:
+            job_id, progress = _begin(conn, kind, path, _fingerprint(path), communes, size)
+            progress.offset = max(progress.offset, len(header_line))
+            stream.seek(progress.offset)
+            loader = loader_for(conn, kind, header, communes)
+            for chunk in _chunks(stream, chunk_size):
+                progress.rows += loader.load(chunk)
+                progress.offset += len(chunk)
+                _save(conn, job_id, offset=progress.offset, rows=progress.rows)
+                if on_chunk:
+                    on_chunk(progress)
+            _save(conn, job_id, finished_at=utcnow())
+            progress.done = True
+    return progress
+
+
+def _header(line, path):
+    try:
+        return next(csv.reader([line.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error) as error:
+        raise StockError(f"{path}: no CSV header line ({error})") from None
+
+
+@contextmanager
+def _opened(path):
+    """The file's CSV bytes as a seekable stream, and their size."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                members = [i for i in archive.infolist() if i.filename.lower().endswith(".csv")]
+                if len(members) != 1:
+                    raise StockError(f"{path}: a zip must hold exactly one .csv file")
+                with archive.open(members[0]) as stream:
+                    yield stream, members[0].file_size
+            return
+        with open(path, "rb") as stream:
+            yield stream, os.fstat(stream.fileno()).st_size
+    except OSError as error:
+        raise StockError(f"{path}: {error.strerror or error}") from None
+
+
+def _fingerprint(path):
+    """Size, head and tail of the file on disk: a changed file starts over."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        digest.update(str(size).encode())
+        digest.update(f.read(_PROBE))
+        f.seek(max(0, size - _PROBE))
+        digest.update(f.read(_PROBE))
+    return digest.hexdigest()
+
+
+def _chunks(stream, size):
+    """Chunks of about `size` bytes, each ending after a whole CSV record."""
+    carry = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            if carry:
+                yield carry
+            return
+        data = carry + data
+        cut = _record_end(data)
+        carry = data[cut:]
+        if cut:
+            yield data[:cut]
+
+
+def _record_end(data):
+    """Just after the last newline that is outside a quoted field, or 0."""
+    end = data.rfind(b"\n")
+    while end >= 0:
+        if data.count(b'"', 0, end) % 2 == 0:  # "" escapes come in pairs
+            return end + 1
+        end = data.rfind(b"\n", 0, end)
+    return 0
+
+
+def _begin(conn, kind, path, fingerprint, communes, size):
+    """The unfinished import of this very file and filter, or a new one."""
+    filter_text = ",".join(communes) if communes is not None else None
+    last = conn.execute(
+        select(SireneImport.id, SireneImport.fingerprint, SireneImport.communes)
+        .add_columns(SireneImport.offset, SireneImport.rows)
+        .where(SireneImport.path == path, SireneImport.kind == kind)
+        .where(SireneImport.finished_at.is_(None))
+        .order_by(SireneImport.id.desc())
+        .limit(1)
+    ).first()
+    if last and last.fingerprint == fingerprint and last.communes == filter_text:
+        return last.id, Progress(kind, path, last.offset, size, last.rows, resumed=True)
+    job_id = conn.execute(
+        insert(SireneImport)
+        .values(kind=kind, path=path, fingerprint=fingerprint, communes=filter_text)
+        .values(offset=0, rows=0, started_at=utcnow())
+        .returning(SireneImport.id)
+    ).scalar_one()
+    conn.commit()
+    return job_id, Progress(kind, path, 0, size, 0)
+
+
+def _save(conn, job_id, **values):
+    conn.execute(update(SireneImport).where(SireneImport.id == job_id).values(**values))
+    conn.commit()
+
+
+def imports(limit=20):
+    """The latest imports, newest first (`flask sirene status`)."""
+    return db.session.scalars(select(SireneImport).order_by(SireneImport.id.desc()).limit(limit))
+
+
+def counts():
+    """Rows held per table and source."""
+    return {
+        model.__tablename__: dict(
+            db.session.execute(select(model.source, db.func.count()).group_by(model.source)).all()
+        )
+        for model in (SireneUnit, SireneEstablishment)
+    }
+
+
+def with_arrondissements(codes):
+    """The codes plus the municipal arrondissements of Paris, Lyon and Marseille
+    among them: establishments there carry the arrondissement's code."""
+    codes = set(codes)
+    geo = geography()
+    return codes | {c.code for c in geo.communes.values() if c.parent and c.parent in codes}

@@ -1,0 +1,206 @@
+"""`flask sirene import`: the official stock files into the register, streamed,
+filtered, idempotent and resumable; then `register.lookup()` answers from them."""
+
+import csv
+import tracemalloc
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+from stdnum.fr import siret as siret_number
+
+from petition.extensions import db
+from petition.models import RegisterStatus, SireneEstablishment, SireneImport, SireneUnit
+from petition.sirene import register, sample, stock
+from petition.sirene.columns import ESTABLISHMENT_HEADER
+
+SAINT_ETIENNE, FIRMINY, NICE = "42218", "42095", "06088"
+ACTIVE, CLOSED, PARTIAL = sample.DEMO_UNITS[0], sample.DEMO_UNITS[1], sample.DEMO_UNITS[2]
+
+
+@pytest.fixture
+def extract(tmp_path):
+    """(units, establishments) files: the 4 demo units there and 300 more in three communes."""
+    return sample.write_extract(tmp_path / "x", {SAINT_ETIENNE, FIRMINY, NICE}, 300)
+
+
+def _count(model, **where):
+    query = select(func.count()).select_from(model).filter_by(**where)
+    db.session.rollback()  # see what other connections committed
+    return db.session.scalar(query)
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_import_then_lookup_of_an_active_siret(app, runner, extract):
+    units, places = extract
+    result = runner.invoke(args=["sirene", "import", str(places), str(units)])
+    assert result.exit_code == 0, result.output
+    assert "establishments, 304 rows imported" in result.output
+    assert "MiB" in result.output, "a progress line per chunk"
+    assert siret_number.is_valid(ACTIVE.siret)
+    entry = register.lookup(ACTIVE.siret)
+    assert entry.status == RegisterStatus.ACTIVE
+    assert (entry.name, entry.commune, entry.siret) == (ACTIVE.name, SAINT_ETIENNE, ACTIVE.siret)
+    assert entry.naf == "62.01Z" and entry.source == "stock"
+    assert 780_000 < entry.x < 840_000 and 6_450_000 < entry.y < 6_520_000, "Lambert-93"
+    assert register.lookup(ACTIVE.siren).siret == ACTIVE.siret, "a SIREN points to its head office"
+
+
+def test_closed_unknown_and_partial(app, runner, extract):
+    units, places = extract
+    assert runner.invoke(args=["sirene", "import", str(places), str(units)]).exit_code == 0
+    assert register.lookup(CLOSED.siret).status == RegisterStatus.CLOSED
+    unknown = sample._siret(sample._siren("91234567"), 1)
+    assert register.lookup(unknown).status == RegisterStatus.NOT_FOUND
+    partial = register.lookup(PARTIAL.siret)
+    assert partial.status == RegisterStatus.ACTIVE and partial.partial_diffusion
+    assert partial.name is None, "[ND] is never stored as a name"
+    assert partial.x is None, "nor as coordinates"
+    unit = db.session.get(SireneUnit, PARTIAL.siren)
+    assert unit.diffusion == "P" and unit.name is None
+
+
+def test_reimport_replaces_rows(app, runner, extract, tmp_path):
+    units, places = extract
+    assert runner.invoke(args=["sirene", "import", str(places)]).exit_code == 0
+    rows = _rows(places)
+    rows[0]["etatAdministratifEtablissement"] = "F"
+    rows[0]["activitePrincipaleEtablissement"] = "63.12Z"
+    changed = tmp_path / "StockEtablissement_utf8.csv"
+    _write(changed, rows)
+    result = runner.invoke(args=["sirene", "import", str(changed)])
+    assert result.exit_code == 0, result.output
+    assert _count(SireneEstablishment) == len(rows), "no duplicate, nothing lost"
+    entry = register.lookup(rows[0]["siret"])
+    assert (entry.status, entry.naf) == (RegisterStatus.CLOSED, "63.12Z")
+
+
+def _write(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=ESTABLISHMENT_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+class Killed(Exception):
+    pass
+
+
+def test_a_killed_import_resumes_where_it_stopped(app, extract):
+    _units, places = extract
+    seen = []
+
+    def kill_after_two(progress):
+        seen.append(progress.offset)
+        if len(seen) == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        stock.import_file(places, chunk_size=64 * 1024 // 8, on_chunk=kill_after_two)
+    partly = _count(SireneEstablishment)
+    assert 0 < partly < 304
+    job = db.session.scalar(select(SireneImport))
+    assert job.offset == seen[-1] and job.finished_at is None and job.rows == partly
+    again = []
+    done = stock.import_file(places, chunk_size=64 * 1024 // 8, on_chunk=again.append)
+    assert done.resumed and done.done and done.rows == 304
+    assert again[0].offset > seen[-1], "the second run starts at the committed offset"
+    assert _count(SireneEstablishment) == 304
+    assert _count(SireneImport) == 1
+
+
+def test_a_changed_file_starts_over(app, extract):
+    units, places = extract
+
+    def kill(_progress):
+        raise Killed
+
+    with pytest.raises(Killed):
+        stock.import_file(places, chunk_size=8192, on_chunk=kill)
+    with open(places, "a", encoding="utf-8") as f:
+        f.write("\n")
+    done = stock.import_file(places, chunk_size=8192)
+    assert not done.resumed and done.rows == 304
+    assert _count(SireneImport) == 2
+
+
+def test_filter_by_communes_keeps_only_those(app, runner, extract):
+    units, places = extract
+    result = runner.invoke(
+        args=["sirene", "import", "--communes", SAINT_ETIENNE, str(places), str(units)]
+    )
+    assert result.exit_code == 0, result.output
+    communes = set(db.session.scalars(select(SireneEstablishment.commune).distinct()))
+    assert communes == {SAINT_ETIENNE}
+    kept = set(db.session.scalars(select(SireneEstablishment.siren)))
+    assert set(db.session.scalars(select(SireneUnit.siren))) <= kept, "units of kept places"
+    assert _count(SireneUnit) > 0
+    assert register.lookup(sample.DEMO_UNITS[3].siret).status == RegisterStatus.NOT_FOUND
+
+
+def test_filter_by_territory(app, runner, petition, extract):
+    units, places = extract
+    result = runner.invoke(args=["sirene", "import", "--territory", petition.slug, str(places)])
+    assert result.exit_code == 0, result.output
+    communes = set(db.session.scalars(select(SireneEstablishment.commune).distinct()))
+    assert communes == {SAINT_ETIENNE, FIRMINY}
+
+
+def test_zip_is_accepted(app, runner, extract, tmp_path):
+    _units, places = extract
+    archive = tmp_path / "StockEtablissement_utf8.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(places, "StockEtablissement_utf8.csv")
+    result = runner.invoke(args=["sirene", "import", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert register.lookup(ACTIVE.siret).status == RegisterStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"a,b,c\n1,2,3\n", "neither StockUniteLegale nor StockEtablissement"),
+        (b"siret,nic,codeCommuneEtablissement\n1,2,3\n", "missing columns"),
+        (b"\xff\xfe\x00", "no CSV header"),
+    ],
+)
+def test_a_bad_file_exits_1_with_a_clear_message(app, runner, tmp_path, content, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = runner.invoke(args=["sirene", "import", str(bad)])
+    assert result.exit_code == 1 and message in result.output
+    missing = runner.invoke(args=["sirene", "import", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1 and "No such file" in missing.output
+
+
+def test_status_lists_imports(app, runner, extract):
+    _units, places = extract
+    runner.invoke(args=["sirene", "import", str(places)])
+    result = runner.invoke(args=["sirene", "status"])
+    assert result.exit_code == 0
+    assert "sirene_establishments: 304 from stock" in result.output
+    assert "establishments" in result.output and "done" in result.output
+
+
+#: Traced peak of an import of 200,000 rows: the chunk (512 KiB here) and what
+#: one chunk's rows cost, never the file (~31 MiB).
+MEMORY_BOUND = 8 * 1024 * 1024
+
+
+def test_200000_rows_in_bounded_memory(app, tmp_path):
+    _units, places = sample.write_extract(tmp_path, {SAINT_ETIENNE, NICE}, 200_000)
+    size = places.stat().st_size
+    tracemalloc.start()
+    try:
+        done = stock.import_file(places, chunk_size=512 * 1024)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert done.rows == 200_004, "and the 4 demo units of those communes"
+    print(f"peak {peak / 2**20:.1f} MiB")
+    assert peak < MEMORY_BOUND < size, f"peak {peak / 2**20:.1f} MiB for {size / 2**20:.0f} MiB"
+    assert _count(SireneEstablishment) == 200_004
