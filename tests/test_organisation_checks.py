@@ -8,7 +8,6 @@ import socket
 from datetime import timedelta
 
 import pytest
-
 from stdnum import luhn
 
 from petition.extensions import db
