@@ -11,7 +11,7 @@ delay that grows with the attempts (`retry_delay`).
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -100,6 +100,33 @@ def in_territory(petition, commune: str | None) -> bool | None:
         return True
     known = geography().commune(commune)
     return bool(known and known.commune_code in codes)
+
+
+def with_status(query: Select, status: str) -> Select:
+    """`query` (of signatures) narrowed to those whose organisation has `status`;
+    `not_checked` includes signatures with a number and no check yet."""
+    query = query.outerjoin(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
+    if status != RegisterStatus.NOT_CHECKED:
+        return query.where(OrganisationCheck.status == status)
+    return query.where(
+        Signature.siren.is_not(None),
+        Signature.siren != "",
+        or_(
+            OrganisationCheck.status.is_(None),
+            OrganisationCheck.status == RegisterStatus.NOT_CHECKED,
+        ),
+    )
+
+
+def checks_of(signature_ids) -> dict[int, OrganisationCheck]:
+    """The checks of these signatures, by signature id (for the organiser's lists)."""
+    ids = list(signature_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(OrganisationCheck).where(OrganisationCheck.signature_id.in_(ids))
+    )
+    return {row.signature_id: row for row in rows}
 
 
 def due(now: datetime | None = None, limit: int = BATCH) -> list[int]:
