@@ -24,17 +24,20 @@ def check_organisation(signature_id):
     """Check one signature's organisation; its results page is computed again."""
     status = check(signature_id)
     if status is not None:
-        _changed(signature_id)
+        _changed({_petition_of(signature_id)})
     return status
 
 
 def check_due_organisations():
-    """Check every signature whose check is missing or due again."""
-    done = {}
+    """Check every signature whose check is missing or due again; returns
+    how many got each status."""
+    done, petitions = {}, set()
     for signature_id in due():
-        status = check_organisation(signature_id)
+        status = check(signature_id)
         if status is not None:
             done[status] = done.get(status, 0) + 1
+            petitions.add(_petition_of(signature_id))
+    _changed(petitions)  # once per petition, not once per signature
     return done
 
 
@@ -55,9 +58,10 @@ def queue_check(signature):
         log.exception("Could not queue the organisation check of signature %s", signature.id)
 
 
-def _changed(signature_id):
-    petition_id = db.session.scalar(
-        db.select(Signature.petition_id).where(Signature.id == signature_id)
-    )
-    if petition_id is not None:
+def _petition_of(signature_id):
+    return db.session.scalar(db.select(Signature.petition_id).where(Signature.id == signature_id))
+
+
+def _changed(petition_ids):
+    for petition_id in petition_ids - {None}:
         counters.changed(petition_id)
