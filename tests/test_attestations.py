@@ -13,10 +13,22 @@ import sys
 import pypdf
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from test_organisation_checks import (
+    ACTIVE_SIREN,
+    ACTIVE_SIRET,
+    CLOSED_SIREN,
+    CLOSED_SIRET,
+    PARTIAL_NAME,
+    PARTIAL_SIREN,
+    PARTIAL_SIRET,
+    UNKNOWN_SIRET,
+    put_register,
+)
 
 from petition import create_app, keys
 from petition.config import ROOT
 from petition.extensions import db
+from petition.jobs.organisations import check_due_organisations
 from petition.models import Attestation
 from petition.services import attestations, exports, moderation
 from petition.verify import canonical, thumbprint
@@ -452,3 +464,31 @@ def test_a_signed_manifest_rewrapped_as_an_attestation_is_refused(app, client, p
     page = _upload(client, json.dumps(forged).encode())
     assert page.status_code == 400
     assert "ni une attestation ni un manifeste" in page.get_data(as_text=True)
+
+
+def test_register_statuses_reach_the_json_and_the_pdf(app, petition):
+    """The Sirene check's statuses, by distinct SIREN with its best-known one;
+    a registered name is stated, never a partial-diffusion unit's."""
+    put_register()
+    for siren in (ACTIVE_SIRET, CLOSED_SIRET, PARTIAL_SIRET, UNKNOWN_SIRET):
+        add_signature(petition, category="company", siren=siren)
+    check_due_organisations()
+    add_signature(petition, category="company", siren=ACTIVE_SIREN)  # not checked yet
+    add_signature(petition, category="company", siren="732829320")  # not checked yet
+    entry = attestations.create(petition, "test")
+    orgs = attestations.envelope_of(entry)["payload"]["organisations_by_status"]
+    assert orgs["active"]["organisations"] == [
+        {"siren": ACTIVE_SIREN, "signers": 2, "name": "Forge Numérique SAS"},
+        {"siren": PARTIAL_SIREN, "signers": 1},
+    ]
+    assert orgs["closed"]["organisations"] == [
+        {"siren": CLOSED_SIREN, "signers": 1, "name": "Ancienne Manufacture"}
+    ]
+    assert [o["siren"] for o in orgs["not_found"]["organisations"]] == [UNKNOWN_SIRET[:9]]
+    assert orgs["not_checked"]["organisations"] == [{"siren": "732829320", "signers": 1}]
+    assert PARTIAL_NAME not in entry.document
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(entry.pdf)).pages)
+    assert "Forge Numérique SAS" in text and "Ancienne Manufacture" in text
+    assert PARTIAL_NAME not in text
+    for siren, status in ((ACTIVE_SIREN, "active"), (CLOSED_SIREN, "fermée")):
+        assert re.search(rf"{siren}\s*\S.*?{status}", text, re.S), siren

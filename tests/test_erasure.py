@@ -7,14 +7,14 @@ and the protection page no longer hold the address, the name or the domain."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Boolean, DateTime, String, inspect, select
+from sqlalchemy import Boolean, DateTime, String, delete, func, inspect, select
 
 from petition import links
 from petition.extensions import db
-from petition.models import Signature, SignatureState, utcnow
+from petition.models import OrganisationCheck, Signature, SignatureState, utcnow
 from petition.services import erasure, retention, withdrawal
 
-from helpers import csrf_from, link_in, login, make_organizer, post_signature, reread
+from helpers import add_signature, csrf_from, link_in, login, make_organizer, post_signature, reread
 
 
 def signer_tables():
@@ -32,6 +32,8 @@ def test_every_column_of_signer_data_is_erased_or_kept_with_a_reason():
     assert {"signatures", "moderation_items"} <= tables
     unlisted, both = [], []
     for table in signer_tables():
+        if erasure.DELETED.get(table.name, "").strip():
+            continue  # its rows go whole (erasure.forget_checks, ON DELETE CASCADE)
         for column in table.columns:
             key = f"{table.name}.{column.name}"
             erased = table.name == "signatures" and column.name in erasure.ERASED
@@ -51,6 +53,11 @@ def test_the_lists_name_only_real_columns():
     columns = {f"{t.name}.{c.name}" for t in signer_tables() for c in t.columns}
     assert {f"signatures.{name}" for name in erasure.ERASED} <= columns
     assert set(erasure.KEPT) <= columns
+    assert set(erasure.DELETED) <= {t.name for t in signer_tables()}
+    assert not any(
+        key.startswith(tuple(f"{t}." for t in erasure.DELETED))
+        for key in columns & set(erasure.KEPT)
+    )
 
 
 def filled(value, column):
@@ -168,3 +175,52 @@ def test_bounce_then_withdrawal_leaves_no_trace_of_the_address(
     for name, url in pages.items():
         html = organizer.get(url).get_data(as_text=True).lower()
         assert "keller" not in html and "bruno" not in html, f"the {name} page still shows him"
+
+
+# --- the register checks of an erased signer -----------------------------------
+
+
+def with_check(signature_id, petition):
+    db.session.add(
+        OrganisationCheck(
+            signature_id=signature_id,
+            petition_id=petition.id,
+            status="active",
+            siren="732829320",
+            registered_name="Jean Trace EI",
+            partial_diffusion=True,
+            attempts=1,
+        )
+    )
+    db.session.commit()
+    return signature_id
+
+
+def checks_left():
+    return db.session.scalar(select(func.count()).select_from(OrganisationCheck))
+
+
+def test_withdrawal_deletes_the_register_check(app, petition):
+    signature_id = with_check(signature_with_every_personal_column(petition), petition)
+    token = links.withdraw_token(db.session.get(Signature, signature_id))
+    assert withdrawal.withdraw(token).outcome == "withdrawn"
+    assert checks_left() == 0
+
+
+def test_retention_deletes_the_register_check(app, petition):
+    with_check(signature_with_every_personal_column(petition), petition)
+    petition.state = "closed"
+    petition.closes_at = utcnow() - timedelta(days=petition.retention_days + 1)
+    db.session.commit()
+    assert retention.erase_expired() == 1
+    assert checks_left() == 0
+
+
+def test_a_deleted_signature_takes_its_register_check_along(app, petition):
+    """ON DELETE CASCADE, enforced by SQLite too (petition/sqlite.py)."""
+    signature_id = with_check(signature_with_every_personal_column(petition), petition)
+    other = add_signature(petition, siren="732829320")
+    with_check(other.id, petition)
+    db.session.execute(delete(Signature).where(Signature.id == signature_id))
+    db.session.commit()
+    assert checks_left() == 1

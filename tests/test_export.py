@@ -34,6 +34,11 @@ HEADER = [
     "siren_siret",
     "verifie_le_utc",
     "liste_publique",
+    "statut_registre",
+    "nom_au_registre",
+    "naf",
+    "tranche_effectif",
+    "commune_etablissement",
 ]
 
 

@@ -162,6 +162,7 @@ def test_scheduler_registers_every_chore(redis_client):
         "erase-expired",
         "webhook-daily-summaries",
         "webhook-closed-events",
+        "check-organisations",
     }
     assert all(job.queue_name == "default" for job in cron.get_jobs())
 

@@ -38,10 +38,12 @@ from ..models import (
     Endpoint,
     Milestone,
     MilestoneKind,
+    OrganisationCheck,
     Organizer,
     Petition,
     PetitionState,
     PetitionUpdate,
+    RegisterStatus,
     Signature,
     SignatureState,
     UpdateState,
@@ -388,6 +390,13 @@ PAGES = (
         login=True,
     ),
     Page(
+        "organizer-moderation-register",
+        "organizer.moderation_page",
+        _l("Modération : par statut au registre"),
+        _const(f"{ORG}/moderation?registre=active"),
+        login=True,
+    ),
+    Page(
         "organizer-moderation-preview",
         "organizer.moderation_page",
         _l("Modération : aperçu d’une règle"),
@@ -580,7 +589,10 @@ def build_world(maildir=None) -> World:
     for n, (first, last, public) in enumerate(
         [("Camille", "Martin", True), ("Jean", "Dupont", True), ("Ana", "Lopes", False)]
     ):
-        _signature(petition, SignatureState.VERIFIED, n=n, first=first, last=last, public=public)
+        signer = _signature(
+            petition, SignatureState.VERIFIED, n=n, first=first, last=last, public=public
+        )
+    _checked(signer)
     _signature(petition, SignatureState.PENDING, n=10, first="Paul", last="Martin")
     spam = _signature(petition, SignatureState.PENDING, n=11, first="Test", last="Test")
     admin = organizers.create(ADMIN, PASSWORD, [petition], is_admin=True)
@@ -681,6 +693,31 @@ def _signature(petition, state, n, first="Prénom", last="Nom", public=False, **
     db.session.commit()
     counters.changed(petition.id)
     return signature
+
+
+def _checked(signature):
+    """An organisation checked in the register: the results page's and the
+    moderation list's register columns in their filled state."""
+    signature.organisation, signature.siren = "Atelier Lopes", "73282932000074"
+    db.session.add(
+        OrganisationCheck(
+            signature_id=signature.id,
+            petition_id=signature.petition_id,
+            status=RegisterStatus.ACTIVE,
+            siren="732829320",
+            siret="73282932000074",
+            registered_name="Atelier Lopes et Fils SARL",
+            naf="62.01Z",
+            headcount="11",
+            commune="42218",
+            in_territory=True,
+            source="stock",
+            attempts=1,
+            checked_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    counters.changed(signature.petition_id)
 
 
 def _old_token(purpose, payload, age=400 * 86400):

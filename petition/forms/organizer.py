@@ -29,6 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import logtext
 from ..models import PetitionState
+from ..sirene import display as register_display
 from .base import BaseForm, ValidEmail, strip
 
 
@@ -252,6 +253,14 @@ class SearchForm(BaseForm):
         _l("Rechercher une signature (nom, e-mail ou numéro)"),
         filters=[strip],
         validators=[Optional(), Length(max=200)],
+    )
+    registre = SelectField(
+        _l("Statut au registre Sirene"),
+        choices=[
+            SelectChoice("", _l("Tous")),
+            *(SelectChoice(status, words) for status, words in register_display.STATUS.items()),
+        ],
+        default="",
     )
 
 

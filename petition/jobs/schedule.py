@@ -6,6 +6,7 @@ next run tries again."""
 
 from .alerts import send_closed_events, send_daily_summaries
 from .news import resume_sending
+from .organisations import check_due_organisations
 from .retention import erase_expired, purge_unconfirmed
 from .sweeper import sweep_unsent_emails
 
@@ -17,4 +18,5 @@ SCHEDULE = {
     "erase-expired": (erase_expired, {"cron": "27 3 * * *"}),
     "webhook-daily-summaries": (send_daily_summaries, {"cron": "0 18 * * *"}),
     "webhook-closed-events": (send_closed_events, {"interval": 600}),
+    "check-organisations": (check_due_organisations, {"interval": 300}),
 }

@@ -137,11 +137,12 @@ def _organisations(pdf, p, lang):
         (_("Statut"), _("Organisations")),
         [(names.get(s, s), number(v["count"], lang)) for s, v in statuses.items()],
     )
-    listed = [(o["siren"], names.get(s, s), number(o["signers"], lang))
+    listed = [(o["siren"], o.get("name") or "-", names.get(s, s), number(o["signers"], lang))
               for s, v in statuses.items() for o in v["organisations"]]  # fmt: skip
     if listed:
         pdf.ln(2)
-        _table(pdf, ("SIREN", _("Statut"), _("Signataires")), listed[:PDF_ORGANISATIONS])
+        headings = ("SIREN", _("Nom au registre"), _("Statut"), _("Signataires"))
+        _table(pdf, headings, listed[:PDF_ORGANISATIONS])
         if len(listed) > PDF_ORGANISATIONS:
             _text(pdf, _("Liste complète dans le JSON signé joint (attestation.json)."), 9)
 

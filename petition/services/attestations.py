@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..urls import external_url
 from ..verify import FORMAT, TYPE, canonical
-from . import attestation_pdf, exports
+from . import attestation_pdf, exports, organisation_counts
 
 #: Register statuses of an organisation (the Sirene check fills them in).
 ORGANISATION_STATUSES = ("active", "closed", "not_found", "not_checked")
@@ -96,23 +96,16 @@ def by_category_commune(petition_id: int) -> list[dict[str, Any]]:
 def organisations_by_status(petition_id: int) -> dict[str, Any]:
     """Distinct organisations (by SIREN) of the verified signers, by register status.
 
-    The seam of the Sirene check: until it runs every organisation is
-    `not_checked`; it will return each one's status from the register.
+    Each SIREN once, with its best-known status among its signatures' checks
+    (organisation_checks; none yet: `not_checked`), and its registered name
+    unless the unit is partially diffusible (services/organisation_counts.py).
     """
-    siren = func.substr(Signature.siren, 1, 9)
-    rows = db.session.execute(
-        select(siren, func.count())
-        .where(
-            Signature.petition_id == petition_id,
-            Signature.state == SignatureState.VERIFIED,
-            Signature.siren.is_not(None),
-            Signature.siren != "",
-        )
-        .group_by(siren)
-        .order_by(siren)
-    ).all()
     found = {status: [] for status in ORGANISATION_STATUSES}
-    found["not_checked"] = [{"siren": s, "signers": n} for s, n in rows]
+    for org in organisation_counts.organisations(petition_id):
+        item = {"siren": org.siren, "signers": org.signers}
+        if org.name:
+            item["name"] = org.name
+        found[org.status].append(item)
     return {
         status: {"count": len(items), "organisations": items} for status, items in found.items()
     }

@@ -7,9 +7,12 @@ and fails on a column listed nowhere, so a new personal column cannot be
 forgotten by one of them.
 """
 
-from sqlalchemy import ColumnElement, or_
+from collections.abc import Iterable
 
-from ..models import Signature
+from sqlalchemy import ColumnElement, Select, delete, or_
+
+from ..extensions import db
+from ..models import OrganisationCheck, Signature
 
 #: Signature columns emptied on withdrawal and at the end of retention.
 ERASED = {
@@ -63,6 +66,27 @@ KEPT = {
     "update_deliveries.error": "an SMTP code and our own words, never the server's text "
     "(services/news.py)",
 }
+
+
+#: "table" -> why its rows about a signer are deleted whole at erasure (every
+#: column is about the signer), instead of emptied column by column.
+DELETED = {
+    "organisation_checks": "what the register said of the signer's SIREN: a sole "
+    "trader's SIREN and registered name name a person; counts never needed it once "
+    "the signature stopped counting",
+}
+
+
+def forget_checks(signature_ids: Select | Iterable[int]) -> None:
+    """Delete the register checks of erased signatures (in the caller's transaction).
+
+    A deleted signature loses them by the foreign key's ON DELETE CASCADE; an
+    erased one keeps its row, so they go here, with the SIREN they copied."""
+    db.session.execute(
+        delete(OrganisationCheck)
+        .where(OrganisationCheck.signature_id.in_(signature_ids))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def not_erased() -> ColumnElement[bool]:

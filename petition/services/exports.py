@@ -40,6 +40,7 @@ from .. import verify as verifier
 from ..categories import label as category_label
 from ..extensions import db
 from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
+from ..sirene import display as register_display
 from . import audit
 
 #: (header, column) in file order; README "Export" documents them.
@@ -56,7 +57,25 @@ COLUMNS = (
     ("siren_siret", "siren"),
     ("verifie_le_utc", "verified_at"),
     ("liste_publique", "public"),
+    ("statut_registre", "register_status"),
+    ("nom_au_registre", "registered_name"),
+    ("naf", "naf"),
+    ("tranche_effectif", "headcount"),
+    ("commune_etablissement", "establishment_commune"),
 )
+#: The register check's columns (organisation_checks, joined as `o`).
+REGISTER = {
+    "register_status": "o.status",
+    "registered_name": "o.registered_name",
+    "naf": "o.naf",
+    "headcount": "o.headcount",
+    "establishment_commune": "o.commune",
+}
+#: A signature naming a SIREN and not checked yet reads `not_checked`, not empty.
+REGISTER_STATUS = (
+    "COALESCE(o.status, CASE WHEN s.siren IS NOT NULL AND s.siren <> '' THEN 'not_checked' END)"
+)
+FROM = "signatures s LEFT JOIN organisation_checks o ON o.signature_id = s.id"
 #: Free-text columns a signer typed: the formula guard applies to them.
 TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisation", "siren"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -84,9 +103,10 @@ class Filters:
     delimiter: str = ";"
     language: str = ""  # of the category column; "" keeps the machine keys
     labels: dict[str, str] = field(default_factory=dict, repr=False)
+    status_labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v and k != "labels"}
+        return {k: v for k, v in asdict(self).items() if v and not k.endswith("labels")}
 
     def query_args(self) -> dict[str, str]:
         return self.as_dict()
@@ -137,6 +157,7 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
         if f.language not in current_app.config["LANGUAGES"]:
             raise ExportError(_("Langue inconnue : %(l)s", l=f.language))
         f.labels = category_labels(f.language)
+        f.status_labels = status_labels(f.language)
     if f.category and f.category not in CATEGORIES:
         raise ExportError(_("Catégorie inconnue : %(c)s", c=f.category))
     if f.commune and f.commune not in petition.commune_names:
@@ -156,7 +177,29 @@ def category_labels(language: str) -> dict[str, str]:
         return {key: str(category_label(key)) for key in CATEGORIES}
 
 
-def _category_case(labels, prefix="", percent=False):
+def status_labels(language: str) -> dict[str, str]:
+    """Each register status in `language` (the cells of statut_registre)."""
+    with force_locale(language):
+        return {key: register_display.status_text(key) for key in register_display.STATUS}
+
+
+def _guarded(column, ascii_function):
+    # The formula guard on a typed (or registered) text column.
+    return (
+        f"CASE WHEN {ascii_function}({column}) IN ({FORMULA_CODES}) "
+        f"THEN '''' || {column} ELSE {column} END"
+    )
+
+
+def _register_column(column, filters, postgres):
+    if column == "registered_name":
+        return _guarded(REGISTER[column], "ascii" if postgres else "unicode")
+    if column == "register_status" and filters.status_labels:
+        return _case(filters.status_labels, REGISTER_STATUS, percent=postgres)
+    return REGISTER_STATUS if column == "register_status" else REGISTER[column]
+
+
+def _case(labels, column, percent=False):
     """SQL mapping each key to its name; the names are our catalog's, quoted here."""
 
     def quoted(text):
@@ -164,7 +207,7 @@ def _category_case(labels, prefix="", percent=False):
         return "'" + (text.replace("%", "%%") if percent else text) + "'"
 
     whens = " ".join(f"WHEN {quoted(k)} THEN {quoted(v)}" for k, v in labels.items())
-    return f"CASE {prefix}category {whens} ELSE {prefix}category END"
+    return f"CASE {column} {whens} ELSE {column} END"
 
 
 def _bounds(filters):
@@ -262,30 +305,30 @@ SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def _sqlite_column(column, filters):
+    if column in REGISTER:
+        return _register_column(column, filters, postgres=False)
     if column == "category" and filters.labels:
-        return _category_case(filters.labels)
+        return _case(filters.labels, "s.category")
     if column == "verified_at":  # stored UTC "YYYY-MM-DD HH:MM:SS.ffffff": keep the second
-        return "COALESCE(substr(verified_at, 1, 19), '')"
+        return "COALESCE(substr(s.verified_at, 1, 19), '')"
     if column == "public":
-        return "CASE WHEN public THEN 'oui' ELSE 'non' END"
+        return "CASE WHEN s.public THEN 'oui' ELSE 'non' END"
     if column == "local":
-        return PLACE_CELL.format(c="local")
+        return PLACE_CELL.format(c="s.local")
     if column in TEXT:
-        return (
-            f"CASE WHEN unicode({column}) IN ({FORMULA_CODES}) "
-            f"THEN '''' || {column} ELSE {column} END"
-        )
-    return column
+        return _guarded(f"s.{column}", "unicode")
+    return f"s.{column}"
 
 
 def _sqlite_query(petition_id, filters):
     lower, upper = _bounds(filters)
-    where, params = ["petition_id = ?", "status = ?"], [petition_id, SignatureState.VERIFIED]
+    where = ["s.petition_id = ?", "s.status = ?"]
+    params = [petition_id, SignatureState.VERIFIED]
     for clause, value in (
-        ("category = ?", filters.category),
-        ("commune = ?", filters.commune),
-        ("verified_at >= ?", lower),
-        ("verified_at < ?", upper),
+        ("s.category = ?", filters.category),
+        ("s.commune = ?", filters.commune),
+        ("s.verified_at >= ?", lower),
+        ("s.verified_at < ?", upper),
     ):
         if value:
             where.append(clause)
@@ -295,10 +338,10 @@ def _sqlite_query(petition_id, filters):
                 else value
             )
     if filters.place:
-        where.append(PLACES[filters.place].format(c="local"))
+        where.append(PLACES[filters.place].format(c="s.local"))
     columns = ", ".join(_sqlite_column(c, filters) for _h, c in COLUMNS)
     return (
-        f"SELECT {columns} FROM signatures WHERE {' AND '.join(where)} ORDER BY verified_at, id",
+        f"SELECT {columns} FROM {FROM} WHERE {' AND '.join(where)} ORDER BY s.verified_at, s.id",
         params,
     )
 
@@ -322,8 +365,10 @@ def _utc(value, fmt="%Y-%m-%d %H:%M:%S"):
 def _pg_column(column, filters):
     # ascii() and date_trunc cost far less per row than left() IN (...), a regex
     # and to_char (measured at 1M rows): the export stays near a plain COPY.
+    if column in REGISTER:
+        return _register_column(column, filters, postgres=True)
     if column == "category" and filters.labels:
-        return _category_case(filters.labels, prefix="s.", percent=True)
+        return _case(filters.labels, "s.category", percent=True)
     if column == "verified_at":
         return "date_trunc('second', s.verified_at AT TIME ZONE 'UTC')"
     if column == "public":
@@ -331,10 +376,7 @@ def _pg_column(column, filters):
     if column == "local":
         return PLACE_CELL.format(c="s.local")
     if column in TEXT:
-        return (
-            f"CASE WHEN ascii(s.{column}) IN ({FORMULA_CODES}) "
-            f"THEN '''' || s.{column} ELSE s.{column} END"
-        )
+        return _guarded(f"s.{column}", "ascii")
     return f"s.{column}"
 
 
@@ -353,7 +395,7 @@ def _pg_query(filters):
     columns = ", ".join(_pg_column(c, filters) for _h, c in COLUMNS)
     delimiter = "','" if filters.delimiter == "," else "';'"  # from DELIMITERS only
     return (
-        f"COPY (SELECT {columns} FROM signatures s WHERE {' AND '.join(where)} "
+        f"COPY (SELECT {columns} FROM {FROM} WHERE {' AND '.join(where)} "
         f"ORDER BY s.verified_at, s.id) TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})"
     )
 

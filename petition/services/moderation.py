@@ -27,7 +27,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import audit, counters, milestones
+from . import audit, counters, milestones, organisation_checks
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
@@ -299,9 +299,14 @@ def _as_id(text):
     return None
 
 
-def search(petition: Petition, text: str | None = "", limit: int = 50) -> Sequence[Signature]:
-    """Signatures to moderate one by one: by name, e-mail or id."""
+def search(
+    petition: Petition, text: str | None = "", limit: int = 50, register_status: str = ""
+) -> Sequence[Signature]:
+    """Signatures to moderate one by one: by name, e-mail or id, and by the
+    register status of their organisation."""
     query = select(Signature).where(Signature.petition_id == petition.id)
+    if register_status:
+        query = organisation_checks.with_status(query, register_status)
     text = (text or "").strip()
     number = _as_id(text)
     if number is not None:

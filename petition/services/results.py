@@ -1,6 +1,7 @@
 """The public results of a petition: the verified count and its local part, by
 actor category, by commune of the territory (every one, zeros included), outside
-support by département, per day, distinct organisations (by SIREN).
+support by département, per day, distinct organisations (by SIREN), and those by
+register status, NAF section and headcount band (services/organisation_counts.py).
 
 No personal data: counts only. Computed by a few GROUP BY queries on indexed
 columns and kept in Redis under the count's generation (counters.cached), so a
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..geo import fold, geography
 from ..models import Petition, Signature, SignatureState
-from . import counters, dashboard
+from . import counters, dashboard, organisation_counts
 
 #: Days shown by the per-day chart (as the organizers' dashboard).
 DAYS = dashboard.CHART_DAYS
@@ -61,6 +62,7 @@ def _compute(petition_id):
             {"day": d.isoformat(), "count": n} for d, n in dashboard.per_day(petition, DAYS)
         ],
         "organisations": by_siren,
+        "register": organisation_counts.register_counts(petition_id),
     }
 
 

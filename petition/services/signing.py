@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs, tokens
 from ..addresses import canonical_email, domain_of, hash_ip
 from ..extensions import db
+from ..jobs.organisations import queue_check
 from ..jobs.signatures import EMAILS, send_confirmation
 from ..models import Petition, Signature, SignatureState, utcnow
 from ..telemetry import metrics
@@ -215,6 +216,7 @@ def confirm(token: str) -> Confirmation:
         counters.changed(signature.petition_id)
         milestones.announce(reached)
         metrics.signature("confirmed")
+        queue_check(signature)  # the register check of its organisation, on the worker
     db.session.refresh(found.petition)
     outcome = ConfirmOutcome.CONFIRMED if moved else ConfirmOutcome.ALREADY
     return Confirmation(outcome, signature, found.petition)

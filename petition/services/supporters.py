@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from .. import numbers
 from ..categories import label
 from ..extensions import db
-from ..models import Signature, SignatureState
+from ..models import OrganisationCheck, Signature, SignatureState
 from ..numbers import ngettext
+from ..sirene.display import registered_beside
 from . import counters
 
 PER_PAGE = 50
@@ -79,7 +80,10 @@ def page(petition_id: int, number: int | None = 1, per_page: int = PER_PAGE) -> 
             Signature.organisation,
             Signature.category,
             Signature.commune,
+            OrganisationCheck.registered_name,
+            OrganisationCheck.partial_diffusion,
         )
+        .outerjoin(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
         .where(*where)
         .order_by(Signature.verified_at.desc(), Signature.id.desc())
         .offset((number - 1) * per_page)
@@ -97,6 +101,9 @@ def _row(row):
     return {
         "name": name,
         "organisation": row.organisation,
+        "registered": registered_beside(
+            row.organisation, row.registered_name, row.partial_diffusion, public=True
+        ),
         "category": label(row.category),
         "commune": row.commune,
     }

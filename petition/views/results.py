@@ -4,6 +4,7 @@ from flask import Blueprint, abort, g, render_template, request
 
 from ..categories import LABELS
 from ..services import petitions, results
+from ..sirene import display as register_display
 
 bp = Blueprint("results", __name__)
 
@@ -30,5 +31,6 @@ def page(slug):
         bars=results.bars(communes),
         chart={"chart": results.chart(data)},
         labels=LABELS,
+        register_display=register_display,
     )
     return response, 200, {"Cache-Control": CACHE, "Vary": "Accept-Language, Cookie"}

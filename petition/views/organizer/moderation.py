@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 
 from ...forms.organizer import ConfirmRuleForm, ReasonForm, RuleForm, SearchForm
 from ...numbers import ngettext
-from ...services import access, moderation
+from ...services import access, moderation, organisation_checks
+from ...sirene import display as register_display
 from .area import bp
 
 
@@ -31,6 +32,9 @@ def _rule(form):
 
 def _page(petition, form, status=200, preview=None, error=None, sample=()):
     search = SearchForm(request.args)
+    found = None
+    if search.validate() and (search.q.data or search.registre.data):
+        found = moderation.search(petition, search.q.data, register_status=search.registre.data)
     return render_template(
         "organizer/moderation.html",
         petition=petition,
@@ -39,7 +43,9 @@ def _page(petition, form, status=200, preview=None, error=None, sample=()):
         sample=sample,
         error=error,
         search=search,
-        found=moderation.search(petition, search.q.data) if search.q.data else None,
+        found=found,
+        checks=organisation_checks.checks_of(s.id for s in found or ()),
+        register_display=register_display,
         history=moderation.history(petition),
         reason_form=ReasonForm(),
     ), status
