@@ -7,9 +7,10 @@ and fails on a column listed nowhere, so a new personal column cannot be
 forgotten by one of them.
 """
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, delete, or_, select
 
-from ..models import Signature
+from ..extensions import db
+from ..models import AuditSample, Signature
 
 #: Signature columns emptied on withdrawal and at the end of retention.
 ERASED = {
@@ -63,6 +64,23 @@ KEPT = {
     "update_deliveries.error": "an SMTP code and our own words, never the server's text "
     "(services/news.py)",
 }
+
+
+#: Tables whose rows exist only for one signer: deleted with the signer's data.
+DELETED = {
+    "audit_samples": "a sample audit's question and answer; the signer leaves the "
+    "sample and its figures (services/sample_audits.py)",
+}
+
+
+def delete_linked(where: ColumnElement[bool]) -> None:
+    """Delete the DELETED rows of the signatures matching `where`; the caller
+    erases those signatures and commits, in the same transaction."""
+    db.session.execute(
+        delete(AuditSample)
+        .where(AuditSample.signature_id.in_(select(Signature.id).where(where)))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def not_erased() -> ColumnElement[bool]:

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
 from ..models.core import _aware
 from . import abuse
-from .erasure import ERASED, not_erased
+from .erasure import ERASED, delete_linked, not_erased
 
 
 def purge_unconfirmed(now: datetime | None = None) -> int:
@@ -72,6 +72,7 @@ def erase_withdrawn() -> int:
 
 
 def _erase(where):
+    delete_linked(where)
     erased = db.session.execute(
         update(Signature)
         .where(where, not_erased())
