@@ -224,6 +224,17 @@ def test_withdrawn_invalidated_and_capped_signers_get_no_email(
     assert counts == [1, 1, 1]  # each email spent one unit of its signer's cap
 
 
+def test_closing_before_the_worker_runs_sends_nothing(app, petition, smtp_sink, run_jobs):
+    signers(petition, 4)
+    audit = sample_audits.start(petition, 4, None)
+    assert sample_audits.close(audit, None)
+    assert not sample_audits.close(audit, None)  # once
+    drain(run_jobs)
+    assert smtp_sink.messages == []
+    f = sample_audits.of_audit(audit.id)
+    assert (f.drawn, f.emailed, f.waiting, f.not_reached) == (4, 0, 0, 4)
+
+
 def test_retention_erasure_deletes_the_sample_rows(app, petition):
     signers(petition, 3)
     sample_audits.start(petition, 3, None)
@@ -235,6 +246,17 @@ def test_retention_erasure_deletes_the_sample_rows(app, petition):
 
 
 # --- the attestation -----------------------------------------------------------
+
+
+def floats(value):
+    if isinstance(value, float):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from floats(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from floats(item)
 
 
 def test_the_figures_reach_the_next_attestation_json_and_pdf(
@@ -255,10 +277,11 @@ def test_the_figures_reach_the_next_attestation_json_and_pdf(
     (stated,) = section["audits"]
     assert stated["id"] == audit.id
     assert (stated["emailed"], stated["yes"], stated["no"], stated["no_answer"]) == (5, 3, 1, 1)
-    assert stated["confirmation_rate"] == 0.75
+    assert stated["confirmation_rate"] == "0.7500"  # no floats in the signed payload
     low, high = sample_audits.wilson(3, 4)
-    assert stated["confidence_interval_95"] == [round(low, 4), round(high, 4)]
+    assert stated["confidence_interval_95"] == [f"{low:.4f}", f"{high:.4f}"]
     assert section["all_audits"]["yes"] == 3
+    assert not list(floats(json.loads(entry.document))), "the signed payload holds no floats"
 
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(entry.pdf)).pages)
     assert "Audit par échantillon" in text

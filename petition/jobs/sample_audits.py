@@ -65,7 +65,8 @@ def send_sample_batch(audit_id, n):
     sent = 0
     for sample_id in claimed:
         if not sample_sending.is_open(audit_id):  # closed meanwhile
-            sample_sending.release(audit_id, claimant)
+            sample_sending.skip_unsent(audit_id, claimant)
+            db.session.commit()
             return jobs.JobResult.SKIPPED
         sent += _deliver(sample_id, claimant) == SampleState.SENT
     if sample_sending.unsettled(audit_id):

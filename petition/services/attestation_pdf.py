@@ -180,7 +180,8 @@ def _method(pdf, p, lang):
 
 
 def _share(value, lang) -> str:
-    text = f"{value * 100:.1f} %"
+    """ "0.7500" (the payload's decimal string) as "75,0 %" or "75.0%"."""
+    text = f"{float(value) * 100:.1f} %"
     return text.replace(".", ",") if lang == "fr" else text.replace(" ", "")
 
 

@@ -33,7 +33,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import audit
+from . import audit, sample_sending
 
 #: The normal quantile of a 95 % two-sided interval.
 Z95 = 1.959964
@@ -158,6 +158,7 @@ def close(found: SampleAudit, organizer: Organizer | None) -> bool:
         .values(state=AuditState.CLOSED, closed_at=utcnow())
     ).rowcount
     if moved:
+        sample_sending.skip_unsent(found.id)
         audit.record(
             [found.petition_id], audit.Kind.SAMPLE_AUDIT_CLOSED, organizer, audit_id=found.id
         )
@@ -217,14 +218,21 @@ def of_audit(audit_id: int) -> Figures:
     return figures(AuditSample.audit_id == audit_id)
 
 
+def decimal(value: float) -> str:
+    """A share as the payload writes it: a decimal string with 4 places
+    ("0.7500"). The signed payload holds no floats: every language would not
+    write them back the same way, and the canonical bytes would differ."""
+    return f"{value:.4f}"
+
+
 def _stated(f: Figures) -> dict:
     interval = f.interval
     return {
         **asdict(f),
         "answered": f.answered,
         "no_answer": f.no_answer,
-        "confirmation_rate": None if f.rate is None else round(f.rate, 4),
-        "confidence_interval_95": None if interval is None else [round(v, 4) for v in interval],
+        "confirmation_rate": None if f.rate is None else decimal(f.rate),
+        "confidence_interval_95": None if interval is None else [decimal(v) for v in interval],
     }
 
 

@@ -82,18 +82,19 @@ def settle(sample_id: int, claimant: str, state: str, error: str | None = None) 
     return bool(moved)
 
 
-def release(audit_id: int, claimant: str) -> None:
-    """Give back the claims of a job that stops early (the audit was closed)."""
+def skip_unsent(audit_id: int, claimant: str | None = None) -> None:
+    """The audit is closed: its unsent rows will never be sent. With `claimant`,
+    the rows that job holds; without, the rows no job holds."""
+    held = (
+        and_(AuditSample.state == SampleState.SENDING, AuditSample.claimed_by == claimant)
+        if claimant
+        else AuditSample.state == SampleState.QUEUED
+    )
     db.session.execute(
         update(AuditSample)
-        .where(
-            AuditSample.audit_id == audit_id,
-            AuditSample.state == SampleState.SENDING,
-            AuditSample.claimed_by == claimant,
-        )
-        .values(state=SampleState.QUEUED, claimed_by=None, claimed_at=None)
+        .where(AuditSample.audit_id == audit_id, held)
+        .values(state=SampleState.SKIPPED)
     )
-    db.session.commit()
 
 
 def unsettled(audit_id: int) -> int:
