@@ -172,6 +172,7 @@ def _news_settings(get):
         "NEWS_UNSUBSCRIBE_MAILTO": get("NEWS_UNSUBSCRIBE_MAILTO") or None,
         # None: an unsubscribe link works as long as the signature's data exist.
         "UNSUBSCRIBE_TOKEN_MAX_AGE": _int(get("UNSUBSCRIBE_TOKEN_MAX_AGE"), None),
+        "SAMPLE_TOKEN_MAX_AGE": _int(get("SAMPLE_TOKEN_MAX_AGE"), 60 * 86400),
     }
 
 

@@ -42,6 +42,13 @@ def unsubscribe_url(signature, update_id):
     return external_url("news.unsubscribe", token=tokens.make("unsubscribe", payload))
 
 
+def sample_url(sample):
+    """The link of a sample audit's question: bound to the sample row (its id
+    and its own nonce), never to the signature, so it answers this audit only."""
+    token = tokens.make("sample", {"a": sample.id, "n": sample.nonce})
+    return external_url("sample.answer_page", token=token)
+
+
 def organizer_token(purpose, organizer):
     """An invitation ("invite") or reset ("reset") link: setting a password
     changes the fingerprint, so each link works once."""

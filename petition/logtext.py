@@ -195,6 +195,16 @@ def audit_event(event) -> str:
         action = "invalidate" if event.kind == Kind.INVALIDATE else "restore"
         rows = data.get("rows", 0)
         return moderation(action, event.actor, data.get("rule") or {}, rows, data.get("reason", ""))
+    if event.kind == Kind.SAMPLE_AUDIT_STARTED:
+        return ngettext(
+            "Audit par échantillon n° %(id)s lancé par %(by)s : %(num)s signataire tiré au sort",
+            "Audit par échantillon n° %(id)s lancé par %(by)s : %(num)s signataires tirés au sort",
+            data.get("drawn", 0),
+            id=data.get("audit_id"),
+            by=by,
+        )
+    if event.kind == Kind.SAMPLE_AUDIT_CLOSED:
+        return _("Audit par échantillon n° %(id)s clos par %(by)s", id=data.get("audit_id"), by=by)
     return event.kind
 
 

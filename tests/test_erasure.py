@@ -33,7 +33,7 @@ def test_every_column_of_signer_data_is_erased_or_kept_with_a_reason():
     unlisted, both = [], []
     for table in signer_tables():
         if erasure.DELETED.get(table.name, "").strip():
-            continue  # its rows go whole (erasure.forget_checks, ON DELETE CASCADE)
+            continue  # its rows are deleted with the signer's data
         for column in table.columns:
             key = f"{table.name}.{column.name}"
             erased = table.name == "signatures" and column.name in erasure.ERASED

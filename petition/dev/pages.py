@@ -34,6 +34,7 @@ from .. import links, tokens
 from ..demo import DEMO
 from ..extensions import db
 from ..models import (
+    AuditSample,
     Delivery,
     Endpoint,
     Milestone,
@@ -44,6 +45,7 @@ from ..models import (
     PetitionState,
     PetitionUpdate,
     RegisterStatus,
+    SampleAudit,
     Signature,
     SignatureState,
     UpdateState,
@@ -72,6 +74,7 @@ class World:
     sent_update_id: int | None = None
     draft_update_id: int | None = None
     attestation_id: str = ""
+    sample_audit_id: int | None = None
     made: int = 0  # signatures made for fresh links, for unique addresses
 
     def petition(self, slug=OPEN):
@@ -126,6 +129,17 @@ def _withdraw(w):
 def _unsubscribe(w):
     url = links.unsubscribe_url(w.verified(news_opt_in=True), w.sent_update_id)
     return url.removeprefix(current_app.config["BASE_URL"])
+
+
+def _sample_question(w):
+    """A fresh signer drawn in the world's open sample audit: its question link."""
+    signature = w.verified()
+    sample = AuditSample(
+        audit_id=w.sample_audit_id, petition_id=signature.petition_id, signature_id=signature.id
+    )
+    db.session.add(sample)
+    db.session.commit()
+    return links.sample_url(sample).removeprefix(current_app.config["BASE_URL"])
 
 
 def _expired(purpose):
@@ -240,6 +254,26 @@ PAGES = (
         "news.unsubscribe",
         _l("Désinscription des nouvelles : lien invalide"),
         _const("/unsubscribe/not-a-token"),
+        status=400,
+    ),
+    Page(
+        "sample-answer-ready",
+        "sample.answer_page",
+        _l("Audit par échantillon : la question et ses deux boutons"),
+        _sample_question,
+    ),
+    Page(
+        "sample-answer-done",
+        "sample.answer_page",
+        _l("Audit par échantillon : réponse enregistrée"),
+        _sample_question,
+        submits=(Submit({"answer": "yes"}),),
+    ),
+    Page(
+        "sample-answer-invalid",
+        "sample.answer_page",
+        _l("Audit par échantillon : lien invalide"),
+        _const("/audit/not-a-token"),
         status=400,
     ),
     Page(
@@ -460,6 +494,22 @@ PAGES = (
         login=True,
     ),
     Page(
+        "organizer-sample-audit",
+        "organizer.sample_audit_page",
+        _l("Audit par échantillon : lancer, suivre, clore"),
+        _const(f"{ORG}/audit"),
+        login=True,
+    ),
+    Page(
+        "organizer-sample-audit-errors",
+        "organizer.sample_audit_page",
+        _l("Audit par échantillon, avec des erreurs"),
+        _const(f"{ORG}/audit"),
+        status=400,
+        login=True,
+        submits=(Submit({"size": "0"}, selector="form[action$='/audit']"),),
+    ),
+    Page(
         "organizer-protection",
         "abuse.panel",
         _l("Protection contre les abus"),
@@ -601,6 +651,7 @@ def build_world(maildir=None) -> World:
     _alerts(petition)
     world = World(admin_id=admin.id, invited_id=invited.id)
     world.sent_update_id, world.draft_update_id = _updates(petition, admin)
+    world.sample_audit_id = _sample_audit(petition, admin)
     world.attestation_id = attestations.create(petition, admin).id
     if maildir:
         world.devmail_key = _dev_mail(maildir)
@@ -640,6 +691,34 @@ def _alerts(petition):
         )
     )
     db.session.commit()
+
+
+def _sample_audit(petition, organizer):
+    """An open sample audit with one signer who answered: the dashboard's and
+    the audit page's figures in their filled state. Its id."""
+    audit = SampleAudit(
+        petition_id=petition.id, organizer_id=organizer.id, population=3, requested=1
+    )
+    db.session.add(audit)
+    db.session.flush()
+    signature_id = db.session.scalar(
+        db.select(Signature.id).where(
+            Signature.petition_id == petition.id, Signature.state == SignatureState.VERIFIED
+        )
+    )
+    db.session.add(
+        AuditSample(
+            audit_id=audit.id,
+            petition_id=petition.id,
+            signature_id=signature_id,
+            state="sent",
+            sent_at=utcnow(),
+            answer="yes",
+            answered_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    return audit.id
 
 
 def _updates(petition, organizer):
@@ -792,7 +871,9 @@ def open_in_browser(tab, base_url, page, world):
         for name, value in submit.fill.items():
             field = form.locator(f'[name="{name}"]').first
             kind = field.get_attribute("type")
-            if kind == "hidden":  # the page carries it already (the test client sends it)
+            # The page carries a hidden field already, and the clicked button its
+            # own name and value (the test client sends them).
+            if kind in ("hidden", "submit"):
                 continue
             if kind == "checkbox":
                 field.set_checked(bool(value))

@@ -11,7 +11,6 @@ retries the batch); a permanent refusal is recorded on the row.
 """
 
 import logging
-import smtplib
 import time
 from datetime import timedelta
 
@@ -116,20 +115,10 @@ def _deliver(delivery_id, claimant):
         deliveries.settle(delivery_id, claimant, DeliveryState.SKIPPED)
         return DeliveryState.SKIPPED
     update = db.session.get(PetitionUpdate, delivery.update_id)
-    try:
-        smtp.send(smtp.build(messages.news_update, signature, update))
-    except smtp.Unsendable as exc:
-        log.error("Update %s not sendable to signature %s: %s", update.id, signature.id, exc)
-        return _failed(delivery_id, claimant, "message not built")
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _msg in exc.recipients.values()]
-        if codes and min(codes) >= 500:
-            return _failed(delivery_id, claimant, f"{codes[0]} recipient refused")
-        raise
-    except smtplib.SMTPResponseException as exc:
-        if exc.smtp_code >= 500:  # the server's text may quote the address: the code only
-            return _failed(delivery_id, claimant, f"{exc.smtp_code} refused")
-        raise
+    error = smtp.send_bulk(messages.news_update, signature, update)
+    if error is not None:
+        log.error("Update %s not sent to signature %s: %s", update.id, signature.id, error)
+        return _failed(delivery_id, claimant, error)
     deliveries.settle(delivery_id, claimant, DeliveryState.SENT)
     return DeliveryState.SENT
 

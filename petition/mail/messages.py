@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from ..links import confirm_token, unsubscribe_url, withdraw_url
+from ..links import confirm_token, sample_url, unsubscribe_url, withdraw_url
 from ..markdown import render as render_markdown
 from ..urls import external_url
 
@@ -62,6 +62,16 @@ def news_update(signature, update):
         update=update,
         body_html=render_markdown(update.body),
         unsubscribe_url=unsubscribe,
+    )
+
+
+def sample_question(signature, sample):
+    """A sample audit's question: did you sign? One link to a page with two buttons."""
+    return _message(
+        signature,
+        "sample_question",
+        lambda: _("Avez-vous signé : %(title)s ?", title=signature.petition.title),
+        answer_url=sample_url(sample),
     )
 
 

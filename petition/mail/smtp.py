@@ -164,3 +164,24 @@ def _touch(connection):
     held = _state()
     if held is not None and held[1] is connection:
         _local.held = (held[0], connection, time.monotonic())
+
+
+def send_bulk(make, *args) -> str | None:
+    """Build and send one email of a batch (news, sample audits): None when
+    sent, or why it was refused for good (an SMTP code and our own words,
+    never the server's text, which may quote the address). Raises what a
+    retry may mend (a temporary refusal, a broken connection)."""
+    try:
+        send(build(make, *args))
+    except Unsendable:
+        return "message not built"
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _msg in exc.recipients.values()]
+        if codes and min(codes) >= 500:
+            return f"{codes[0]} recipient refused"
+        raise
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            return f"{exc.smtp_code} refused"
+        raise
+    return None

@@ -34,6 +34,7 @@ from .organizer import (  # noqa: F401
     organizer_petitions,
 )
 from .privacy import Erasure  # noqa: F401
+from .sample_audit import Answer, AuditSample, AuditState, SampleAudit, SampleState  # noqa: F401
 from .sirene import (  # noqa: F401
     OrganisationCheck,
     RegisterSource,

@@ -70,6 +70,7 @@ def render(envelope: dict, lang: str) -> bytes:
     _breakdown(pdf, p, lang)
     _organisations(pdf, p, lang)
     _method(pdf, p, lang)
+    _sample_audit(pdf, p.get("sample_audit"), lang)
     _signature(pdf, envelope, p)
     pdf.embed_file(
         bytes=canonical(envelope),
@@ -177,6 +178,48 @@ def _method(pdf, p, lang):
     _text(pdf, _("Export CSV fait au même instant : %(f)s, %(n)s lignes.", f=e["filename"],
                  n=number(e["rows"], lang)))  # fmt: skip
     _text(pdf, _("SHA-256 : %(h)s", h=e["sha256"]), 9)
+
+
+def _share(value, lang) -> str:
+    """ "0.7500" (the payload's decimal string) as "75,0 %" or "75.0%"."""
+    text = f"{float(value) * 100:.1f} %"
+    return text.replace(".", ",") if lang == "fr" else text.replace(" ", "")
+
+
+def _sample_audit(pdf, section, lang):
+    """The audits by sample, if any (attestations made before them have none)."""
+    if not section or not section["audits"]:
+        return
+    _title(pdf, _("Audit par échantillon"))
+    _text(
+        pdf,
+        _(
+            "Des signataires vérifiés, tirés au hasard (sans remise, jamais deux fois pour "
+            "la pétition), ont reçu un e-mail leur demandant de confirmer d'un clic, sans "
+            "connexion, qu'ils avaient signé. Le taux de confirmation est calculé sur les "
+            "réponses ; son intervalle de confiance (95 %) est celui de Wilson. Les "
+            "signataires retirés ou invalidés depuis le tirage sont exclus des calculs."
+        ),
+    )
+    pdf.ln(1)
+    headings = (_("Audit"), _("Échantillon"), _("Oui"), _("Non"), _("Sans réponse"),
+                _("Taux"), _("IC 95 %"))  # fmt: skip
+    rows = [
+        _audit_row(a, lang)
+        for a in [*section["audits"], {**section["all_audits"], "id": _("Tous")}]
+    ]
+    _table(pdf, headings, rows)
+
+
+def _audit_row(a, lang):
+    rate, interval = a["confirmation_rate"], a["confidence_interval_95"]
+    counts = [number(a[key], lang) for key in ("emailed", "yes", "no", "no_answer")]
+    return (
+        a["id"],
+        *counts,
+        "-" if rate is None else _share(rate, lang),
+        "-" if interval is None else f"{_share(interval[0], lang)} - {_share(interval[1], lang)}",
+    )
 
 
 def _signature(pdf, envelope, p):

@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..urls import external_url
 from ..verify import FORMAT, TYPE, canonical
-from . import attestation_pdf, exports, organisation_counts
+from . import attestation_pdf, exports, organisation_counts, sample_audits
 
 #: Register statuses of an organisation (the Sirene check fills them in).
 ORGANISATION_STATUSES = ("active", "closed", "not_found", "not_checked")
@@ -198,6 +198,7 @@ def payload(
         "by_category_commune": breakdown,
         "organisations_by_status": organisations_by_status(petition.id),
         "method": method(petition),
+        "sample_audit": sample_audits.attestation_section(petition.id),
         "export": {
             "id": entry.id,
             "filename": entry.filename,

@@ -34,6 +34,8 @@ class Kind:
     EXPORT = "export"
     INVALIDATE = "invalidate"
     RESTORE = "restore"
+    SAMPLE_AUDIT_STARTED = "sample-audit-started"
+    SAMPLE_AUDIT_CLOSED = "sample-audit-closed"
     ALL = (
         LOGIN,
         LOGIN_FAILED,
@@ -46,6 +48,8 @@ class Kind:
         EXPORT,
         INVALIDATE,
         RESTORE,
+        SAMPLE_AUDIT_STARTED,
+        SAMPLE_AUDIT_CLOSED,
     )
 
 

@@ -7,12 +7,10 @@ and fails on a column listed nowhere, so a new personal column cannot be
 forgotten by one of them.
 """
 
-from collections.abc import Iterable
-
-from sqlalchemy import ColumnElement, Select, delete, or_
+from sqlalchemy import ColumnElement, delete, or_, select
 
 from ..extensions import db
-from ..models import OrganisationCheck, Signature
+from ..models import AuditSample, OrganisationCheck, Signature
 
 #: Signature columns emptied on withdrawal and at the end of retention.
 ERASED = {
@@ -68,25 +66,30 @@ KEPT = {
 }
 
 
-#: "table" -> why its rows about a signer are deleted whole at erasure (every
-#: column is about the signer), instead of emptied column by column.
+#: Tables whose rows exist only for one signer: deleted whole with the signer's
+#: data (every column is about the signer), instead of emptied column by column.
 DELETED = {
     "organisation_checks": "what the register said of the signer's SIREN: a sole "
     "trader's SIREN and registered name name a person; counts never needed it once "
     "the signature stopped counting",
+    "audit_samples": "a sample audit's question and answer; the signer leaves the "
+    "sample and its figures (services/sample_audits.py)",
 }
 
+#: The models of DELETED, each with its `signature_id`.
+_LINKED = (OrganisationCheck, AuditSample)
 
-def forget_checks(signature_ids: Select | Iterable[int]) -> None:
-    """Delete the register checks of erased signatures (in the caller's transaction).
 
-    A deleted signature loses them by the foreign key's ON DELETE CASCADE; an
-    erased one keeps its row, so they go here, with the SIREN they copied."""
-    db.session.execute(
-        delete(OrganisationCheck)
-        .where(OrganisationCheck.signature_id.in_(signature_ids))
-        .execution_options(synchronize_session=False)
-    )
+def delete_linked(where: ColumnElement[bool]) -> None:
+    """Delete the DELETED rows of the signatures matching `where`; the caller
+    erases those signatures and commits, in the same transaction. (A deleted
+    signature loses them by the foreign keys' ON DELETE CASCADE.)"""
+    for model in _LINKED:
+        db.session.execute(
+            delete(model)
+            .where(model.signature_id.in_(select(Signature.id).where(where)))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def not_erased() -> ColumnElement[bool]:

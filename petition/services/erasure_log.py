@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Erasure, Signature, SignatureState, utcnow
 from . import counters
-from .erasure import ERASED, forget_checks, not_erased
+from .erasure import ERASED, delete_linked, not_erased
 
 FIELDS = ("signature_id", "token_nonce", "petition_id", "reason", "erased_at")
 
@@ -96,12 +96,12 @@ def _replay_one(entry, petitions):
     ).first()
     if row is None:
         return 0
+    delete_linked(Signature.id == entry["signature_id"])
     db.session.execute(
         update(Signature)
         .where(Signature.id == entry["signature_id"], Signature.state == row.state)
         .values(state=SignatureState.WITHDRAWN, withdrawn_at=entry["erased_at"], **ERASED)
     )
-    forget_checks([entry["signature_id"]])
     if row.state == SignatureState.VERIFIED:
         counters.adjust(entry["petition_id"], -1)
         petitions.add(entry["petition_id"])

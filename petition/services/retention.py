@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
 from ..models.core import _aware
 from . import abuse
-from .erasure import ERASED, forget_checks, not_erased
+from .erasure import ERASED, delete_linked, not_erased
 
 
 def purge_unconfirmed(now: datetime | None = None) -> int:
@@ -72,7 +72,7 @@ def erase_withdrawn() -> int:
 
 
 def _erase(where):
-    forget_checks(select(Signature.id).where(where, not_erased()))
+    delete_linked(where)
     erased = db.session.execute(
         update(Signature)
         .where(where, not_erased())

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
 from ..telemetry import metrics
 from . import counters, erasure_log
-from .erasure import ERASED, forget_checks, is_erased
+from .erasure import ERASED, delete_linked, is_erased
 from .signing import linked_signature
 
 
@@ -85,7 +85,7 @@ def _withdraw_row(signature):
     if moved and was_verified:
         counters.adjust(signature.petition_id, -1, local=-1 if was_local else 0)
     if moved:
-        forget_checks([signature.id])
+        delete_linked(Signature.id == signature.id)
         erasure_log.record(signature)  # replayed if a backup older than this is restored
     db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:

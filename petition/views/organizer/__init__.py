@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     news,
     petitions,
     protection,
+    sample_audits,
     team,
 )
 from .area import PUBLIC_ENDPOINTS, bp  # noqa: F401

@@ -13,6 +13,7 @@ from ...services import dashboard as stats
 from .area import bp
 from .exports import export_form
 from .news import dashboard_panel
+from .sample_audits import dashboard_panel as sample_audit_panel
 
 
 def alerts_panel(petition):
@@ -44,4 +45,5 @@ def dashboard(slug):
         alerts=alerts_panel(petition),
         **export_form(),
         **dashboard_panel(petition),
+        **sample_audit_panel(petition),
     )
