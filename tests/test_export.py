@@ -34,6 +34,10 @@ HEADER = [
     "siren_siret",
     "verifie_le_utc",
     "liste_publique",
+    "origine",
+    "reference_feuille",
+    "recueillie_le",
+    "evenement",
 ]
 
 

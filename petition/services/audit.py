@@ -34,6 +34,10 @@ class Kind:
     EXPORT = "export"
     INVALIDATE = "invalidate"
     RESTORE = "restore"
+    PAPER_RECORD = "paper-record"
+    PAPER_IMPORT = "paper-import"
+    PAPER_KEPT = "paper-kept"
+    PAPER_WITHDRAWN = "paper-withdrawn"
     ALL = (
         LOGIN,
         LOGIN_FAILED,
@@ -46,6 +50,10 @@ class Kind:
         EXPORT,
         INVALIDATE,
         RESTORE,
+        PAPER_RECORD,
+        PAPER_IMPORT,
+        PAPER_KEPT,
+        PAPER_WITHDRAWN,
     )
 
 

@@ -39,7 +39,15 @@ from .. import keys, tokens
 from .. import verify as verifier
 from ..categories import label as category_label
 from ..extensions import db
-from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
+from ..models import (
+    CATEGORIES,
+    ExportLog,
+    Organizer,
+    Petition,
+    SignatureSource,
+    SignatureState,
+    utcnow,
+)
 from . import audit
 
 #: (header, column) in file order; README "Export" documents them.
@@ -56,9 +64,23 @@ COLUMNS = (
     ("siren_siret", "siren"),
     ("verifie_le_utc", "verified_at"),
     ("liste_publique", "public"),
+    ("origine", "source"),
+    ("reference_feuille", "sheet_ref"),
+    ("recueillie_le", "collected_on"),
+    ("evenement", "event_name"),
 )
 #: Free-text columns a signer typed: the formula guard applies to them.
-TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisation", "siren"}
+TEXT = {
+    "first_name",
+    "last_name",
+    "email",
+    "postal_code",
+    "commune",
+    "organisation",
+    "siren",
+    "sheet_ref",
+    "event_name",
+}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_START)  # for SQL's ascii()
 DELIMITERS = (";", ",")
@@ -84,9 +106,10 @@ class Filters:
     delimiter: str = ";"
     language: str = ""  # of the category column; "" keeps the machine keys
     labels: dict[str, str] = field(default_factory=dict, repr=False)
+    sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v and k != "labels"}
+        return {k: v for k, v in asdict(self).items() if v and k not in ("labels", "sources")}
 
     def query_args(self) -> dict[str, str]:
         return self.as_dict()
@@ -137,6 +160,7 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
         if f.language not in current_app.config["LANGUAGES"]:
             raise ExportError(_("Langue inconnue : %(l)s", l=f.language))
         f.labels = category_labels(f.language)
+        f.sources = source_labels(f.language)
     if f.category and f.category not in CATEGORIES:
         raise ExportError(_("Catégorie inconnue : %(c)s", c=f.category))
     if f.commune and f.commune not in petition.commune_names:
@@ -156,7 +180,13 @@ def category_labels(language: str) -> dict[str, str]:
         return {key: str(category_label(key)) for key in CATEGORIES}
 
 
-def _category_case(labels, prefix="", percent=False):
+def source_labels(language: str) -> dict[str, str]:
+    """Each source key's name in `language` (the cells of the origine column)."""
+    with force_locale(language):
+        return {SignatureSource.ONLINE: _("en ligne"), SignatureSource.PAPER: _("papier")}
+
+
+def _category_case(labels, prefix="", percent=False, column="category"):
     """SQL mapping each key to its name; the names are our catalog's, quoted here."""
 
     def quoted(text):
@@ -164,7 +194,7 @@ def _category_case(labels, prefix="", percent=False):
         return "'" + (text.replace("%", "%%") if percent else text) + "'"
 
     whens = " ".join(f"WHEN {quoted(k)} THEN {quoted(v)}" for k, v in labels.items())
-    return f"CASE {prefix}category {whens} ELSE {prefix}category END"
+    return f"CASE {prefix}{column} {whens} ELSE {prefix}{column} END"
 
 
 def _bounds(filters):
@@ -264,6 +294,8 @@ SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 def _sqlite_column(column, filters):
     if column == "category" and filters.labels:
         return _category_case(filters.labels)
+    if column == "source" and filters.sources:
+        return _category_case(filters.sources, column="source")
     if column == "verified_at":  # stored UTC "YYYY-MM-DD HH:MM:SS.ffffff": keep the second
         return "COALESCE(substr(verified_at, 1, 19), '')"
     if column == "public":
@@ -324,6 +356,8 @@ def _pg_column(column, filters):
     # and to_char (measured at 1M rows): the export stays near a plain COPY.
     if column == "category" and filters.labels:
         return _category_case(filters.labels, prefix="s.", percent=True)
+    if column == "source" and filters.sources:
+        return _category_case(filters.sources, prefix="s.", percent=True, column="source")
     if column == "verified_at":
         return "date_trunc('second', s.verified_at AT TIME ZONE 'UTC')"
     if column == "public":
