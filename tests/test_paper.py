@@ -66,7 +66,8 @@ def csv_file(*lines, header=FR_HEADER):
 
 def upload(client, body, name="tech-days.csv", **fields):
     token = csrf(client, BASE)
-    data = {"csrf_token": token, "csv_file": (io.BytesIO(body), name), **fields}
+    fields = {f"import-{key}": value for key, value in fields.items()}
+    data = {"csrf_token": token, "import-csv_file": (io.BytesIO(body), name), **fields}
     return client.post(BASE + "/import", data=data, content_type="multipart/form-data")
 
 

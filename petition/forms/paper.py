@@ -91,7 +91,7 @@ class PaperForm(SignForm):
     news = None
     consent = None
     website = None
-    submit = SubmitField(_l("Enregistrer la signature papier"))
+    submit = SubmitField(_l("Enregistrer la signature"))
 
     def validate_sheet_ref(self, field):
         if field.data and not SHEET_REF.match(field.data):
@@ -129,3 +129,8 @@ class PaperImportForm(BaseForm):
         validators=[Optional(), Length(max=120)],
     )
     submit = SubmitField(_l("Importer"))
+
+    def __init__(self, *args, **kwargs):
+        # Its fields beside the one-by-one form's on one page: ids apart.
+        kwargs.setdefault("prefix", "import")
+        super().__init__(*args, **kwargs)
