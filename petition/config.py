@@ -226,6 +226,8 @@ def _stream_and_body_settings(get):
         "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
         # The export check page takes a CSV and its manifest (uploads.body_limit).
         "EXPORT_CHECK_MAX_BYTES": _int(get("EXPORT_CHECK_MAX_BYTES"), 256 * 1024 * 1024),
+        # The paper import takes a CSV made from the template (forms/paper_csv.py).
+        "PAPER_IMPORT_MAX_BYTES": _int(get("PAPER_IMPORT_MAX_BYTES"), 2 * 1024 * 1024 + 64 * 1024),
     }
 
 

@@ -205,7 +205,45 @@ def audit_event(event) -> str:
         )
     if event.kind == Kind.SAMPLE_AUDIT_CLOSED:
         return _("Audit par échantillon n° %(id)s clos par %(by)s", id=data.get("audit_id"), by=by)
+    if event.kind in PAPER_KINDS:
+        return paper_event(event.kind, by, subject, data)
     return event.kind
+
+
+PAPER_KINDS = (Kind.PAPER_RECORD, Kind.PAPER_IMPORT, Kind.PAPER_KEPT, Kind.PAPER_WITHDRAWN)
+
+
+def paper_event(kind: str, by: str, subject: str, data: dict) -> str:
+    """ "Signature papier F12-L3 enregistrée par marie@…", "Import papier …"."""
+    if kind == Kind.PAPER_KEPT:
+        return _("Signature papier %(s)s gardée après vérification par %(by)s", s=subject, by=by)
+    if kind == Kind.PAPER_WITHDRAWN:
+        return _("Signature papier %(s)s retirée par %(by)s", s=subject, by=by)
+    parts = [ngettext("%(num)s comptée", "%(num)s comptées", data.get("counted", 0))]
+    if data.get("duplicates"):
+        parts.append(
+            ngettext(
+                "%(num)s doublon non compté", "%(num)s doublons non comptés", data["duplicates"]
+            )
+        )
+    if data.get("to_review"):
+        parts.append(ngettext("%(num)s à vérifier", "%(num)s à vérifier", data["to_review"]))
+    counted = ", ".join(parts)
+    if kind == Kind.PAPER_IMPORT:
+        return ngettext(
+            "Import papier « %(s)s » par %(by)s : %(num)s ligne (%(detail)s)",
+            "Import papier « %(s)s » par %(by)s : %(num)s lignes (%(detail)s)",
+            data.get("rows", 0),
+            s=subject,
+            by=by,
+            detail=counted,
+        )
+    return _(
+        "Signature papier %(s)s enregistrée par %(by)s (%(detail)s)",
+        s=subject,
+        by=by,
+        detail=counted,
+    )
 
 
 def init_app(app):

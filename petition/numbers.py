@@ -85,9 +85,18 @@ def badge_value(count: int, local: int, goal: int) -> str:
     }
 
 
-def count_sentence(count: int, goal: int, local: int = 0, scope: str = "total") -> str:
-    """ "1 soutien vérifié, dont 1 du territoire, sur un objectif de 1 000", as plain text."""
-    return fill(count_template(count, scope), count=count, goal=goal, local=local)
+def count_sentence(
+    count: int, goal: int, local: int = 0, scope: str = "total", paper: int = 0
+) -> str:
+    """ "1 soutien vérifié, dont 1 du territoire, sur un objectif de 1 000", as plain
+    text, followed by the paper part when there is one."""
+    sentence = fill(count_template(count, scope), count=count, goal=goal, local=local)
+    return sentence + " " + paper_note(paper) if paper else sentence
+
+
+def paper_note(paper: int) -> str:
+    """The paper part of the count, which the count includes: "(dont 2 sur papier)"."""
+    return ngettext("(dont %(num)s sur papier)", "(dont %(num)s sur papier)", paper)
 
 
 def count_parts(
@@ -135,5 +144,8 @@ def forms(template_of: Callable[[int], str]) -> dict[str, str]:
 def init_app(app):
     app.jinja_env.filters["number"] = number
     app.jinja_env.globals.update(
-        count_parts=count_parts, count_forms=count_forms, count_sentence=count_sentence
+        count_parts=count_parts,
+        count_forms=count_forms,
+        count_sentence=count_sentence,
+        paper_note=paper_note,
     )

@@ -39,6 +39,10 @@ HEADER = [
     "naf",
     "tranche_effectif",
     "commune_etablissement",
+    "origine",
+    "reference_feuille",
+    "recueillie_le",
+    "evenement",
 ]
 
 

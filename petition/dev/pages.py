@@ -53,7 +53,7 @@ from ..models import (
     WebhookEvent,
     utcnow,
 )
-from ..services import attestations, counters, grants, moderation, organizers
+from ..services import attestations, counters, grants, moderation, organizers, paper
 from ..services.petitions import parse_territory, save
 from ..webhook_signature import new_secret
 
@@ -510,6 +510,29 @@ PAGES = (
         submits=(Submit({"size": "0"}, selector="form[action$='/audit']"),),
     ),
     Page(
+        "organizer-paper",
+        "organizer.paper_page",
+        _l("Signatures sur papier"),
+        _const(f"{ORG}/paper"),
+        login=True,
+    ),
+    Page(
+        "organizer-paper-errors",
+        "organizer.paper_page",
+        _l("Signatures sur papier, avec des erreurs"),
+        _const(f"{ORG}/paper"),
+        status=400,
+        login=True,
+        submits=(Submit({"sheet_ref": "", "first_name": ""}, selector="form[action$='/paper']"),),
+    ),
+    Page(
+        "organizer-paper-sheet",
+        "organizer.paper_sheet",
+        _l("Feuille de signatures à imprimer"),
+        _const(f"{ORG}/paper/sheet"),
+        login=True,
+    ),
+    Page(
         "organizer-protection",
         "abuse.panel",
         _l("Protection contre les abus"),
@@ -612,6 +635,7 @@ EXCLUDED = {
     "abuse.window_qr": "an SVG image",
     "organizer.export_manifest": "JSON (a download)",
     "organizer.audit_csv": "CSV (a download of the audit log the access page shows)",
+    "organizer.paper_template": "CSV (the paper import's template, a download)",
     "verifier.jwks": "JSON (the public keys)",
     "verifier.download": "a download (the attestation's JSON or PDF)",
     "verifier.verify_alias": "/verify, the same page as /verifier (audited there)",
@@ -647,6 +671,7 @@ def build_world(maildir=None) -> World:
     spam = _signature(petition, SignatureState.PENDING, n=11, first="Test", last="Test")
     admin = organizers.create(ADMIN, PASSWORD, [petition], is_admin=True)
     moderation.invalidate(petition, moderation.Rule(signature_id=spam.id), "Test", admin)
+    _paper(petition, admin)
     invited = organizers.create("invitee@example.org")
     _alerts(petition)
     world = World(admin_id=admin.id, invited_id=invited.id)
@@ -742,6 +767,34 @@ def _updates(petition, organizer):
     db.session.add_all([sent, draft])
     db.session.commit()
     return sent.id, draft.id
+
+
+def _paper(petition, admin):
+    """Two paper signatures: one to review (Camille Martin's name and postal
+    code again), one duplicate of an online signer's email (not counted)."""
+    row = {
+        "postal_code": "42000",
+        "commune": "Saint-Étienne",
+        "insee": "42218",
+        "local": True,
+        "category": "student",
+        "collected_on": utcnow().date(),
+        "event_name": "Tech Days",
+    }
+    paper.record(
+        petition,
+        [
+            {**row, "sheet_ref": "F1-L1", "first_name": "Camille", "last_name": "Martin"},
+            {
+                **row,
+                "sheet_ref": "F1-L2",
+                "first_name": "Jean",
+                "last_name": "Dupont",
+                "email": "person1@example.org",
+            },
+        ],
+        admin,
+    )
 
 
 def _signature(petition, state, n, first="Prénom", last="Nom", public=False, **fields):

@@ -61,6 +61,20 @@ class GoalScope:
     ALL = (TOTAL, LOCAL)
 
 
+class SignatureSource:
+    ONLINE = "online"  # signed on the site, confirmed by email
+    PAPER = "paper"  # collected on a paper sheet, recorded by an organiser
+    ALL = (ONLINE, PAPER)
+
+
+class PaperReview:
+    """Why a paper signature is flagged against the others (services/paper.py)."""
+
+    EMAIL = "email"  # same canonical email as another signature: recorded, not counted
+    NAME = "name"  # same name and postal code as another: counted, the organiser decides
+    ALL = (EMAIL, NAME)
+
+
 class SignatureState:
     PENDING = "pending"
     VERIFIED = "verified"
@@ -103,6 +117,8 @@ class Petition(db.Model):
     signature_count = db.Column(db.Integer, nullable=False, default=0)
     # The part of it from the territory (signatures.local), moved by the same updates.
     local_count = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # The part of it collected on paper (signatures.source), moved by the same updates.
+    paper_count = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     # What the goal is read against: every verified signature, or the local ones.
     goal_scope = db.Column(db.String(5), nullable=False, default="total", server_default="total")
     # Privacy notice (RGPD): who controls the data and how long it is kept.
@@ -136,6 +152,7 @@ class Petition(db.Model):
         CheckConstraint("goal > 0", name="goal_positive"),
         CheckConstraint("signature_count >= 0", name="count_not_negative"),
         CheckConstraint("local_count >= 0", name="local_count_not_negative"),
+        CheckConstraint("paper_count >= 0", name="paper_count_not_negative"),
         CheckConstraint("goal_scope in ('total', 'local')", name="goal_scope"),
     )
 
@@ -282,6 +299,16 @@ class Signature(db.Model):
     invalidated_at = db.Column(db.DateTime(timezone=True))
     invalidation_reason = db.Column(db.String(300))
     flagged = db.Column(db.Boolean, nullable=False, default=False)
+    # Where it was collected: online, or on paper (then the sheet reference,
+    # the day and the event it was collected at, and any duplicate it may be).
+    source = db.Column(
+        db.String(6), nullable=False, default=SignatureSource.ONLINE, server_default="online"
+    )
+    sheet_ref = db.Column(db.String(20))
+    collected_on = db.Column(db.Date)
+    event_name = db.Column(db.String(120))
+    paper_review = db.Column(db.String(5))
+    duplicate_of_id = db.Column(db.Integer)
     # Email bookkeeping: the cap, what was last queued and whether it went out.
     email_count = db.Column(db.Integer, nullable=False, default=0)
     email_queued_at = db.Column(db.DateTime(timezone=True))
@@ -299,9 +326,12 @@ class Signature(db.Model):
 
     __table_args__ = (
         UniqueConstraint("petition_id", "canonical_email"),
+        UniqueConstraint("petition_id", "sheet_ref"),
         CheckConstraint(
             "status in ('pending', 'verified', 'withdrawn', 'invalidated')", name="status"
         ),
+        CheckConstraint("source in ('online', 'paper')", name="source"),
+        CheckConstraint("source = 'online' or sheet_ref is not null", name="paper_has_sheet_ref"),
         Index("ix_signatures_petition_status", "petition_id", "status"),
         Index("ix_signatures_petition_verified_at", "petition_id", "verified_at"),
         Index("ix_signatures_status_created", "status", "created_at"),

@@ -36,6 +36,10 @@ class Kind:
     RESTORE = "restore"
     SAMPLE_AUDIT_STARTED = "sample-audit-started"
     SAMPLE_AUDIT_CLOSED = "sample-audit-closed"
+    PAPER_RECORD = "paper-record"
+    PAPER_IMPORT = "paper-import"
+    PAPER_KEPT = "paper-kept"
+    PAPER_WITHDRAWN = "paper-withdrawn"
     ALL = (
         LOGIN,
         LOGIN_FAILED,
@@ -50,6 +54,10 @@ class Kind:
         RESTORE,
         SAMPLE_AUDIT_STARTED,
         SAMPLE_AUDIT_CLOSED,
+        PAPER_RECORD,
+        PAPER_IMPORT,
+        PAPER_KEPT,
+        PAPER_WITHDRAWN,
     )
 
 

@@ -40,19 +40,22 @@ SLUG_TTL = 300
 BREAKDOWN_TTL = 300
 
 
-def adjust(petition_id: int, delta: int, local: int = 0) -> None:
-    """Add `delta` to the count, and `local` to its territory's part, in the
-    current transaction, in one guarded statement (never below zero)."""
+def adjust(petition_id: int, delta: int, local: int = 0, paper: int = 0) -> None:
+    """Add `delta` to the count, `local` to its territory's part and `paper`
+    to its paper part, in the current transaction, in one guarded statement
+    (never below zero)."""
     db.session.execute(
         update(Petition)
         .where(
             Petition.id == petition_id,
             Petition.signature_count + delta >= 0,
             Petition.local_count + local >= 0,
+            Petition.paper_count + paper >= 0,
         )
         .values(
             signature_count=Petition.signature_count + delta,
             local_count=Petition.local_count + local,
+            paper_count=Petition.paper_count + paper,
             updated_at=utcnow(),
         )
     )
@@ -72,6 +75,7 @@ class CountDoc:
     # Defaults: a copy cached in Redis by the previous release still reads.
     local_count: int = 0
     goal_scope: str = "total"
+    paper_count: int = 0
 
     @property
     def public(self) -> dict[str, Any]:
@@ -79,6 +83,9 @@ class CountDoc:
             "slug": self.slug,
             "signature_count": self.signature_count,
             "local_count": self.local_count,
+            "paper_count": self.paper_count,
+            # signature_count and local_count include the paper signatures.
+            "paper_included": True,
             "goal": self.goal,
             "goal_scope": self.goal_scope,
             "updated_at": self.updated_at,
@@ -137,6 +144,7 @@ def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | 
             Petition.updated_at,
             Petition.local_count,
             Petition.goal_scope,
+            Petition.paper_count,
         ).where(where)
     ).first()
     if row is None:
@@ -151,6 +159,7 @@ def load(petition_id: int | None = None, slug: str | None = None) -> CountDoc | 
         _iso(row.updated_at),
         row.local_count,
         row.goal_scope,
+        row.paper_count,
     )
 
 

@@ -50,6 +50,13 @@ KEPT = {
     "signatures.email_sent_at": "the sweeper's bookkeeping; a date alone",
     "signatures.token_nonce": "random; binds links to this row (a replayed link "
     "of an erased row says so, a reused id never matches)",
+    "signatures.source": "online or paper: the paper part of the count; not identifying",
+    "signatures.sheet_ref": "where the paper sheet's line is filed (the organiser destroys "
+    "that line); a reference alone names nobody",
+    "signatures.collected_on": "the day a paper sheet was signed; a date alone",
+    "signatures.event_name": "the event a paper sheet was signed at; names no signer",
+    "signatures.paper_review": "why a paper row was flagged (a code); not identifying",
+    "signatures.duplicate_of_id": "the row a paper duplicate repeats; an id, no data",
     "moderation_items.action_id": "the moderation log, so an action can be undone",
     "moderation_items.signature_id": "the moderation log, so an action can be undone",
     "moderation_items.previous_status": "the state to restore; not personal",

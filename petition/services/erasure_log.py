@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Erasure, Signature, SignatureState, utcnow
+from ..models import Erasure, Signature, SignatureSource, SignatureState, utcnow
 from . import counters
 from .erasure import ERASED, delete_linked, not_erased
 
@@ -88,7 +88,7 @@ def _replay_one(entry, petitions):
     if known is None:
         db.session.add(Erasure(**entry))
     row = db.session.execute(
-        select(Signature.state).where(
+        select(Signature.state, Signature.source).where(
             Signature.id == entry["signature_id"],
             Signature.token_nonce == entry["token_nonce"],
             not_erased(),
@@ -103,6 +103,7 @@ def _replay_one(entry, petitions):
         .values(state=SignatureState.WITHDRAWN, withdrawn_at=entry["erased_at"], **ERASED)
     )
     if row.state == SignatureState.VERIFIED:
-        counters.adjust(entry["petition_id"], -1)
+        paper = -1 if row.source == SignatureSource.PAPER else 0
+        counters.adjust(entry["petition_id"], -1, paper=paper)
         petitions.add(entry["petition_id"])
     return 1

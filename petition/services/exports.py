@@ -39,7 +39,15 @@ from .. import keys, tokens
 from .. import verify as verifier
 from ..categories import label as category_label
 from ..extensions import db
-from ..models import CATEGORIES, ExportLog, Organizer, Petition, SignatureState, utcnow
+from ..models import (
+    CATEGORIES,
+    ExportLog,
+    Organizer,
+    Petition,
+    SignatureSource,
+    SignatureState,
+    utcnow,
+)
 from ..sirene import display as register_display
 from . import audit
 
@@ -62,6 +70,10 @@ COLUMNS = (
     ("naf", "naf"),
     ("tranche_effectif", "headcount"),
     ("commune_etablissement", "establishment_commune"),
+    ("origine", "source"),
+    ("reference_feuille", "sheet_ref"),
+    ("recueillie_le", "collected_on"),
+    ("evenement", "event_name"),
 )
 #: The register check's columns (organisation_checks, joined as `o`).
 REGISTER = {
@@ -77,7 +89,19 @@ REGISTER_STATUS = (
 )
 FROM = "signatures s LEFT JOIN organisation_checks o ON o.signature_id = s.id"
 #: Free-text columns a signer typed: the formula guard applies to them.
-TEXT = {"first_name", "last_name", "email", "postal_code", "commune", "organisation", "siren"}
+TEXT = {
+    "first_name",
+    "last_name",
+    "email",
+    "postal_code",
+    "commune",
+    "organisation",
+    "siren",
+    "sheet_ref",
+    "event_name",
+}
+#: Filters fields that hold labels, not filters (kept out of the export log).
+LABEL_FIELDS = ("labels", "status_labels", "sources")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CODES = ", ".join(str(ord(c)) for c in FORMULA_START)  # for SQL's ascii()
 DELIMITERS = (";", ",")
@@ -104,9 +128,10 @@ class Filters:
     language: str = ""  # of the category column; "" keeps the machine keys
     labels: dict[str, str] = field(default_factory=dict, repr=False)
     status_labels: dict[str, str] = field(default_factory=dict, repr=False)
+    sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v and not k.endswith("labels")}
+        return {k: v for k, v in asdict(self).items() if v and k not in LABEL_FIELDS}
 
     def query_args(self) -> dict[str, str]:
         return self.as_dict()
@@ -158,6 +183,7 @@ def parse_filters(petition: Petition, args: Mapping[str, str | None]) -> Filters
             raise ExportError(_("Langue inconnue : %(l)s", l=f.language))
         f.labels = category_labels(f.language)
         f.status_labels = status_labels(f.language)
+        f.sources = source_labels(f.language)
     if f.category and f.category not in CATEGORIES:
         raise ExportError(_("Catégorie inconnue : %(c)s", c=f.category))
     if f.commune and f.commune not in petition.commune_names:
@@ -197,6 +223,12 @@ def _register_column(column, filters, postgres):
     if column == "register_status" and filters.status_labels:
         return _case(filters.status_labels, REGISTER_STATUS, percent=postgres)
     return REGISTER_STATUS if column == "register_status" else REGISTER[column]
+
+
+def source_labels(language: str) -> dict[str, str]:
+    """Each source key's name in `language` (the cells of the origine column)."""
+    with force_locale(language):
+        return {SignatureSource.ONLINE: _("en ligne"), SignatureSource.PAPER: _("papier")}
 
 
 def _case(labels, column, percent=False):
@@ -309,6 +341,8 @@ def _sqlite_column(column, filters):
         return _register_column(column, filters, postgres=False)
     if column == "category" and filters.labels:
         return _case(filters.labels, "s.category")
+    if column == "source" and filters.sources:
+        return _case(filters.sources, "s.source")
     if column == "verified_at":  # stored UTC "YYYY-MM-DD HH:MM:SS.ffffff": keep the second
         return "COALESCE(substr(s.verified_at, 1, 19), '')"
     if column == "public":
@@ -369,6 +403,8 @@ def _pg_column(column, filters):
         return _register_column(column, filters, postgres=True)
     if column == "category" and filters.labels:
         return _case(filters.labels, "s.category", percent=True)
+    if column == "source" and filters.sources:
+        return _case(filters.sources, "s.source", percent=True)
     if column == "verified_at":
         return "date_trunc('second', s.verified_at AT TIME ZONE 'UTC')"
     if column == "public":

@@ -24,6 +24,7 @@ from ..models import (
     Organizer,
     Petition,
     Signature,
+    SignatureSource,
     SignatureState,
     utcnow,
 )
@@ -31,6 +32,23 @@ from . import audit, counters, milestones, organisation_checks
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """How many verified rows one guarded UPDATE moved, and their local and paper parts."""
+
+    rows: int = 0
+    local: int = 0
+    paper: int = 0
+
+    @classmethod
+    def of(cls, returned) -> "Moved":
+        return cls(
+            len(returned),
+            sum(1 for row in returned if row.local),
+            sum(1 for row in returned if row.source == SignatureSource.PAPER),
+        )
 
 
 class ModerationError(ValueError):
@@ -141,7 +159,7 @@ def invalidate(
     reason = _check_reason(reason)
     where = _conditions(petition, rule)
     action = _log(petition, actor, "invalidate", rule.as_json(), reason)
-    moved_verified = moved_local = 0
+    verified = Moved()
     for state in MOVABLE:
         moved = db.session.execute(
             update(Signature)
@@ -151,17 +169,17 @@ def invalidate(
                 invalidated_at=utcnow(),
                 invalidation_reason=reason,
             )
-            .returning(Signature.id, Signature.local)
+            .returning(Signature.id, Signature.local, Signature.source)
             .execution_options(synchronize_session=False)
         ).all()
         ids = [row.id for row in moved]
         _record_items(action, ids, state)
         action.rows += len(ids)
         if state == SignatureState.VERIFIED:
-            moved_verified = len(ids)
-            moved_local = sum(1 for row in moved if row.local)
+            verified = Moved.of(moved)
+    moved_verified = verified.rows
     if moved_verified:
-        counters.adjust(petition.id, -moved_verified, local=-moved_local)
+        counters.adjust(petition.id, -moved_verified, local=-verified.local, paper=-verified.paper)
     _audit(petition, action, actor)
     db.session.commit()
     if moved_verified:
@@ -186,7 +204,7 @@ def restore(
     if signature_id:
         rule["signature_id"] = signature_id
     log_entry = _log(petition, actor, "restore", json.dumps(rule, sort_keys=True), reason)
-    moved_verified = moved_local = 0
+    verified = Moved()
     for state in MOVABLE:
         item_ids = select(ModerationItem.signature_id).where(
             ModerationItem.action_id == original.id, ModerationItem.previous_state == state
@@ -201,20 +219,20 @@ def restore(
                 Signature.state == SignatureState.INVALIDATED,
             )
             .values(state=state, invalidated_at=None, invalidation_reason=None)
-            .returning(Signature.id, Signature.local)
+            .returning(Signature.id, Signature.local, Signature.source)
             .execution_options(synchronize_session=False)
         ).all()
         ids = [row.id for row in moved]
         _record_items(log_entry, ids, SignatureState.INVALIDATED)
         log_entry.rows += len(ids)
         if state == SignatureState.VERIFIED:
-            moved_verified = len(ids)
-            moved_local = sum(1 for row in moved if row.local)
+            verified = Moved.of(moved)
     if not signature_id:
         original.restored_at = utcnow()
     reached = []
+    moved_verified = verified.rows
     if moved_verified:
-        counters.adjust(petition.id, moved_verified, local=moved_local)
+        counters.adjust(petition.id, moved_verified, local=verified.local, paper=verified.paper)
         reached = milestones.reach(petition.id)
     _audit(petition, log_entry, actor)
     db.session.commit()

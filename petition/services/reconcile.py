@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Petition, Signature, SignatureState
+from ..models import Petition, Signature, SignatureSource, SignatureState
 from . import counters
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,8 @@ class Repair:
     actual: int
     stored_local: int = 0
     actual_local: int = 0
+    stored_paper: int = 0
+    actual_paper: int = 0
 
 
 def reconcile_petition(petition_id: int) -> Repair | None:
@@ -35,15 +37,19 @@ def reconcile_petition(petition_id: int) -> Repair | None:
     Returns a Repair when the stored count was wrong, else None.
     """
     row = db.session.execute(
-        select(Petition.slug, Petition.signature_count, Petition.local_count)
+        select(Petition.slug, Petition.signature_count, Petition.local_count, Petition.paper_count)
         .where(Petition.id == petition_id)
         .with_for_update()
     ).first()
     if row is None:
         db.session.rollback()
         return None
-    actual, actual_local = db.session.execute(
-        select(func.count(), func.count().filter(Signature.local.is_(True)))
+    actual, actual_local, actual_paper = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(Signature.local.is_(True)),
+            func.count().filter(Signature.source == SignatureSource.PAPER),
+        )
         .select_from(Signature)
         .where(
             Signature.petition_id == petition_id,
@@ -51,20 +57,31 @@ def reconcile_petition(petition_id: int) -> Repair | None:
         )
     ).one()
     repair = None
-    if (actual, actual_local) != (row.signature_count, row.local_count):
+    stored = (row.signature_count, row.local_count, row.paper_count)
+    if (actual, actual_local, actual_paper) != stored:
         db.session.execute(
             update(Petition)
             .where(Petition.id == petition_id)
-            .values(signature_count=actual, local_count=actual_local)
+            .values(signature_count=actual, local_count=actual_local, paper_count=actual_paper)
         )
-        repair = Repair(row.slug, row.signature_count, actual, row.local_count, actual_local)
-        log.warning(
-            "Count of %s repaired: %s -> %s (local %s -> %s)",
+        repair = Repair(
             row.slug,
             row.signature_count,
             actual,
             row.local_count,
             actual_local,
+            row.paper_count,
+            actual_paper,
+        )
+        log.warning(
+            "Count of %s repaired: %s -> %s (local %s -> %s, paper %s -> %s)",
+            row.slug,
+            row.signature_count,
+            actual,
+            row.local_count,
+            actual_local,
+            row.paper_count,
+            actual_paper,
         )
     db.session.commit()
     counters.changed(petition_id)  # always: a corrupted cache is repaired too

@@ -30,6 +30,7 @@ def results(petition: Petition) -> dict[str, Any]:
     """The breakdowns, as the JSON API serves them (cached per generation)."""
     data = counters.cached(petition.id, "results", _compute)
     data["signature_count"], data["local_count"] = petition.signature_count, petition.local_count
+    data["paper_count"] = petition.paper_count  # part of signature_count
     return data
 
 

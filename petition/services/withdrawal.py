@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from .. import tokens
 from ..extensions import db
-from ..models import Petition, Signature, SignatureState, utcnow
+from ..models import Petition, Signature, SignatureSource, SignatureState, utcnow
 from ..telemetry import metrics
 from . import counters, erasure_log
 from .erasure import ERASED, delete_linked, is_erased
@@ -83,7 +83,8 @@ def _withdraw_row(signature):
         .values(state=SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED)
     ).rowcount
     if moved and was_verified:
-        counters.adjust(signature.petition_id, -1, local=-1 if was_local else 0)
+        paper = -1 if signature.source == SignatureSource.PAPER else 0
+        counters.adjust(signature.petition_id, -1, local=-1 if was_local else 0, paper=paper)
     if moved:
         delete_linked(Signature.id == signature.id)
         erasure_log.record(signature)  # replayed if a backup older than this is restored

@@ -89,6 +89,7 @@ def _summary(petition):
         "territory": petition.territory,
         "goal": petition.goal,
         "signature_count": petition.signature_count,
+        "paper_count": petition.paper_count,  # part of signature_count
         "state": petition.state,
         "updated_at": counters._iso(petition.updated_at),
         "url": url_for("public.petition", slug=petition.slug, _external=True),

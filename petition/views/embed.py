@@ -89,7 +89,7 @@ def badge(slug):
             label=label,
             value=value,
             sentence=numbers.count_sentence(
-                doc.signature_count, doc.goal, doc.local_count, doc.goal_scope
+                doc.signature_count, doc.goal, doc.local_count, doc.goal_scope, doc.paper_count
             ),
             label_width=_text_width(label),
             value_width=_text_width(value),

@@ -18,6 +18,8 @@ SCREENS = (
     "organizer-export",
     "organizer-export-error",
     "organizer-export-check",
+    "organizer-paper",
+    "organizer-paper-errors",
     "organizer-access",
     "organizer-admin",
 )
