@@ -4,12 +4,16 @@ last 7 days, sorted and searched as the visitor asks.
 
 Nothing here is personal: counts only. The rows come from two queries (the
 petitions with their areas, then the verified signatures of the last 7 days
-grouped by petition) and each process keeps them `OVERVIEW_TTL` seconds; the
-page's one live stream (/api/v1/events) keeps it current meanwhile. Each
-(sort, search) answer is kept as long, in a bounded cache keyed by the folded
-search text, so no request input grows memory.
+grouped by petition). Each process keeps them while the generation of all
+counts in Redis (bumped by every change: counters.changed) stays the same, and
+at most `OVERVIEW_TTL` seconds (signatures age out of the 7 days; without Redis,
+the only bound): one Redis GET per request, no SQL between changes. The page's
+one live stream (/api/v1/events) keeps it current afterwards. Each (sort,
+search) answer is kept as long, in a bounded cache keyed by the generation and
+the folded search text, so no request input grows memory.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,13 +21,18 @@ from datetime import timedelta
 
 from cachetools import TTLCache
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .. import jobs
 from ..extensions import db
 from ..geo import fold, geography
 from ..geo.territory import label
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
+from . import counters
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "overview"
 #: The orders a visitor may choose (`?tri=`), the first by default.
@@ -90,26 +99,38 @@ def overview(sort: str | None = None, query: str | None = None) -> Overview:
     """The rows, split open/closed, sorted by `sort`, filtered by `query`."""
     sort, query = normalise_sort(sort), normalise_query(query)
     state = _state(current_app)
-    key = (sort, fold(query))
+    generation = _generation()
+    key = (generation, sort, fold(query))
     with state.lock:
         found = state.answers.get(key)
     if found is None:
-        found = _answer(rows(), sort, query)
+        found = _answer(rows(generation), sort, query)
         with state.lock:
             state.answers[key] = found
     return found
 
 
-def rows() -> tuple[Row, ...]:
-    """Every public petition's Row, by title; kept OVERVIEW_TTL seconds."""
+def rows(generation: int | None = None) -> tuple[Row, ...]:
+    """Every public petition's Row, by title, as of `generation` of the counts."""
     state = _state(current_app)
     with state.lock:
-        if state.rows is not None and state.rows[0] > time.monotonic():
-            return state.rows[1]
+        kept = state.rows
+        if kept is not None and kept[0] > time.monotonic() and kept[1] == generation:
+            return kept[2]
     found = _load()
+    expires = time.monotonic() + current_app.config.get("OVERVIEW_TTL", 30.0)
     with state.lock:
-        state.rows = (time.monotonic() + current_app.config.get("OVERVIEW_TTL", 5.0), found)
+        state.rows = (expires, generation, found)
     return found
+
+
+def _generation() -> int | None:
+    """The generation of all counts, or None when Redis is down (then the TTL alone)."""
+    try:
+        return int(jobs.redis().get(counters.ALL_GENERATION) or 0)
+    except RedisError as exc:
+        log.warning("Redis unavailable, the overview is kept by time only: %s", exc)
+        return None
 
 
 def clear() -> None:
@@ -234,5 +255,5 @@ class _State:
 def _state(app) -> _State:
     found = app.extensions.get(EXTENSION)
     if found is None:
-        found = app.extensions.setdefault(EXTENSION, _State(app.config.get("OVERVIEW_TTL", 5.0)))
+        found = app.extensions.setdefault(EXTENSION, _State(app.config.get("OVERVIEW_TTL", 30.0)))
     return found
