@@ -8,7 +8,7 @@ import pytest
 
 from petition.dev import widget as widget_build
 from petition.services import overview
-from petition.services.petitions import parse_territory, save
+from petition.services.petitions import PetitionError, parse_territory, save
 
 from helpers import add_signature, post_signature
 
@@ -185,3 +185,9 @@ def test_widget_js_served_is_under_5_kib_with_the_ranking_option(client):
 def test_served_widget_is_built_from_the_current_sources():
     """widget.min.js names the SHA-256 of widget.js and count.js it was built from."""
     assert widget_build.built_digest() == widget_build.digest(), "run `make widget` and commit"
+
+
+def test_no_petition_may_take_the_ranking_address(app):
+    for slug in ("classement", "ranking"):
+        with pytest.raises(PetitionError, match="réservée"):
+            make(slug, "Titre", "Territoire", 10, communes="42218")
