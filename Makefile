@@ -9,7 +9,7 @@ DEVLOCK := requirements-dev.lock
 MO     := petition/translations/en/LC_MESSAGES/messages.mo
 PO     := petition/translations/en/LC_MESSAGES/messages.po
 
-.PHONY: run test lint format bench audit screenshots install lock translations extract-messages clean
+.PHONY: run test lint format bench audit screenshots install lock translations extract-messages clean widget
 
 run: install translations ## web + worker + Redis + SMTP sink, demo petitions loaded
 	$(PY) -m petition.dev.stack
@@ -33,6 +33,9 @@ audit: install translations ## axe-core on every page in Chromium; records the r
 
 screenshots: install translations ## every audited page, phone and desktop, FR and EN, in instance/screenshots/
 	$(PY) -m petition.dev.screenshots $(SCREENSHOTS_ARGS)
+
+widget: install ## rebuild petition/static/js/widget.min.js (pinned terser, npm) after editing widget.js or count.js
+	$(PY) -m petition.dev.widget
 
 install: $(STAMP)
 

@@ -222,6 +222,9 @@ def _stream_and_body_settings(get):
         "COUNT_LOCAL_TTL": _float(get("COUNT_LOCAL_TTL"), 1.0),
         "COUNT_LOCAL_SIZE": _int(get("COUNT_LOCAL_SIZE"), 1000),
         "COUNT_LOCAL_MISSING_SIZE": _int(get("COUNT_LOCAL_MISSING_SIZE"), 1000),
+        # Seconds at most each process keeps the overview's rows between two
+        # changes of any count (services/overview.py).
+        "OVERVIEW_TTL": _float(get("OVERVIEW_TTL"), 30.0),
         # Every form is a few KiB: a larger body is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 256 * 1024),
         # The export check page takes a CSV and its manifest (uploads.body_limit).

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask_babel import get_locale, get_translations
 
 #: Numbers whose plural category stands for every number of that category:
@@ -112,6 +112,38 @@ def count_forms(scope: str = "total") -> dict[str, str]:
     return forms(lambda n: count_template(n, scope))
 
 
+def percent(fraction: float) -> str:
+    """`fraction` as a whole percentage, rounded down ("42 %", "42%"); the
+    overview's script writes it the same way (Intl.NumberFormat, percent)."""
+    return format_percent(int(fraction * 100) / 100, locale=_locale())
+
+
+def total_template(count: int) -> str:
+    """The overview's total: "%(count)s soutiens vérifiés au total"."""
+    return get_translations().ungettext(
+        "%(count)s soutien vérifié au total", "%(count)s soutiens vérifiés au total", count
+    )
+
+
+def week_template(count: int) -> str:
+    """A petition's signatures of the last 7 days, on the overview."""
+    return get_translations().ungettext(
+        "%(count)s signature ces 7 derniers jours",
+        "%(count)s signatures ces 7 derniers jours",
+        count,
+    )
+
+
+def overview_forms() -> dict[str, dict[str, str]]:
+    """Every plural map the overview's live script words its numbers with."""
+    return {
+        "count": count_forms(),
+        "count_local": count_forms("local"),
+        "total": forms(total_template),
+        "week": forms(week_template),
+    }
+
+
 def fill(template: str, **values: int | str) -> str:
     """`template` with each %(name)s replaced, numbers formatted."""
     return "".join(text for text, _name in parts(template, **values))
@@ -143,9 +175,13 @@ def forms(template_of: Callable[[int], str]) -> dict[str, str]:
 
 def init_app(app):
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals.update(
         count_parts=count_parts,
         count_forms=count_forms,
         count_sentence=count_sentence,
         paper_note=paper_note,
+        total_parts=lambda n: parts(total_template(n), count=n),
+        week_parts=lambda n: parts(week_template(n), count=n),
+        overview_forms=overview_forms,
     )

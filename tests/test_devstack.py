@@ -189,6 +189,11 @@ def test_newcomer_signs_confirms_and_sees_one(devstack):
     _status, _url, petition = browser.get("/p/saint-etienne")
     assert re.search(r'data-live="count">1<', petition), "the counter says 1"
 
+    # The overview ranks the three demo territories, Saint-Étienne first now.
+    home = browser.get("/")[2]
+    ranked = re.findall(r'data-slug="([^"]+)"', home)
+    assert ranked == ["saint-etienne", "cote-d-azur", "lyon"], ranked
+
     # The confirmation crossed the demo milestone: the organizer's alert is on
     # the dev mail page, and the dashboard's log shows the webhook delivered.
     deadline = time.monotonic() + 60

@@ -53,7 +53,7 @@ def test_switch_sets_a_cookie_that_sticks(client, petition):
     assert cookie.startswith("lang=en") and "SameSite=Lax" in cookie
     later = client.get("/")
     assert lang_of(later) == "en", "the choice sticks on the next page"
-    assert "Support your French Tech territory" in later.get_data(as_text=True)
+    assert "The French Tech territories in the race" in later.get_data(as_text=True)
 
     back = client.get("/p/saint-etienne?lang=fr", headers={"Accept-Language": "en"})
     assert lang_of(back) == "fr"

@@ -166,6 +166,24 @@ ORG = f"/organizer/petitions/{OPEN}"
 PAGES = (
     # -- public pages
     Page("home", "public.index", _l("Accueil"), _const("/")),
+    Page(
+        "home-sorted",
+        "public.index",
+        _l("Accueil trié par progression"),
+        _const("/?tri=progression"),
+    ),
+    Page(
+        "home-search",
+        "public.index",
+        _l("Accueil : recherche par commune"),
+        _const("/?q=Firminy"),
+    ),
+    Page(
+        "home-search-none",
+        "public.index",
+        _l("Accueil : recherche sans résultat"),
+        _const("/?q=Quimper"),
+    ),
     Page("petition", "public.petition", _l("Pétition et formulaire de signature"), _const(SE)),
     Page(
         "petition-errors",
@@ -298,6 +316,15 @@ PAGES = (
         _const(f"{SE}/partager?theme=dark&counter_lang=en&compact=1&width=400"),
     ),
     Page("embed", "embed.embed", _l("Compteur à intégrer (clair)"), _const(f"/embed/{OPEN}")),
+    Page(
+        "ranking", "embed.ranking", _l("Classement à intégrer (clair)"), _const("/embed/classement")
+    ),
+    Page(
+        "ranking-dark",
+        "embed.ranking",
+        _l("Classement à intégrer (sombre)"),
+        _const("/embed/classement?theme=dark&tri=croissance"),
+    ),
     Page(
         "embed-dark",
         "embed.embed",
@@ -627,6 +654,7 @@ EXCLUDED = {
     "api.places": "JSON (the communes of a postal code, for the sign form)",
     "api.petition_results": "JSON (the results page's breakdowns)",
     "api.events": "a live stream of events (text/event-stream)",
+    "api.all_events": "the overview's live stream of every count (text/event-stream)",
     "embed.badge": "an SVG image (its text alternative: tests/test_embed.py)",
     "embed.widget": "a script (its markup is audited inside host pages: tests/browser)",
     "embed.frame_js": "a script: the iframe snippet's resize helper",

@@ -124,6 +124,13 @@ def channel(petition_id: int) -> str:
     return _key("events", petition_id)
 
 
+#: Where every petition's new count is also published: the overview's one
+#: stream for the whole page (/api/v1/events), whatever the number of petitions.
+ALL_CHANNEL = _key("events", "all")
+#: Bumped by every change of any petition: the overview's caches are keyed by it.
+ALL_GENERATION = _key("gen", "all")
+
+
 def _iso(value):
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -246,6 +253,8 @@ def changed(petition_id: int) -> CountDoc | None:
         pipe.set(_key("doc", petition_id, gen), doc.to_json(), ex=DOC_TTL)
         pipe.set(_key("slug", doc.slug), petition_id, ex=SLUG_TTL)
         pipe.publish(channel(petition_id), doc.body)
+        pipe.publish(ALL_CHANNEL, doc.body)
+        pipe.incr(ALL_GENERATION)
         pipe.execute()
         return doc
     except Exception:  # a confirmation must succeed even when Redis is down

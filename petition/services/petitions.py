@@ -17,6 +17,9 @@ from ..models import GoalScope, Petition, PetitionState, TerritoryArea
 from . import counters, milestones
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Addresses the ranking of every petition takes (/embed/classement, and
+#: widget.js's `data-petition="classement"`): no petition may have them.
+RESERVED_SLUGS = frozenset({"classement", "ranking"})
 #: Fields kept on one line (they go into pages, email subjects and bodies):
 #: the label an error names, and the length of the column.
 LINES = {
@@ -88,6 +91,8 @@ def validate(fields: Mapping[str, Any], petition: Petition | None = None) -> Non
     slug = fields.get("slug", petition.slug if petition else "")
     if not SLUG.fullmatch(slug or "") or len(slug) > 80:
         raise PetitionError(_("Adresse courte invalide : lettres minuscules, chiffres et tirets."))
+    if slug in RESERVED_SLUGS:
+        raise PetitionError(_("Cette adresse courte est réservée au classement des pétitions."))
     taken = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
     if taken and (petition is None or taken != petition.id):
         raise PetitionError(_("Cette adresse courte est déjà prise."))

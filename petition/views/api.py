@@ -18,7 +18,7 @@ from .. import errors, jobs
 from ..extensions import limiter
 from ..forms.base import POSTAL_CODE
 from ..geo import placing
-from ..services import counters, live, petitions, results
+from ..services import counters, live, overview, petitions, results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Reads are cached and absorbed by CDNs: no per-request limiter round trip.
@@ -78,7 +78,10 @@ def count(slug):
 
 @bp.get("/petitions")
 def petition_list():
-    items = [_summary(p) for p in petitions.list_public() if p.state == "open"]
+    """Open petitions, by title (`?tri=` as on the overview), with their
+    local part, progress and signatures of the last 7 days."""
+    view = overview.overview(request.args.get("tri") or "nom")
+    items = [{**_summary(r), **_progress(r)} for r in view.open]
     return cached_json(*json_body({"petitions": items}), CACHE_LIST)
 
 
@@ -93,6 +96,15 @@ def _summary(petition):
         "state": petition.state,
         "updated_at": counters._iso(petition.updated_at),
         "url": url_for("public.petition", slug=petition.slug, _external=True),
+    }
+
+
+def _progress(row):
+    return {
+        "local_count": row.local_count,
+        "goal_scope": row.goal_scope,
+        "week_count": row.week_count,
+        "progress": round(row.progress, 4),
     }
 
 
@@ -139,27 +151,42 @@ def events(slug):
     doc = counters.read(slug)
     if doc is None:
         abort(404)
+    return _event_stream(
+        counters.channel(doc.petition_id), lambda: (counters.read(slug, fresh=True) or doc).body
+    )
+
+
+@bp.get("/events")
+def all_events():
+    """Every public petition's new counts on one stream (the overview): first
+    the list of every count, then each petition's count event as it comes."""
+    return _event_stream(counters.ALL_CHANNEL, lambda: json_body(overview.counts())[0])
+
+
+def _event_stream(channel, first_body):
+    """An SSE response on `channel`; `first_body()` is read once subscribed,
+    so no change falls between it and the stream."""
     environ = request.environ
     try:
         stream = live.open_stream(
             current_app,
             request.remote_addr or "",
             jobs.redis(),
-            counters.channel(doc.petition_id),
+            channel,
             environ.get("gunicorn.socket") or environ.get("werkzeug.socket"),
         )
     except live.Refused as refused:
         return _stream_refused(refused.code, _refused_message(refused.code))
-    except RedisError:  # the page falls back to polling /count
+    except RedisError:  # the page falls back to polling
         return _stream_refused(503)
     try:
-        doc = counters.read(slug, fresh=True) or doc
+        body = first_body()
     except Exception:
         stream.close()  # its slot and subscription are not left behind
         raise
     config = current_app.config
     body = stream.body(
-        doc.body,
+        body,
         heartbeat=config["SSE_HEARTBEAT"],
         retry_ms=config["SSE_RETRY_MS"],
         max_age=config["SSE_MAX_AGE"],

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from .. import numbers, security
 from ..extensions import limiter
-from ..services import counters
+from ..services import counters, overview
 from .api import matches
 
 bp = Blueprint("embed", __name__)
@@ -22,7 +22,6 @@ limiter.exempt(bp)
 
 THEMES = ("light", "dark")
 WIDGET_PLACEHOLDER = '"__LABELS__"'
-COUNT_PLACEHOLDER = '"__COUNT_JS__";'
 
 
 def _doc_or_404(slug):
@@ -45,6 +44,24 @@ def embed(slug):
             compact=request.args.get("compact") == "1",
             petition_url=url_for("public.petition", slug=slug, _external=True),
         )
+    )
+    response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=60"
+    return response
+
+
+@bp.get("/embed/ranking", endpoint="ranking")
+@bp.get("/embed/classement", endpoint="ranking")  # registered first: url_for builds it
+def ranking():
+    """The overview's ranking for other sites: same rules as the counter."""
+    security.allow_framing()
+    theme = request.args.get("theme")
+    theme = theme if theme in THEMES else "light"
+    args = {"theme": theme} if theme != "light" else {}
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        args["lang"] = request.args["lang"]
+    view = overview.overview(request.args.get("tri"))
+    response = current_app.make_response(
+        render_template("embed/ranking.html", view=view, theme=theme, args=args)
     )
     response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=60"
     return response
@@ -134,9 +151,10 @@ def widget_labels():
     for lang in current_app.config["LANGUAGES"]:
         with force_locale(lang):
             labels[lang] = {
-                "forms": numbers.count_forms(),
-                "forms_local": numbers.count_forms("local"),
+                "forms": _short(numbers.count_forms()),
+                "forms_local": _short(numbers.count_forms("local")),
                 "sign": _("Signer la pétition"),
+                "ranking": _("Classement des territoires French Tech"),
                 "progress": _("Progression vers l’objectif"),
                 "loading": _("Chargement du compteur…"),
                 "error": _("Compteur indisponible"),
@@ -144,12 +162,16 @@ def widget_labels():
     return labels
 
 
+def _short(forms):
+    """The forms without those that say what "other" says (count.js falls
+    back to it): widget.js stays under 5 KiB with every language in it."""
+    return {k: v for k, v in forms.items() if k == "other" or v != forms.get("other")}
+
+
 def _build_widget():
-    scripts = current_app.root_path + "/static/js/"
-    with open(scripts + "widget.js", encoding="utf-8") as f:
-        text = f.read()
-    with open(scripts + "count.js", encoding="utf-8") as f:
-        count_js = f.read()  # inside the widget's function: no global on the host page
+    """widget.min.js (petition/dev/widget.py builds it, count.js inside) with
+    the labels put in: reading a file and one replace, nothing else."""
+    with open(current_app.root_path + "/static/js/widget.min.js", encoding="utf-8") as f:
+        text = f.read().split("\n", 1)[1]  # the build's line, for us, not for readers
     labels = json.dumps(widget_labels(), ensure_ascii=False, separators=(",", ":"))
-    text = text.replace(WIDGET_PLACEHOLDER, labels).replace(COUNT_PLACEHOLDER, count_js)
-    return text.encode("utf-8")
+    return text.replace(WIDGET_PLACEHOLDER, labels, 1).encode("utf-8")

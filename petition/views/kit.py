@@ -1,5 +1,5 @@
 """The share kit page, `/p/<slug>/partager` (alias `/share`): each snippet
-(iframe, script, badge) with its live preview, the options that rewrite them
+(iframe, script, badge, ranking) with its live preview, the options that rewrite them
 (theme, language, compact, width: a GET form without JavaScript, live with
 static/js/kit.js), copy buttons, QR codes, the poster, and help for the
 webmaster who pastes them. Routes on the `share` blueprint."""
@@ -62,7 +62,8 @@ class Options:
 
 
 def kit_snippets(petition, options):
-    """The three snippets for these options, as the page shows and copies them."""
+    """The four snippets for these options, as the page shows and copies them
+    (the ranking: every territory, the widget's `classement` option)."""
     url = external_url("public.petition", slug=petition.slug)
     embed = external_url("embed.embed", slug=petition.slug) + options.query()
     frame_js = external_url("embed.frame_js")
@@ -81,6 +82,8 @@ def kit_snippets(petition, options):
         "script": f'<div data-petition="{petition.slug}"{attrs}></div>\n'
         f'<script src="{widget}" async></script>',
         "badge": f'<a href="{url}"><img src="{badge}" alt="{title}"></a>',
+        "ranking": f'<div data-petition="classement"{attrs}></div>\n'
+        f'<script src="{widget}" async></script>',
     }
 
 

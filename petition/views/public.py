@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from .. import tokens
 from ..forms.public import SignForm
 from ..markdown import render as render_markdown
-from ..services import accessibility, inbox, news, petitions, signing, withdrawal
+from ..services import accessibility, inbox, news, overview, petitions, signing, withdrawal
 
 bp = Blueprint("public", __name__)
 
@@ -37,7 +37,9 @@ def _petition_or_404(slug):
 
 @bp.get("/")
 def index():
-    return render_template("index.html", petitions=petitions.list_public())
+    """The national overview: sorted and searched by the URL (`?tri=`, `?q=`)."""
+    view = overview.overview(request.args.get("tri"), request.args.get("q"))
+    return render_template("index.html", view=view)
 
 
 @bp.route("/p/<slug>", methods=["GET", "POST"])

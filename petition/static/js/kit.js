@@ -1,4 +1,4 @@
-/* Share kit page: the options rewrite the three snippets and their previews
+/* Share kit page: the options rewrite the four snippets and their previews
    as they change. Without JavaScript the form reloads the page (GET) with the
    same result, built on the server (views/kit.py). */
 (function () {
@@ -29,6 +29,21 @@
     return parts.length ? "?" + parts.join("&") : "";
   }
 
+  /* A new widget host in preview `id` when the options changed; true if so. */
+  function remount(id, name, o) {
+    var box = document.querySelector("[data-preview=" + id + "]");
+    var old = box.querySelector("[data-petition]");
+    if (old.getAttribute("data-lang") === o.lang && old.getAttribute("data-theme") === o.theme) {
+      return false;
+    }
+    var host = document.createElement("div");
+    host.setAttribute("data-petition", name);
+    host.setAttribute("data-lang", o.lang);
+    host.setAttribute("data-theme", o.theme);
+    box.replaceChild(host, old);
+    return true;
+  }
+
   function render() {
     var o = options(), q = query(o);
     var height = o.compact ? kit.heights.compact : kit.heights["default"];
@@ -54,14 +69,11 @@
     }
     frame.setAttribute("width", o.width);
 
-    var box = document.querySelector("[data-preview=script]");
-    var old = box.querySelector("[data-petition]");
-    if (old.getAttribute("data-lang") !== o.lang || old.getAttribute("data-theme") !== o.theme) {
-      var host = document.createElement("div");
-      host.setAttribute("data-petition", kit.slug);
-      host.setAttribute("data-lang", o.lang);
-      host.setAttribute("data-theme", o.theme);
-      box.replaceChild(host, old);
+    document.getElementById("snippet-ranking").value =
+      '<div data-petition="classement"' + attrs + '></div>\n<script src="' +
+      kit.widget + '" async></script>';
+    var remounted = remount("script", kit.slug, o) | remount("ranking", "classement", o);
+    if (remounted) {
       var script = document.createElement("script");
       script.src = new URL(kit.widget).pathname;  // mounts every new counter
       document.body.appendChild(script);

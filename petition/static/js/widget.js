@@ -1,6 +1,7 @@
 /* Pétitions French Tech – live counter widget. No dependencies, no globals, no cookies.
    Usage: <div data-petition="SLUG"></div><script src="BASE/widget.js" async></script>
-   Options: data-lang="fr|en", data-theme="light|dark".
+   Options: data-lang="fr|en", data-theme="light|dark"; data-petition="classement"
+   shows the ranking of every territory (the /embed/classement iframe).
    The count's wording comes from the server (L, in every language) and
    count.js, inlined below when /widget.js is built: the same sentence, plural
    forms and number format as the petition page. */
@@ -45,13 +46,22 @@
 
   function mount(host) {
     var slug = host.getAttribute("data-petition");
-    if (!slug || host.shadowRoot) return;
+    if (!slug || host.shadowRoot || host.hasAttribute("data-mounted")) return;
     var lang = host.getAttribute("data-lang") || document.documentElement.lang || "fr";
     lang = L[lang.slice(0, 2)] ? lang.slice(0, 2) : "fr";
-    var t = L[lang], words = countText(lang, t.forms);
+    var t = L[lang], words = countText(lang, t.forms), dark = host.getAttribute("data-theme") === "dark";
+    if (slug === "classement" || slug === "ranking") {
+      // The ranking is the overview's iframe, fitted by the listener above.
+      host.setAttribute("data-mounted", "");
+      var frame = el("iframe", host);
+      frame.src = base + "/embed/classement?lang=" + lang + (dark ? "&theme=dark" : "");
+      frame.title = t.ranking;
+      frame.style.cssText = "border:0;width:100%;height:480px";
+      return;
+    }
     var root = host.attachShadow({ mode: "open" });
     styles(root);
-    var box = el("div", root, "w" + (host.getAttribute("data-theme") === "dark" ? " d" : ""));
+    var box = el("div", root, "w" + (dark ? " d" : ""));
     box.setAttribute("lang", lang);
     var line = el("p", box);
     line.textContent = t.loading;
@@ -60,11 +70,11 @@
     var bar = el("progress", box);
     bar.setAttribute("aria-label", t.progress);
     var link = el("a", el("p", box));
-    link.href = base + "/p/" + encodeURIComponent(slug);
-    link.target = "_blank";
-    link.rel = "noopener";
+    slug = encodeURIComponent(slug);
+    link.href = base + "/p/" + slug;
+    link.target = "_blank";  // opens with noopener: what browsers do for _blank
     link.textContent = t.sign;
-    var api = base + "/api/v1/petitions/" + encodeURIComponent(slug);
+    var api = base + "/api/v1/petitions/" + slug;
     var shown = null, shownLocal = null, goal = null, timer = null;
 
     function show(data) {
