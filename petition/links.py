@@ -42,6 +42,11 @@ def unsubscribe_url(signature, update_id):
     return external_url("news.unsubscribe", token=tokens.make("unsubscribe", payload))
 
 
+def publish_url(signature):
+    """The link a signer follows to publish their organisation in the panorama."""
+    return external_url("panorama.publish", token=tokens.make("publish", link_payload(signature)))
+
+
 def organizer_token(purpose, organizer):
     """An invitation ("invite") or reset ("reset") link: setting a password
     changes the fingerprint, so each link works once."""

@@ -16,6 +16,7 @@ SALTS = {
     "grant": "petition.organizer.grant.v1",
     "event": "petition.event.window.v1",
     "unsubscribe": "petition.signature.unsubscribe.v1",
+    "publish": "petition.organisation.publish.v1",
 }
 
 #: purpose -> config key holding its max age in seconds.
@@ -28,6 +29,7 @@ MAX_AGE_KEYS = {
     "grant": "GRANT_TOKEN_MAX_AGE",
     "event": "EVENT_TOKEN_MAX_AGE",
     "unsubscribe": "UNSUBSCRIBE_TOKEN_MAX_AGE",
+    "publish": "PUBLISH_TOKEN_MAX_AGE",
 }
 DEFAULT_MAX_AGE = {
     "confirm": 30 * 86400,
@@ -44,6 +46,8 @@ DEFAULT_MAX_AGE = {
     # As "withdraw": a news email may be read long after it was sent; the
     # signature's nonce and its erasure bound it.
     "unsubscribe": None,
+    # As "withdraw": bound to the signature's nonce; erasure or withdrawal ends it.
+    "publish": None,
 }
 
 

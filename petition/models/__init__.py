@@ -33,6 +33,7 @@ from .organizer import (  # noqa: F401
     PendingGrant,
     organizer_petitions,
 )
+from .panorama import Licence, OrganisationProfile, PanoramaSettings  # noqa: F401
 from .privacy import Erasure  # noqa: F401
 from .sirene import (  # noqa: F401
     OrganisationCheck,

@@ -27,7 +27,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import audit, counters, milestones
+from . import audit, counters, milestones, panorama
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
@@ -163,6 +163,7 @@ def invalidate(
     if moved_verified:
         counters.adjust(petition.id, -moved_verified, local=-moved_local)
     _audit(petition, action, actor)
+    panorama.prune(petition.id)  # organisations left with no verified signer leave the panorama
     db.session.commit()
     if moved_verified:
         counters.changed(petition.id)

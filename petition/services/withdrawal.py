@@ -18,7 +18,7 @@ from .. import tokens
 from ..extensions import db
 from ..models import Petition, Signature, SignatureState, utcnow
 from ..telemetry import metrics
-from . import counters, erasure_log
+from . import counters, erasure_log, panorama
 from .erasure import ERASED, is_erased
 from .signing import linked_signature
 
@@ -86,6 +86,7 @@ def _withdraw_row(signature):
         counters.adjust(signature.petition_id, -1, local=-1 if was_local else 0)
     if moved:
         erasure_log.record(signature)  # replayed if a backup older than this is restored
+        panorama.prune(signature.petition_id)  # its organisation's last signer: profile goes
     db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:
         counters.changed(signature.petition_id)
