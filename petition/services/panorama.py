@@ -196,3 +196,44 @@ def set_licence(petition: Petition, licence: str) -> None:
         settings.licence = licence
         bump(petition.id)
     db.session.commit()
+
+
+def seed_demo_profile(signature: Signature, profile: dict) -> OrganisationProfile:
+    """The demo: `signature` (verified) speaks for the organisation `profile`
+    describes (demo.DEMO_PROFILE); its register check and establishment are
+    written as the worker and the import would, then the profile published."""
+    if db.session.get(SireneEstablishment, profile["siret"]) is None:
+        db.session.add(
+            SireneEstablishment(
+                siret=profile["siret"],
+                siren=profile["siren"],
+                state="A",
+                commune=profile["commune"],
+                naf=profile["naf"],
+                headcount=profile["headcount"],
+                usual_name=profile["name"],
+                diffusion="O",
+                head_office=True,
+                x=profile["x"],
+                y=profile["y"],
+            )
+        )
+    if db.session.get(OrganisationCheck, signature.id) is None:
+        db.session.add(
+            OrganisationCheck(
+                signature_id=signature.id,
+                petition_id=signature.petition_id,
+                status=RegisterStatus.ACTIVE,
+                siren=profile["siren"],
+                siret=profile["siret"],
+                registered_name=profile["name"],
+                partial_diffusion=False,
+                naf=profile["naf"],
+                headcount=profile["headcount"],
+                commune=profile["commune"],
+                in_territory=True,
+                checked_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    return publish(signature, profile["description"], profile["website"], profile["category"])
