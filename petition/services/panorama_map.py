@@ -15,6 +15,7 @@ WIDTH = 640
 PAD = 40  # room for labels at the edges
 LEGEND_LINE = 18
 RADIUS = 5
+MIN_HEIGHT = 240
 
 #: category -> colour; all at least 3:1 against white (WCAG 1.4.11).
 COLOURS = {
@@ -54,12 +55,17 @@ class Frame:
 
 
 def frame_of(placed) -> Frame:
+    """The widest side fills the width; a narrow territory is centred, and the
+    drawing is never flatter than MIN_HEIGHT (one commune, one street)."""
     xs = [e.x for e in placed]
     ys = [e.y for e in placed]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1000.0)  # at least 1 km across
+    dx, dy = max(xs) - min(xs), max(ys) - min(ys)
+    span = max(dx, dy, 1000.0)  # at least 1 km across
     scale = (WIDTH - 2 * PAD) / span
-    height = int(round((max(ys) - min(ys)) * scale)) + 2 * PAD
-    return Frame(min(xs), max(ys), scale, WIDTH, height)
+    inner = max(dy * scale, MIN_HEIGHT)
+    min_x = min(xs) - (span - dx) / 2
+    max_y = max(ys) + (inner / scale - dy) / 2
+    return Frame(min_x, max_y, scale, WIDTH, int(round(inner)) + 2 * PAD)
 
 
 def placed_and_not(found):
@@ -87,7 +93,7 @@ def render(found, href, labels, title) -> str:
 def _document(width, height, title, parts):
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="map-title" '
+        f'width="{width}" height="{height}" role="group" aria-labelledby="map-title" '
         'class="panorama-map">'
         f'<title id="map-title">{escape(title)}</title>'
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>' + "".join(parts) + "</svg>"
