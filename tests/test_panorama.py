@@ -138,7 +138,7 @@ def test_hidden_by_the_organiser_disappears_everywhere_and_is_logged(app, client
     for where, body in everywhere(client).items():
         assert "ACME" not in body, where
     kinds = db.session.scalars(select(AuditEvent.kind)).all()
-    assert panorama.Kind.HIDE in kinds
+    assert "panorama-hide" in kinds
 
 
 def test_withdrawal_of_the_last_signer_removes_the_profile(app, client, petition):
@@ -223,3 +223,52 @@ def test_public_pages_are_cacheable_without_cookies(app, client, petition):
     assert "embed-height.js" in embed.get_data(as_text=True)
     page = client.get("/p/saint-etienne/panorama")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_json_matches_the_openapi_file_and_an_unknown_slug_is_a_json_404(app, client, petition):
+    from openapi_schema_validator import OAS31Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    publish_profile(client, app, checked_signer(petition))
+    spec = client.get("/api/v1/openapi.json").get_json()
+    body = client.get("/api/v1/petitions/saint-etienne/panorama").get_json()
+    registry = Registry().with_resource(
+        "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    validator = OAS31Validator({"$ref": "urn:spec#/components/schemas/Panorama"}, registry=registry)
+    validator.validate(body)
+    assert body["items"][0]["x_lambert93"] == 808000.0
+    missing = client.get("/api/v1/petitions/nope/panorama")
+    assert missing.status_code == 404 and missing.mimetype == "application/json"
+
+
+def test_the_later_email_offers_the_link_once(app, client, petition, smtp_sink, run_jobs):
+    from petition.jobs import panorama as panorama_jobs
+
+    from helpers import link_in
+
+    signature = checked_signer(petition)
+    plain = add_signature(petition)
+    before = len(smtp_sink.messages)
+    with app.test_request_context():
+        assert panorama_jobs.offer(signature)
+        assert not panorama_jobs.offer(signature)  # once per signature
+        assert not panorama_jobs.offer(plain)  # no register check: nothing to offer
+    run_jobs()
+    sent = smtp_sink.messages[before:]
+    assert len(sent) == 1 and signature.email in sent[0]["To"]
+    path = link_in(sent[0], "/organisation/")
+    page = client.get(path)
+    assert page.status_code == 200
+    response = client.post(
+        path,
+        data={
+            "description": "Par e-mail.",
+            "website": "",
+            "category": "company",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 200
+    assert "Par e-mail." in panorama_text(client)

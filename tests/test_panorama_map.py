@@ -14,7 +14,7 @@ def points(svg_text):
     found = {}
     for link in root.iter(SVG + "a"):
         circle = link.find(SVG + "circle")
-        siren = link.get("data-siren")
+        siren = link.get("href").rsplit("#org-", 1)[1]
         assert siren not in found, "drawn twice"
         found[siren] = (float(circle.get("cx")), float(circle.get("cy")), link.get("href"))
     return root, found
@@ -57,3 +57,19 @@ def test_an_empty_map_says_so(app, client, petition):
     response = client.get("/p/saint-etienne/carte.svg")
     root, found = points(response.get_data(as_text=True))
     assert found == {}
+
+
+def test_a_big_map_is_served_compressed_to_who_accepts_it(app, client, petition):
+    import gzip
+
+    for i in range(12):
+        signature = checked_signer(
+            petition, siren=f"{100000000 + i}", name=f"ORG {i}", x=800000.0 + i * 500, y=6.47e6
+        )
+        assert publish_profile(client, app, signature).status_code == 200
+    plain = client.get("/p/saint-etienne/carte.svg")
+    packed = client.get("/p/saint-etienne/carte.svg", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in packed.headers["Vary"]

@@ -34,6 +34,8 @@ class Kind:
     EXPORT = "export"
     INVALIDATE = "invalidate"
     RESTORE = "restore"
+    PANORAMA_HIDE = "panorama-hide"  # the organiser hid an organisation's profile
+    PANORAMA_SHOW = "panorama-show"
     ALL = (
         LOGIN,
         LOGIN_FAILED,
@@ -46,6 +48,8 @@ class Kind:
         EXPORT,
         INVALIDATE,
         RESTORE,
+        PANORAMA_HIDE,
+        PANORAMA_SHOW,
     )
 
 

@@ -29,13 +29,6 @@ from ..models import (
 from . import audit
 
 
-class Kind:
-    """Audit lines of the panorama (audit.record's `kind`)."""
-
-    HIDE = "panorama-hide"
-    SHOW = "panorama-show"
-
-
 def eligible_check(signature: Signature | None) -> OrganisationCheck | None:
     """The register check that lets this signer publish, or None."""
     if signature is None or signature.state != SignatureState.VERIFIED:
@@ -115,7 +108,7 @@ def set_hidden(petition: Petition, profile_id: int, hidden: bool, actor) -> bool
         bump(petition.id)
         audit.record(
             [petition.id],
-            Kind.HIDE if hidden else Kind.SHOW,
+            audit.Kind.PANORAMA_HIDE if hidden else audit.Kind.PANORAMA_SHOW,
             actor,
             subject=profile.registered_name,
             siren=profile.siren,

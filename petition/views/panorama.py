@@ -39,10 +39,16 @@ def map_labels():
     return labels
 
 
-def map_svg(petition, found):
+def map_svg(petition, found, external=False):
+    """The map; its links are relative to /p/<slug>/ (short: 10,000 of them),
+    absolute in a widget framed by another site."""
+    if external:
+        base = url_for("panorama.page", slug=petition.slug, _external=True)
+    else:
+        base = "panorama"
     return panorama_map.render(
         found,
-        lambda e: url_for("panorama.page", slug=petition.slug, q=e.siren, _anchor=e.anchor),
+        lambda e: f"{base}?q={e.siren}#{e.anchor}",
         map_labels(),
         _("Carte des organisations qui soutiennent « %(t)s »", t=petition.title),
     )

@@ -77,7 +77,7 @@ def embed_map(slug):
         return render_template(
             "panorama/embed_map.html",
             petition=petition,
-            svg=map_svg(petition, found),
+            svg=map_svg(petition, found, external=True),
             placed=placed,
             missing=missing,
             labels=LABELS,
