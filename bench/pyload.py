@@ -26,6 +26,7 @@ class Script:
         self.name, self.path, self.sent, self.wrapped = name, path, 0, 0
         self.expect = {
             "get": None,
+            "get_gzip": None,
             "random_count": None,
             "sign": 302,
             "confirm": 200,
@@ -47,6 +48,8 @@ class Script:
         n = self.sent
         headers = {"Host": host, "X-Forwarded-For": f"10.1.{n // 256 % 256}.{n % 256}"}
         method, path, body = "GET", self.path, ""
+        if self.name == "get_gzip":
+            headers["Accept-Encoding"] = "gzip"
         if self.name in ("sign", "confirm"):
             cookie, token = self.sessions[n % len(self.sessions)]
             headers["Cookie"] = cookie

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 from redis import Redis  # noqa: E402
 
-from bench import data, load, offline, report, sirene, sse, web  # noqa: E402
+from bench import data, load, offline, panorama, report, sirene, sse, web  # noqa: E402
 from bench.baseline_app import create_table  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 from petition import create_app  # noqa: E402
@@ -139,6 +139,8 @@ SCENARIOS = (
     "growth",
     "results",
     "sirene",
+    "panorama",
+    "panorama-map",
 )
 
 
@@ -151,6 +153,8 @@ def scenarios(b, only):
         "emails": offline.emails,
         "sse": sse.stream,
         "sirene": sirene.import_rows,
+        "panorama": panorama.page,
+        "panorama-map": panorama.svg_map,
     }
     rows = [steps[name](b) for name in SCENARIOS if name in steps and name in only]
     if not {"export", "attestation", "growth", "results"} & set(only):

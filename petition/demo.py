@@ -77,3 +77,21 @@ DEMO = [
 
 #: The path of the dev stack's local webhook receiver (petition/dev/receiver.py).
 DEMO_WEBHOOK_PATH = "/demo-hooks"
+
+#: One organisation of the demo territory as the register knows it, published
+#: in Saint-Étienne's panorama (services/panorama.seed_demo_profile). The SIREN
+#: is INSEE's documentation example; the position is in Saint-Étienne
+#: (Lambert-93 metres).
+DEMO_PROFILE = {
+    "siren": "552100554",
+    "siret": "55210055400013",
+    "name": "ATELIER NUMÉRIQUE STÉPHANOIS (DÉMO)",
+    "naf": "62.01Z",
+    "headcount": "11",
+    "commune": "42218",
+    "x": 808150.0,
+    "y": 6481320.0,
+    "description": "Développement de logiciels pour les collectivités et les PME du territoire.",
+    "website": "https://atelier.example.org",
+    "category": "company",
+}

@@ -49,6 +49,11 @@ def sample_url(sample):
     return external_url("sample.answer_page", token=token)
 
 
+def publish_url(signature):
+    """The link a signer follows to publish their organisation in the panorama."""
+    return external_url("panorama.publish", token=tokens.make("publish", link_payload(signature)))
+
+
 def organizer_token(purpose, organizer):
     """An invitation ("invite") or reset ("reset") link: setting a password
     changes the fingerprint, so each link works once."""

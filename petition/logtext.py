@@ -191,6 +191,10 @@ def audit_event(event) -> str:
     if event.kind == Kind.EXPORT:
         entry = db.session.get(ExportLog, data.get("export_id") or 0)
         return export(entry, event.actor)
+    if event.kind == Kind.PANORAMA_HIDE:
+        return _("%(by)s a masqué la fiche de %(s)s dans le panorama", by=by, s=subject)
+    if event.kind == Kind.PANORAMA_SHOW:
+        return _("%(by)s a rendu visible la fiche de %(s)s dans le panorama", by=by, s=subject)
     if event.kind in (Kind.INVALIDATE, Kind.RESTORE):
         action = "invalidate" if event.kind == Kind.INVALIDATE else "restore"
         rows = data.get("rows", 0)

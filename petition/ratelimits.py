@@ -109,6 +109,7 @@ LIMITS = {
             "public.withdraw_post",
             "news.unsubscribe",
             "news.unsubscribe_post",
+            "panorama.publish",
         )
     },
 }

@@ -17,6 +17,7 @@ SALTS = {
     "event": "petition.event.window.v1",
     "unsubscribe": "petition.signature.unsubscribe.v1",
     "sample": "petition.audit.sample.v1",
+    "publish": "petition.organisation.publish.v1",
 }
 
 #: purpose -> config key holding its max age in seconds.
@@ -30,6 +31,7 @@ MAX_AGE_KEYS = {
     "event": "EVENT_TOKEN_MAX_AGE",
     "unsubscribe": "UNSUBSCRIBE_TOKEN_MAX_AGE",
     "sample": "SAMPLE_TOKEN_MAX_AGE",
+    "publish": "PUBLISH_TOKEN_MAX_AGE",
 }
 DEFAULT_MAX_AGE = {
     "confirm": 30 * 86400,
@@ -48,6 +50,8 @@ DEFAULT_MAX_AGE = {
     "unsubscribe": None,
     # A sample audit's question: answered within weeks, or counted as no answer.
     "sample": 60 * 86400,
+    # As "withdraw": bound to the signature's nonce; erasure or withdrawal ends it.
+    "publish": None,
 }
 
 

@@ -17,8 +17,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from rq import SimpleWorker
 from sqlalchemy import select, update
 
+from petition import links
 from petition.extensions import db
-from petition.models import Petition, Signature
+from petition.models import OrganisationCheck, Petition, Signature, SireneEstablishment
 from petition.services import organizers
 from petition.services.petitions import parse_communes, save
 
@@ -496,3 +497,73 @@ def language_problems(html, lang):
                     f"line {line}: French typography {found.group()!r} in {text.strip()!r}"
                 )
     return problems
+
+
+# --- the panorama (issue 18) ----------------------------------------------------
+
+
+def checked_signer(
+    petition,
+    siren="552100554",
+    status="active",
+    partial=False,
+    name="ACME NUMÉRIQUE",
+    x=808000.0,
+    y=6480000.0,
+    **fields,
+):
+    """A verified signer whose organisation the register check found (the
+    check row as the worker leaves it), with its establishment at (x, y)."""
+    signature = add_signature(petition, siren=siren, organisation=name, **fields)
+    siret = siren + "00013"
+    if db.session.get(SireneEstablishment, siret) is None:
+        db.session.add(
+            SireneEstablishment(
+                siret=siret,
+                siren=siren,
+                state="A",
+                commune="42218",
+                naf="62.01Z",
+                headcount="11",
+                x=x,
+                y=y,
+            )
+        )
+    db.session.add(
+        OrganisationCheck(
+            signature_id=signature.id,
+            petition_id=petition.id,
+            status=status,
+            siren=siren,
+            siret=siret,
+            registered_name=name,
+            partial_diffusion=partial,
+            naf="62.01Z",
+            headcount="11",
+            commune="42218",
+            in_territory=True,
+        )
+    )
+    db.session.commit()
+    return signature
+
+
+def publish_url(app, signature):
+    """The path of the signer's "publish my organisation" link."""
+    with app.test_request_context():
+        return links.publish_url(signature).replace("http://localhost", "")
+
+
+def publish_profile(client, app, signature, **data):
+    """Open the publish link and send its form, as the signer does."""
+    path = publish_url(app, signature)
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    form = {
+        "description": "Logiciels pour les collectivités.",
+        "website": "https://acme.example.fr",
+        "category": "company",
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+    }
+    form.update(data)
+    return client.post(path, data=form)

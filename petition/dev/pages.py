@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from .. import links, tokens
-from ..demo import DEMO
+from ..demo import DEMO, DEMO_PROFILE
 from ..extensions import db
 from ..models import (
     AuditSample,
@@ -53,7 +53,7 @@ from ..models import (
     WebhookEvent,
     utcnow,
 )
-from ..services import attestations, counters, grants, moderation, organizers, paper
+from ..services import attestations, counters, grants, moderation, organizers, panorama, paper
 from ..services.petitions import parse_territory, save
 from ..webhook_signature import new_secret
 
@@ -120,6 +120,12 @@ def _const(path):
 
 def _confirm(w):
     return "/confirm/" + links.confirm_token(w.pending())
+
+
+def _publish_token(w):
+    """A publish link of the demo organisation's signer (it may publish again)."""
+    check = db.session.scalar(db.select(OrganisationCheck).limit(1))
+    return tokens.make("publish", links.link_payload(db.session.get(Signature, check.signature_id)))
 
 
 def _withdraw(w):
@@ -308,6 +314,48 @@ PAGES = (
         _l("Résultats publics, triés par nom"),
         _const(f"{SE}/results?tri=nom"),
     ),
+    Page("panorama", "panorama.page", _l("Panorama des acteurs"), _const(f"{SE}/panorama")),
+    Page(
+        "panorama-filtered",
+        "panorama.page_en",
+        _l("Panorama des acteurs, filtré et regroupé par commune"),
+        _const(f"{SE}/panorama-en?q=zzz&par=commune&effectif=10-49"),
+    ),
+    Page("carte", "panorama.map", _l("Carte des acteurs"), _const(f"{SE}/carte")),
+    Page("carte-map-en", "panorama.map_en", _l("Carte des acteurs (alias)"), _const(f"{SE}/map")),
+    Page(
+        "panorama-publish",
+        "panorama.publish",
+        _l("Publier son organisation dans le panorama"),
+        lambda w: "/organisation/" + _publish_token(w),
+    ),
+    Page(
+        "panorama-publish-errors",
+        "panorama.publish",
+        _l("Publier son organisation : formulaire renvoyé avec des erreurs"),
+        lambda w: "/organisation/" + _publish_token(w),
+        status=400,
+        submits=(Submit({"description": "", "website": "ftp://x"}),),
+    ),
+    Page(
+        "panorama-publish-invalid",
+        "panorama.publish",
+        _l("Publier son organisation : lien non valide"),
+        _const("/organisation/abc"),
+        status=400,
+    ),
+    Page(
+        "embed-panorama",
+        "panorama_data.embed_count",
+        _l("Panorama à intégrer : le nombre d’organisations"),
+        _const(f"/embed/{OPEN}/panorama"),
+    ),
+    Page(
+        "embed-carte",
+        "panorama_data.embed_map",
+        _l("Carte des acteurs à intégrer (sombre)"),
+        _const(f"/embed/{OPEN}/carte?theme=dark"),
+    ),
     Page("share-kit", "share.kit", _l("Kit de partage"), _const(f"{SE}/partager")),
     Page(
         "share-kit-options",
@@ -491,6 +539,13 @@ PAGES = (
         ),
     ),
     Page(
+        "organizer-panorama",
+        "organizer.panorama_list",
+        _l("Panorama des acteurs : fiches et licence"),
+        _const(f"{ORG}/panorama"),
+        login=True,
+    ),
+    Page(
         "organizer-news",
         "organizer.news_list",
         _l("Nouvelles aux signataires"),
@@ -670,6 +725,9 @@ EXCLUDED = {
     "health.healthz": "a health check for the load balancer",
     "health.readyz": "a health check for the load balancer",
     "metrics.scrape": "Prometheus metrics (text), for the operator's scraper",
+    "panorama.map_svg": "an SVG image (its text alternative: the map page's table)",
+    "panorama_data.json": "JSON (the panorama's open data)",
+    "panorama_data.csv": "CSV (the panorama's open data)",
 }
 
 
@@ -696,6 +754,8 @@ def build_world(maildir=None) -> World:
         )
     _checked(signer)
     _signature(petition, SignatureState.PENDING, n=10, first="Paul", last="Martin")
+    entrepreneur = _signature(petition, SignatureState.VERIFIED, n=12, first="Léa", last="Roux")
+    panorama.seed_demo_profile(entrepreneur, DEMO_PROFILE)
     spam = _signature(petition, SignatureState.PENDING, n=11, first="Test", last="Test")
     admin = organizers.create(ADMIN, PASSWORD, [petition], is_admin=True)
     moderation.invalidate(petition, moderation.Rule(signature_id=spam.id), "Test", admin)

@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from ..links import confirm_token, sample_url, unsubscribe_url, withdraw_url
+from ..links import confirm_token, publish_url, sample_url, unsubscribe_url, withdraw_url
 from ..markdown import render as render_markdown
 from ..urls import external_url
 
@@ -32,6 +32,17 @@ def confirmation(signature):
         "confirmation",
         lambda: _("Confirmez votre signature : %(title)s", title=signature.petition.title),
         confirm_url=external_url("public.confirm", token=confirm_token(signature)),
+    )
+
+
+def publish_invite(signature, organisation):
+    """The offer to present the signer's organisation in the panorama (issue 18)."""
+    return _message(
+        signature,
+        "publish_invite",
+        lambda: _("Présentez %(name)s dans le panorama", name=organisation),
+        organisation=organisation,
+        publish_url=publish_url(signature),
     )
 
 

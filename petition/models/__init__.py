@@ -35,6 +35,7 @@ from .organizer import (  # noqa: F401
     PendingGrant,
     organizer_petitions,
 )
+from .panorama import Licence, OrganisationProfile, PanoramaSettings  # noqa: F401
 from .privacy import Erasure  # noqa: F401
 from .sample_audit import Answer, AuditSample, AuditState, SampleAudit, SampleState  # noqa: F401
 from .sirene import (  # noqa: F401

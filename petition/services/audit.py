@@ -40,6 +40,8 @@ class Kind:
     PAPER_IMPORT = "paper-import"
     PAPER_KEPT = "paper-kept"
     PAPER_WITHDRAWN = "paper-withdrawn"
+    PANORAMA_HIDE = "panorama-hide"  # the organiser hid an organisation's profile
+    PANORAMA_SHOW = "panorama-show"
     ALL = (
         LOGIN,
         LOGIN_FAILED,
@@ -58,6 +60,8 @@ class Kind:
         PAPER_IMPORT,
         PAPER_KEPT,
         PAPER_WITHDRAWN,
+        PANORAMA_HIDE,
+        PANORAMA_SHOW,
     )
 
 

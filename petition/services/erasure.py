@@ -30,8 +30,30 @@ ERASED = {
     "flagged": False,  # a flag points at this signer's IP or domain
 }
 
+PROFILE = (
+    "an organisation's profile its signer chose to publish, not personal data; "
+    "deleted when its last verified signer leaves (services/panorama.prune)"
+)
+
 #: "table.column" -> why it stays once the personal data are erased.
 KEPT = {
+    "organisation_profiles.id": PROFILE,
+    "organisation_profiles.petition_id": PROFILE,
+    "organisation_profiles.siren": PROFILE,
+    "organisation_profiles.created_by": PROFILE,
+    "organisation_profiles.description": PROFILE,
+    "organisation_profiles.website": PROFILE,
+    "organisation_profiles.category": PROFILE,
+    "organisation_profiles.hidden": PROFILE,
+    "organisation_profiles.siret": PROFILE,
+    "organisation_profiles.registered_name": PROFILE,
+    "organisation_profiles.naf": PROFILE,
+    "organisation_profiles.headcount": PROFILE,
+    "organisation_profiles.commune": PROFILE,
+    "organisation_profiles.x": PROFILE,
+    "organisation_profiles.y": PROFILE,
+    "organisation_profiles.created_at": PROFILE,
+    "organisation_profiles.updated_at": PROFILE,
     "signatures.id": "the row's key: moderation items and links point to it",
     "signatures.petition_id": "which petition the row counted for",
     "signatures.status": "counts stay exactly what they were; a replayed link reads it",

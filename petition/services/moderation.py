@@ -28,7 +28,7 @@ from ..models import (
     SignatureState,
     utcnow,
 )
-from . import audit, counters, milestones, organisation_checks
+from . import audit, counters, milestones, organisation_checks, panorama
 
 MOVABLE = (SignatureState.PENDING, SignatureState.VERIFIED)
 LIKE_ESCAPE = "\\"
@@ -181,6 +181,7 @@ def invalidate(
     if moved_verified:
         counters.adjust(petition.id, -moved_verified, local=-verified.local, paper=-verified.paper)
     _audit(petition, action, actor)
+    panorama.prune(petition.id)  # organisations left with no verified signer leave the panorama
     db.session.commit()
     if moved_verified:
         counters.changed(petition.id)

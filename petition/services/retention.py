@@ -20,7 +20,7 @@ from sqlalchemy import delete, or_, select, update
 from ..extensions import db
 from ..models import Petition, PetitionState, Signature, SignatureState, utcnow
 from ..models.core import _aware
-from . import abuse
+from . import abuse, panorama
 from .erasure import ERASED, delete_linked, not_erased
 
 
@@ -79,5 +79,7 @@ def _erase(where):
         .values(**ERASED)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if erased:
+        panorama.prune()  # an erased signer no longer speaks for an organisation
     db.session.commit()
     return erased

@@ -18,7 +18,7 @@ from .. import tokens
 from ..extensions import db
 from ..models import Petition, Signature, SignatureSource, SignatureState, utcnow
 from ..telemetry import metrics
-from . import counters, erasure_log
+from . import counters, erasure_log, panorama
 from .erasure import ERASED, delete_linked, is_erased
 from .signing import linked_signature
 
@@ -88,6 +88,7 @@ def _withdraw_row(signature):
     if moved:
         delete_linked(Signature.id == signature.id)
         erasure_log.record(signature)  # replayed if a backup older than this is restored
+        panorama.prune(signature.petition_id)  # its organisation's last signer: profile goes
     db.session.commit()  # also expires the row: the next read sees the new state
     if moved and was_verified:
         counters.changed(signature.petition_id)

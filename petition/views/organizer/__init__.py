@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     exports,
     moderation,
     news,
+    panorama,
     paper,
     petitions,
     protection,
