@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import text as textrules
 from ..extensions import db
@@ -171,7 +172,17 @@ def parse_date(text: str | None) -> datetime | None:
 
 def get_public(slug: str) -> Petition | None:
     """A petition the public may see (open or closed, never draft), or None."""
-    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    # The territory comes in the same SELECT: the sign form reads both
+    # collections on every POST (two more queries each time otherwise).
+    petition = (
+        db.session.scalars(
+            select(Petition)
+            .options(joinedload(Petition.areas), joinedload(Petition.communes))
+            .where(Petition.slug == slug)
+        )
+        .unique()
+        .one_or_none()
+    )
     if petition is None or petition.state == PetitionState.DRAFT:
         return None
     return petition
