@@ -65,11 +65,14 @@ def confirm_requests(app, slug, petition_id, n, prefix="c"):
     with app.app_context():
         tokens = data.tokens_for(data.rows_with_prefix(petition_id, prefix))
     client = app.test_client()
+    csrf = _form(client, slug)
 
     def run():
         for i, token in enumerate(tokens):
             response = client.post(
-                f"/confirm/{token}", environ_base={"REMOTE_ADDR": f"10.2.{i // 250}.{i % 250}"}
+                f"/confirm/{token}",
+                data={"csrf_token": csrf},
+                environ_base={"REMOTE_ADDR": f"10.2.{i // 250}.{i % 250}"},
             )
             assert response.status_code == 200, response.status_code
 
