@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, null, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import tokens
@@ -20,6 +20,7 @@ from ..addresses import hash_ip
 from ..extensions import db
 from ..models import EventWindow, Petition, Signature, SignatureState, utcnow
 from ..urls import external_url
+from . import petitions
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +171,43 @@ def active_window(slug: str, ip: str | None, now: datetime | None = None) -> Eve
 
 
 def request_window() -> EventWindow | None:
-    """The active window of the current sign request, computed once per request."""
+    """The active window of the current sign request, computed once per request.
+
+    Without a QR token in the session (nearly always), one SELECT brings the
+    petition (kept for the view: petitions.get_public) and the id of a window
+    open for this IP; the window itself is loaded only when there is one."""
     if "event_window" not in g:
         slug = (request.view_args or {}).get("slug", "")
-        g.event_window = active_window(slug, request.remote_addr)
+        if session.get(SESSION_KEY, {}).get(slug):
+            g.event_window = active_window(slug, request.remote_addr)
+        else:
+            g.event_window = _petition_and_ip_window(slug, request.remote_addr)
     return g.event_window
+
+
+def _petition_and_ip_window(slug, ip, now=None):
+    now = now or utcnow()
+    window_id = (
+        select(EventWindow.id)
+        .where(
+            EventWindow.petition_id == Petition.id,
+            EventWindow.ip_hash == hash_ip(ip),
+            EventWindow.starts_at <= now,
+            EventWindow.ends_at > now,
+        )
+        .limit(1)
+        .scalar_subquery()
+        if ip
+        else null()
+    )
+    result = db.session.execute(petitions.public_query(slug).add_columns(window_id))
+    rows = result.unique().all()
+    if not rows:
+        g.public_petition = (slug, None)
+        return None
+    petition, found = rows[0]
+    g.public_petition = (slug, petitions.visible(petition))
+    return db.session.get(EventWindow, found) if found is not None else None
 
 
 # ---- soft signals --------------------------------------------------------

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -171,18 +172,33 @@ def parse_date(text: str | None) -> datetime | None:
 
 
 def get_public(slug: str) -> Petition | None:
-    """A petition the public may see (open or closed, never draft), or None."""
-    # The territory comes in the same SELECT: the sign form reads both
-    # collections on every POST (two more queries each time otherwise).
-    petition = (
-        db.session.scalars(
-            select(Petition)
-            .options(joinedload(Petition.areas), joinedload(Petition.communes))
-            .where(Petition.slug == slug)
-        )
-        .unique()
-        .one_or_none()
+    """A petition the public may see (open or closed, never draft), or None.
+
+    Within a request, the petition the sign limit already loaded with its
+    event window (abuse.request_window) is not asked for again."""
+    loaded = g.get("public_petition") if has_request_context() else None
+    if loaded is not None and loaded[0] == slug:
+        return loaded[1]
+    return public(db.session.execute(public_query(slug)))
+
+
+def public_query(slug: str):
+    """The SELECT of petition `slug` with its territory: the sign form reads
+    both collections on every POST (two more queries each time otherwise)."""
+    return (
+        select(Petition)
+        .options(joinedload(Petition.areas), joinedload(Petition.communes))
+        .where(Petition.slug == slug)
     )
+
+
+def public(result) -> Petition | None:
+    """The petition of `public_query`'s result if the public may see it."""
+    return visible(result.unique().scalars().one_or_none())
+
+
+def visible(petition: Petition | None) -> Petition | None:
+    """`petition` if the public may see it (open or closed, never draft)."""
     if petition is None or petition.state == PetitionState.DRAFT:
         return None
     return petition
