@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 from redis import Redis  # noqa: E402
 
-from bench import data, load, offline, panorama, report, sirene, sse, web  # noqa: E402
+from bench import data, front, load, offline, panorama, report, sirene, sse, web  # noqa: E402
 from bench.baseline_app import create_table  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 from petition import create_app  # noqa: E402
@@ -129,6 +129,7 @@ def configuration(b):
 
 SCENARIOS = (
     "counter",
+    "nginx",
     "memory",
     "sign",
     "confirm",
@@ -147,6 +148,7 @@ SCENARIOS = (
 def scenarios(b, only):
     steps = {
         "counter": web.counter,
+        "nginx": front.count,
         "memory": web.memory,
         "sign": web.sign,
         "confirm": web.confirm,
@@ -156,7 +158,11 @@ def scenarios(b, only):
         "panorama": panorama.page,
         "panorama-map": panorama.svg_map,
     }
-    rows = [steps[name](b) for name in SCENARIOS if name in steps and name in only]
+    rows = []
+    for name in SCENARIOS:
+        if name in steps and name in only:
+            got = steps[name](b)
+            rows.extend(got if isinstance(got, list) else [got])
     if not {"export", "attestation", "growth", "results"} & set(only):
         return rows
     with b.app.app_context():

@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from petition.extensions import db
 from petition.models import EventWindow, Petition, Signature, SignatureState
 
-from helpers import csrf_from, login, make_lyon, make_organizer, post_signature, reread
+from helpers import (
+    csrf_from,
+    login,
+    make_lyon,
+    make_organizer,
+    post_signature,
+    reread,
+    sign_data,
+)
 
 
 @pytest.fixture
@@ -48,6 +56,27 @@ def test_burst_from_one_domain_is_flagged_across_ips(app, petition):
         c = app.test_client()
         c.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
         assert post_signature(c, email=f"p{i}@bot-farm.example").status_code == 302
+    assert flagged_count() == 4
+
+
+def test_burst_is_flagged_when_redis_goes_down_in_the_middle(app, petition, redis_server):
+    """Redis keeps the burst counters that spare the SQL count; without them
+    the database decides alone, and a burst is still flagged."""
+    for i in range(3):
+        c = app.test_client()
+        c.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
+        assert post_signature(c, email=f"p{i}@bot-farm.example").status_code == 302
+    assert flagged_count() == 0
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    page = c.get("/p/saint-etienne")
+    data = sign_data(email="p4@bot-farm.example")
+    data["csrf_token"] = csrf_from(page.get_data(as_text=True))
+    redis_server.stop()
+    try:
+        assert c.post("/p/saint-etienne", data=data).status_code == 302
+    finally:
+        redis_server.start()
     assert flagged_count() == 4
 
 

@@ -15,103 +15,27 @@ Without nginx the tests skip, unless REQUIRE_NGINX=1 or REQUIRE_BROWSER=1
 
 import http.client
 import os
-import shutil
-import subprocess
 
 import pytest
 
+from petition.dev import nginx
 from petition.dev.servers import free_port, wait_for_port
 from petition.services import counters
 
 from helpers import post_signature
-from servers import ROOT, Gunicorn, RawStream, get, server_env, stall, until
+from servers import Gunicorn, RawStream, get, server_env, stall, until
 
-CONF = ROOT / "docs" / "nginx" / "petition.conf"
 STALLED = 300
 
 
 def nginx_binary():
-    found = os.environ.get("NGINX_PATH") or shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.access(found, os.X_OK):
-        reason = f"no nginx at {found} (apt-get install nginx)"
+    found = nginx.binary()
+    if found is None:
+        reason = "no nginx (apt-get install nginx, or NGINX_PATH)"
         if "1" in (os.environ.get("REQUIRE_NGINX"), os.environ.get("REQUIRE_BROWSER")):
             pytest.fail(f"{reason}, and REQUIRE_NGINX=1 or REQUIRE_BROWSER=1: it may not skip")
         pytest.skip(reason)
     return found
-
-
-def render(text, web, events, port, redirect_port, cache):
-    """petition.conf with this run's addresses and folders: each `# site`
-    value is replaced exactly once, TLS gives way to plain HTTP."""
-    replacements = {
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{web};",
-        "server 127.0.0.1:8001;": f"server 127.0.0.1:{events};",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{port};",
-        "listen 80;": f"listen 127.0.0.1:{redirect_port};",
-        "/var/cache/nginx/petition-counts": str(cache),
-        "alias /srv/petition/petition/static/;": f"alias {ROOT / 'petition' / 'static'}/;",
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, f"{CONF.name} no longer has exactly one {old!r}"
-        text = text.replace(old, new)
-    lines = [line for line in text.splitlines() if not line.strip().startswith("ssl_")]
-    return "\n".join(lines) + "\n"
-
-
-NGINX_CONF = """\
-{user}
-worker_processes 1;
-events {{ worker_connections 2048; }}
-http {{
-    access_log {dir}/access.log;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    default_type application/octet-stream;
-    include {dir}/petition.conf;
-}}
-"""
-
-
-class Nginx:
-    def __init__(self, binary, directory, conf):
-        self.dir = directory
-        (directory / "petition.conf").write_text(conf)
-        # Run as root (CI containers), workers would switch to `nobody` and
-        # lose the test's private folder: keep them as the current user.
-        user = "user root;" if os.geteuid() == 0 else ""
-        (directory / "nginx.conf").write_text(NGINX_CONF.format(user=user, dir=directory))
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "-p",
-                str(directory),
-                "-c",
-                str(directory / "nginx.conf"),
-                "-e",
-                str(directory / "error.log"),
-                "-g",
-                f"daemon off; pid {directory / 'nginx.pid'};",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def errors(self):
-        path = self.dir / "error.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 @pytest.fixture
@@ -151,15 +75,15 @@ def site(app, petition, database_url, redis_server, smtp_sink, tmp_path):
         port = free_port()
         directory = tmp_path / "nginx"
         directory.mkdir()
-        conf = render(
-            CONF.read_text(),
+        conf = nginx.render(
+            nginx.CONF.read_text(),
             servers[0].port,
             servers[1].port,
             port,
             free_port(),
             directory / "cache",
         )
-        front = Nginx(binary, directory, conf)
+        front = nginx.Nginx(binary, directory, conf)
         try:
             wait_for_port(port, timeout=15)
         except RuntimeError:

@@ -105,7 +105,14 @@ def email_job_id(signature, n):
 
 def enqueue_email(job, signature, n):
     """Queue the n-th email job of a signature; False when Redis is unreachable
-    (the sweeper retries).
+    (the sweeper retries)."""
+    return enqueue_email_with(job, signature, n) is not None
+
+
+def enqueue_email_with(job, signature, n, also=None):
+    """Queue the n-th email job of a signature in one Redis round trip with
+    the commands `also(pipeline)` adds (it returns how many); their results,
+    or None when Redis is unreachable (the sweeper retries).
 
     `job` is a function of jobs/signatures.py; it gets the row's id and nonce,
     and sends nothing if the row with that id is another one. The retry
@@ -113,6 +120,7 @@ def enqueue_email(job, signature, n):
     cleanup while retries are left).
     """
     try:
+        pipe = redis().pipeline()
         queue(EMAIL_QUEUE).enqueue_call(
             job,
             args=(signature.id, signature.token_nonce),
@@ -121,11 +129,15 @@ def enqueue_email(job, signature, n):
             job_id=email_job_id(signature, n),
             timeout=current_app.config.get("EMAIL_JOB_TIMEOUT", 120),
             description=f"{job.__name__}({signature.id})",
+            pipeline=pipe,
         )
+        # After RQ's commands: it opens the transaction (MULTI) on the pipeline.
+        extra = also(pipe) if also is not None else 0
+        results = pipe.execute()
     except RedisError:
         log.exception("Could not enqueue %s for signature %s", job.__name__, signature.id)
-        return False
-    return True
+        return None
+    return results[len(results) - extra :]
 
 
 def fail_without_retry():

@@ -5,13 +5,14 @@ legitimate signer nothing, a refusal would cost the petition a signature).
 
 import ipaddress
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, null, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import tokens
@@ -19,6 +20,7 @@ from ..addresses import hash_ip
 from ..extensions import db
 from ..models import EventWindow, Petition, Signature, SignatureState, utcnow
 from ..urls import external_url
+from . import petitions
 
 log = logging.getLogger(__name__)
 
@@ -169,39 +171,106 @@ def active_window(slug: str, ip: str | None, now: datetime | None = None) -> Eve
 
 
 def request_window() -> EventWindow | None:
-    """The active window of the current sign request, computed once per request."""
+    """The active window of the current sign request, computed once per request.
+
+    Without a QR token in the session (nearly always), one SELECT brings the
+    petition (kept for the view: petitions.get_public) and the id of a window
+    open for this IP; the window itself is loaded only when there is one."""
     if "event_window" not in g:
         slug = (request.view_args or {}).get("slug", "")
-        g.event_window = active_window(slug, request.remote_addr)
+        if session.get(SESSION_KEY, {}).get(slug):
+            g.event_window = active_window(slug, request.remote_addr)
+        else:
+            g.event_window = _petition_and_ip_window(slug, request.remote_addr)
     return g.event_window
+
+
+def _petition_and_ip_window(slug, ip, now=None):
+    now = now or utcnow()
+    window_id = (
+        select(EventWindow.id)
+        .where(
+            EventWindow.petition_id == Petition.id,
+            EventWindow.ip_hash == hash_ip(ip),
+            EventWindow.starts_at <= now,
+            EventWindow.ends_at > now,
+        )
+        .limit(1)
+        .scalar_subquery()
+        if ip
+        else null()
+    )
+    result = db.session.execute(petitions.public_query(slug).add_columns(window_id))
+    rows = result.unique().all()
+    if not rows:
+        g.public_petition = (slug, None)
+        return None
+    petition, found = rows[0]
+    g.public_petition = (slug, petitions.visible(petition))
+    return db.session.get(EventWindow, found) if found is not None else None
 
 
 # ---- soft signals --------------------------------------------------------
 
 
-def flag_bursts(signature: Signature) -> int:
-    """Flag the recent signatures of a burst from this IP hash or email domain."""
+@dataclass(frozen=True)
+class Signal:
+    """One soft signal of a new signature: its IP hash or its email domain."""
+
+    column: InstrumentedAttribute
+    value: str
+    threshold: int
+
+    def key(self, petition_id, bucket):
+        return f"abuse:burst:{petition_id}:{self.column.key}:{self.value}:{bucket}"
+
+
+def signals(petition_id: int, ip_hash: str | None, domain: str | None) -> list[Signal]:
+    """The signals a new signature of this IP hash and domain can be part of."""
     config = current_app.config
-    since = utcnow() - timedelta(minutes=config["ABUSE_WINDOW_MINUTES"])
-    flagged = 0
     under_event = has_request_context() and g.get("event_window") is not None
-    if signature.ip_hash and not under_event:
-        flagged += _flag_if_burst(
-            signature.petition_id,
-            Signature.ip_hash,
-            signature.ip_hash,
-            since,
-            config["ABUSE_IP_BURST"],
-        )
-    domain = signature.email_domain
+    found = []
+    if ip_hash and not under_event:
+        found.append(Signal(Signature.ip_hash, ip_hash, config["ABUSE_IP_BURST"]))
     if domain and domain not in COMMON_DOMAINS:
-        flagged += _flag_if_burst(
-            signature.petition_id,
-            Signature.email_domain,
-            domain,
-            since,
-            config["ABUSE_DOMAIN_BURST"],
-        )
+        found.append(Signal(Signature.email_domain, domain, config["ABUSE_DOMAIN_BURST"]))
+    return found
+
+
+def _window_seconds():
+    return current_app.config["ABUSE_WINDOW_MINUTES"] * 60
+
+
+def count_signals(pipe, petition_id: int, found: list[Signal]) -> int:
+    """Add to a Redis pipeline the commands counting this signature in each
+    signal's window (fixed buckets of the window's length); returns how many
+    commands. See `flag_bursts` for why these counts are only a filter."""
+    window = _window_seconds()
+    bucket = int(time.time()) // window
+    for signal in found:
+        key = signal.key(petition_id, bucket)
+        pipe.incr(key)
+        pipe.expire(key, 2 * window)
+        pipe.get(signal.key(petition_id, bucket - 1))
+    return 3 * len(found)
+
+
+def flag_bursts(petition_id: int, found: list[Signal], counted: list | None = None) -> int:
+    """Flag the recent signatures of a burst from this IP hash or email domain.
+
+    `counted`: the results of `count_signals`' commands, or None (Redis
+    down). The SQL count of a signal's window is at most the sum of the
+    current and the previous bucket, so when that sum is under the threshold
+    there is no burst and no query is made; otherwise SQL decides, as before.
+    """
+    since = utcnow() - timedelta(seconds=_window_seconds())
+    flagged = 0
+    for i, signal in enumerate(found):
+        if counted is not None:
+            current, _expire, previous = counted[3 * i : 3 * i + 3]
+            if int(current) + int(previous or 0) < signal.threshold:
+                continue
+        flagged += _flag_if_burst(petition_id, signal.column, signal.value, since, signal.threshold)
     if flagged:
         db.session.commit()
     return flagged

@@ -5,9 +5,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import text as textrules
 from ..extensions import db
@@ -175,8 +177,33 @@ def parse_date(text: str | None) -> datetime | None:
 
 
 def get_public(slug: str) -> Petition | None:
-    """A petition the public may see (open or closed, never draft), or None."""
-    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    """A petition the public may see (open or closed, never draft), or None.
+
+    Within a request, the petition the sign limit already loaded with its
+    event window (abuse.request_window) is not asked for again."""
+    loaded = g.get("public_petition") if has_request_context() else None
+    if loaded is not None and loaded[0] == slug:
+        return loaded[1]
+    return public(db.session.execute(public_query(slug)))
+
+
+def public_query(slug: str):
+    """The SELECT of petition `slug` with its territory: the sign form reads
+    both collections on every POST (two more queries each time otherwise)."""
+    return (
+        select(Petition)
+        .options(joinedload(Petition.areas), joinedload(Petition.communes))
+        .where(Petition.slug == slug)
+    )
+
+
+def public(result) -> Petition | None:
+    """The petition of `public_query`'s result if the public may see it."""
+    return visible(result.unique().scalars().one_or_none())
+
+
+def visible(petition: Petition | None) -> Petition | None:
+    """`petition` if the public may see it (open or closed, never draft)."""
     if petition is None or petition.state == PetitionState.DRAFT:
         return None
     return petition

@@ -66,14 +66,37 @@ def sign(
     )
     db.session.add(signature)
     try:
+        db.session.flush()
+        # What the rest needs, read before the commit expires the row: no
+        # SELECT to reload it afterwards.
+        stored = Stored(signature.id, signature.token_nonce, petition.id)
+        found = abuse.signals(petition.id, signature.ip_hash, signature.email_domain)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return _sign_again(petition.id, canonical)
     metrics.signature("signed")
-    abuse.flag_bursts(signature)
-    _queue(signature, send_confirmation, 1)
+    # The email job and the burst counters go to Redis in one round trip;
+    # only a burst (or Redis down) costs SQL.
+    counted = jobs.enqueue_email_with(
+        send_confirmation,
+        stored,
+        1,
+        also=lambda pipe: abuse.count_signals(pipe, petition.id, found),
+    )
+    if counted is None:
+        _unqueued(stored.id)
+    abuse.flag_bursts(petition.id, found, counted)
     return signature
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A new row's identity, as email jobs name it (jobs.email_job_id)."""
+
+    id: int
+    token_nonce: str
+    petition_id: int
 
 
 def _sign_again(petition_id, canonical):
@@ -118,11 +141,14 @@ def _email_again(signature):
 
 
 def _queue(signature, job, email_count):
-    if jobs.enqueue_email(job, signature, email_count):
-        return
-    # Redis is down: the row stays, marked unqueued, for the sweeper.
+    if not jobs.enqueue_email(job, signature, email_count):
+        _unqueued(signature.id)
+
+
+def _unqueued(signature_id):
+    """Redis is down: the row stays, marked unqueued, for the sweeper."""
     db.session.execute(
-        update(Signature).where(Signature.id == signature.id).values(email_queued_at=None)
+        update(Signature).where(Signature.id == signature_id).values(email_queued_at=None)
     )
     db.session.commit()
 
