@@ -1,7 +1,7 @@
 """paper signatures: signatures.source and the sheet, petitions.paper_count
 
 Revision ID: 0016_f14p_paper
-Revises: 0014_f13_milestones_webhooks
+Revises: 0015_f12s_sirene_register
 
 Every existing signature was signed online (server default); paper_count
 starts at zero. Paper rows carry a sheet reference, unique per petition.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_f14p_paper"
-down_revision = "0014_f13_milestones_webhooks"
+down_revision = "0015_f12s_sirene_register"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Sample audits: sample_audits and audit_samples
 
 Revision ID: 0017_f12a_sample_audit
-Revises: 0014_f13_milestones_webhooks
+Revises: 0016_f14p_paper
 
 New tables only; nothing existing changes.
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_f12a_sample_audit"
-down_revision = "0014_f13_milestones_webhooks"
+down_revision = "0016_f14p_paper"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """the panorama: organisation profiles (opt-in) and per-petition panorama settings
 
 Revision ID: 0022_f18_panorama
-Revises: 0015_f12s_sirene_register
+Revises: 0017_f12a_sample_audit
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_f18_panorama"
-down_revision = "0015_f12s_sirene_register"
+down_revision = "0017_f12a_sample_audit"
 branch_labels = None
 depends_on = None
 
