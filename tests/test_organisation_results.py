@@ -124,7 +124,7 @@ def test_the_supporters_list_shows_the_registered_name_beside_a_different_one(cl
     assert "au registre : Lyon Logiciel" not in html  # typed as registered
 
 
-def test_a_partial_diffusion_name_never_appears_in_public(client, checked):
+def test_a_partial_diffusion_name_never_appears_in_public(client, checked, redis_client):
     for path in PUBLIC_PATHS:
         for lang in ("fr", "en"):
             response = client.get(
@@ -134,6 +134,9 @@ def test_a_partial_diffusion_name_never_appears_in_public(client, checked):
             body = response.get_data(as_text=True)
             assert PARTIAL_NAME not in body, path
             assert "Martine Discrète" not in body, path
+    cached = [redis_client.get(key) for key in redis_client.scan_iter(_type="string")]
+    assert any(b'"register"' in value for value in cached), "the results were cached"
+    assert not [value for value in cached if PARTIAL_NAME.encode() in value]
     assert "Forge Numérique SAS" in client.get("/p/saint-etienne/soutiens").get_data(
         as_text=True
     )  # the scan can see a registered name when one is shown

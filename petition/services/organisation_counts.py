@@ -37,16 +37,18 @@ class Organisation:
 
 def organisations(petition_id: int) -> list[Organisation]:
     """Every distinct SIREN of the verified signers, sorted by SIREN."""
+    siren = func.substr(Signature.siren, 1, 9)
+    columns = (
+        siren,
+        OrganisationCheck.status,
+        OrganisationCheck.registered_name,
+        OrganisationCheck.partial_diffusion,
+        OrganisationCheck.naf,
+        OrganisationCheck.headcount,
+        OrganisationCheck.in_territory,
+    )
     rows = db.session.execute(
-        select(
-            func.substr(Signature.siren, 1, 9),
-            OrganisationCheck.status,
-            OrganisationCheck.registered_name,
-            OrganisationCheck.partial_diffusion,
-            OrganisationCheck.naf,
-            OrganisationCheck.headcount,
-            OrganisationCheck.in_territory,
-        )
+        select(*columns, func.count())
         .outerjoin(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
         .where(
             Signature.petition_id == petition_id,
@@ -54,14 +56,19 @@ def organisations(petition_id: int) -> list[Organisation]:
             Signature.siren.is_not(None),
             Signature.siren != "",
         )
+        .group_by(*columns)
+        .order_by(*columns)  # the same rows in the same order on both databases
     ).all()
     found: dict[str, Organisation] = {}
-    for siren, status, name, partial, code, band, local in rows:
+    for siren_, status, name, partial, code, band, local, n in rows:
         status = status or RegisterStatus.NOT_CHECKED
-        org = found.setdefault(siren, Organisation(siren, status))
-        org.signers += 1
+        org = found.get(siren_)
+        first = org is None
+        if first:
+            org = found[siren_] = Organisation(siren_, status)
+        org.signers += n
         org.in_territory = org.in_territory or bool(local and status == RegisterStatus.ACTIVE)
-        if RANK[status] < RANK[org.status] or org.signers == 1:
+        if first or RANK[status] < RANK[org.status]:
             org.status, org.naf, org.headcount = status, code, band
             org.name = None if partial else name
     return [found[s] for s in sorted(found)]
