@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
+from flask import current_app
 from flask_babel import get_locale, get_translations
 
 #: Numbers whose plural category stands for every number of that category:
@@ -136,13 +137,19 @@ def week_template(count: int) -> str:
 
 
 def overview_forms() -> dict[str, dict[str, str]]:
-    """Every plural map the overview's live script words its numbers with."""
-    return {
-        "count": count_forms(),
-        "count_local": count_forms("local"),
-        "total": forms(total_template),
-        "week": forms(week_template),
-    }
+    """Every plural map the overview's live script words its numbers with;
+    made once per language and app (about 0.1 s: 200 samples × 4 sentences)."""
+    made = current_app.extensions.setdefault("overview_forms", {})
+    lang = str(_locale())
+    found = made.get(lang)
+    if found is None:
+        found = made[lang] = {
+            "count": count_forms(),
+            "count_local": count_forms("local"),
+            "total": forms(total_template),
+            "week": forms(week_template),
+        }
+    return found
 
 
 def fill(template: str, **values: int | str) -> str:

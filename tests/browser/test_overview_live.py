@@ -2,6 +2,7 @@
 with its live count, moved by ONE event stream within 2 s of a confirmation;
 the ranking on a host page of another origin; its preview on the share kit."""
 
+import pytest
 from playwright.sync_api import expect
 
 from helpers import make_lyon, post_signature
@@ -46,6 +47,25 @@ def test_overview_moves_live_on_one_stream(page, live_server, petition, client, 
     expect(_row(page, "lyon").locator(".count [data-live=count]")).to_have_text("0")
     assert [u.split(live_server.url, 1)[1] for u in streams] == ["/api/v1/events"], streams
     assert [e for e in page.console_errors if "404" not in e] == []  # no favicon.ico
+
+
+@pytest.mark.parametrize(
+    "live_server_overrides",
+    [{"SSE_HEARTBEAT": 1.0, "SSE_MAX_AGE": 60.0, "SSE_RETRY_MS": 500, "SSE_MAX_PER_CLIENT": 0}],
+)
+def test_overview_polls_the_list_when_the_stream_is_refused(
+    page, live_server, petition, client, confirm_via_email
+):
+    refused = []
+    page.on("response", lambda r: r.url.endswith("/events") and refused.append(r.status))
+    page.goto(f"{live_server.url}/")
+    count = _row(page, "saint-etienne").locator(".count [data-live=count]")
+    expect(count).to_have_text("0")
+    post_signature(client)
+    confirm_via_email()
+    expect(count).to_have_text("1", timeout=25000)
+    expect(page.locator(".total-line [data-live=count]")).to_have_text("1")
+    assert refused and set(refused) == {429}, refused
 
 
 def test_overview_sorts_and_searches_without_javascript(browser, live_server, petition):
