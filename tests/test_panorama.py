@@ -272,3 +272,19 @@ def test_the_later_email_offers_the_link_once(app, client, petition, smtp_sink, 
     )
     assert response.status_code == 200
     assert "Par e-mail." in panorama_text(client)
+
+
+def test_erasure_at_the_end_of_retention_removes_the_profile(app, client, petition):
+    from datetime import timedelta
+
+    from petition.models import utcnow
+    from petition.services import retention
+
+    publish_profile(client, app, checked_signer(petition))
+    assert "ACME" in panorama_text(client)
+    with app.test_request_context():
+        later = utcnow() + timedelta(days=petition.retention_days + 400)
+        petition.closes_at = utcnow()
+        db.session.commit()
+        assert retention.erase_expired(now=later) >= 1
+    assert db.session.scalar(select(OrganisationProfile)) is None
