@@ -22,6 +22,8 @@ SAMPLE = {
     "update_id": 1,
     "milestone_id": 1,
     "endpoint_id": 1,
+    "profile_id": 1,
+    "hidden": True,  # a default of the panorama's hide/show routes, not in the path
 }
 
 

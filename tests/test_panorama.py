@@ -7,6 +7,7 @@ the register check); everything else goes through pages, links and services.
 import csv
 import io
 import json
+import re
 
 from sqlalchemy import select
 
@@ -272,3 +273,65 @@ def test_the_later_email_offers_the_link_once(app, client, petition, smtp_sink, 
     )
     assert response.status_code == 200
     assert "Par e-mail." in panorama_text(client)
+
+
+def test_erasure_at_the_end_of_retention_removes_the_profile(app, client, petition):
+    from datetime import timedelta
+
+    from petition.models import utcnow
+    from petition.services import retention
+
+    publish_profile(client, app, checked_signer(petition))
+    assert "ACME" in panorama_text(client)
+    with app.test_request_context():
+        later = utcnow() + timedelta(days=petition.retention_days + 400)
+        petition.closes_at = utcnow()
+        db.session.commit()
+        assert retention.erase_expired(now=later) >= 1
+    assert db.session.scalar(select(OrganisationProfile)) is None
+
+
+def test_a_signer_signs_confirms_and_then_publishes_from_the_confirmation_page(
+    app, client, petition, smtp_sink, run_jobs
+):
+    from helpers import link_in, only_signature, post_signature
+
+    post_signature(client, organisation="Acme", siren="55210055400013", category="company")
+    run_jobs()
+    confirm = link_in(smtp_sink.messages[-1], "/confirm/")
+    page = client.get(confirm)
+    done = client.post(confirm, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert done.status_code == 200
+    assert "/organisation/" not in done.get_data(as_text=True)  # not checked yet
+    assert "ACME" not in panorama_text(client)
+    signature = only_signature()
+    db.session.add(
+        OrganisationCheck(
+            signature_id=signature.id,
+            petition_id=petition.id,
+            status="active",
+            siren="552100554",
+            siret="55210055400013",
+            registered_name="ACME NUMÉRIQUE",
+            partial_diffusion=False,
+            commune="42218",
+        )
+    )
+    db.session.commit()
+    again = client.get(confirm).get_data(as_text=True)  # "already confirmed", with the offer
+    match = re.search(r'href="http://localhost(/organisation/[^"]+)"', again)
+    assert match, again
+    form = client.get(match.group(1))
+    response = client.post(
+        match.group(1),
+        data={
+            "description": "Éditeur de logiciels.",
+            "website": "https://acme.example.fr",
+            "category": "company",
+            "csrf_token": csrf_from(form.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 200
+    page = panorama_text(client)
+    assert "ACME NUMÉRIQUE" in page and "Éditeur de logiciels." in page
+    assert "Jean" not in page and "Dupont" not in page

@@ -8,6 +8,7 @@ read beyond the generation, and a hit serves the bytes rendered before.
 
 import gzip
 import hashlib
+import threading
 
 from cachetools import LRUCache
 from flask import Response, request
@@ -17,6 +18,7 @@ from ..services import panorama_read
 from .api import matches
 
 _rendered: LRUCache = LRUCache(maxsize=512)
+_lock = threading.Lock()  # cachetools caches are not thread-safe (gthread workers)
 MIN_GZIP = 1024
 
 
@@ -35,13 +37,16 @@ def cached_page(petition, key, render, cache_control, mimetype="text/html"):
     }
     if matches(etag):
         return Response(status=304, headers=headers)
-    bodies = _rendered.get(full)
+    with _lock:
+        bodies = _rendered.get(full)
     if bodies is None:
         text = render(panorama_read.entries(petition, generation))
         raw = text.encode("utf-8") if isinstance(text, str) else text
         # Compressed once, here: a 10,000-point map is 1.5 MB raw, 10 times less gzipped.
         packed = gzip.compress(raw, compresslevel=6, mtime=0) if len(raw) > MIN_GZIP else None
-        bodies = _rendered[full] = (raw, packed)
+        bodies = (raw, packed)
+        with _lock:
+            _rendered[full] = bodies
     raw, packed = bodies
     if packed is not None and "gzip" in request.accept_encodings:
         headers["Content-Encoding"] = "gzip"

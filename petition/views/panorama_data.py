@@ -49,42 +49,34 @@ def _theme():
     return theme if theme in THEMES else "light"
 
 
-@bp.get("/embed/<slug>/panorama", endpoint="embed_count")
-def embed_count(slug):
+def _widget(slug, template, context):
+    """An iframe widget: framed by any site, themed, rendered once per generation;
+    `context(petition, entries)` gives what its template shows."""
     petition = public_petition_or_404(slug)
     security.allow_framing()
     theme = _theme()
 
     def render(found):
-        return render_template(
-            "panorama/embed_count.html",
-            petition=petition,
-            counts=panorama_read.counts(found),
-            theme=theme,
-        )
+        return render_template(template, petition=petition, theme=theme, **context(petition, found))
 
-    return cached_page(petition, ("embed-count", theme), render, CACHE)
+    return cached_page(petition, (template, theme), render, CACHE)
+
+
+@bp.get("/embed/<slug>/panorama", endpoint="embed_count")
+def embed_count(slug):
+    return _widget(
+        slug, "panorama/embed_count.html", lambda p, found: {"counts": panorama_read.counts(found)}
+    )
 
 
 @bp.get("/embed/<slug>/carte", endpoint="embed_map")
 def embed_map(slug):
-    petition = public_petition_or_404(slug)
-    security.allow_framing()
-    theme = _theme()
-
-    def render(found):
+    def context(petition, found):
         placed, missing = panorama_map.placed_and_not(found)
-        return render_template(
-            "panorama/embed_map.html",
-            petition=petition,
-            svg=map_svg(petition, found, external=True),
-            placed=placed,
-            missing=missing,
-            labels=LABELS,
-            theme=theme,
-        )
+        svg = map_svg(petition, found, external=True)
+        return {"svg": svg, "placed": placed, "missing": missing, "labels": LABELS}
 
-    return cached_page(petition, ("embed-map", theme), render, CACHE)
+    return _widget(slug, "panorama/embed_map.html", context)
 
 
 @bp.get("/api/v1/petitions/<slug>/panorama", endpoint="json")
