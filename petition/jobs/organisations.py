@@ -13,9 +13,10 @@ from redis.exceptions import RedisError
 
 from .. import jobs
 from ..extensions import db
-from ..models import Signature
+from ..models import RegisterStatus, Signature
 from ..services import counters
 from ..services.organisation_checks import check, due, needs_check
+from . import panorama as panorama_jobs
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def check_organisation(signature_id):
     status = check(signature_id)
     if status is not None:
         _changed({_petition_of(signature_id)})
+        _offer(signature_id, status)
     return status
 
 
@@ -37,6 +39,7 @@ def check_due_organisations():
         if status is not None:
             done[status] = done.get(status, 0) + 1
             petitions.add(_petition_of(signature_id))
+            _offer(signature_id, status)
     _changed(petitions)  # once per petition, not once per signature
     return done
 
@@ -56,6 +59,15 @@ def queue_check(signature):
         )
     except RedisError:
         log.exception("Could not queue the organisation check of signature %s", signature.id)
+
+
+def _offer(signature_id, status):
+    """An organisation found active may join the panorama: its signer is asked
+    once, by email (jobs/panorama.py decides who may publish)."""
+    if status == RegisterStatus.ACTIVE:
+        signature = db.session.get(Signature, signature_id)
+        if signature is not None:
+            panorama_jobs.offer(signature)
 
 
 def _petition_of(signature_id):
