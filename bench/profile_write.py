@@ -2,6 +2,7 @@
 
     python bench/profile_write.py sign 400        # 400 signs through the test client
     python bench/profile_write.py confirm 400     # 400 confirmations
+    python bench/profile_write.py emails 400      # 400 confirmation emails by one worker
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/profile_write.py sign
 
 Starts the bench's stack (private database, Redis, sink), makes `n` requests
@@ -21,12 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 from redis.connection import Connection  # noqa: E402
+from rq import SimpleWorker  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bench import data  # noqa: E402
 from bench.stack import Stack  # noqa: E402
-from petition import create_app  # noqa: E402
+from petition import create_app, jobs  # noqa: E402
 from petition.extensions import db  # noqa: E402
+from petition.jobs.signatures import send_confirmation  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -79,6 +82,24 @@ def confirm_requests(app, slug, petition_id, n, prefix="c"):
     return run
 
 
+def email_jobs(app, slug, petition_id, n, prefix="m"):
+    """`n` confirmation jobs queued, then run by a SimpleWorker in this process
+    (as worker.py runs them) until the queue is empty."""
+    sign_requests(app, slug, n, prefix=prefix)()
+    with app.app_context():
+        jobs.queue(jobs.EMAIL_QUEUE).empty()  # the signing queued them already: once more
+        for row in data.rows_with_prefix(petition_id, prefix):
+            jobs.enqueue_email(send_confirmation, row, 1)
+        connection = app.extensions["redis"]
+    jobs.bind_worker_app(app)
+
+    def run():
+        worker = SimpleWorker([jobs.EMAIL_QUEUE], connection=connection, job_class=jobs.AppJob)
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+
+    return run
+
+
 def measure(app, what, n, run):
     """Wall and CPU time, SQL statements and Redis commands per request: the
     last two do not depend on how busy the machine is."""
@@ -115,6 +136,15 @@ def measure(app, what, n, run):
     )
 
 
+def _scenario(app, what, petition_id, n, prefix):
+    """The requests (or jobs) to time, set up now: nothing of the set-up is timed."""
+    if what == "sign":
+        return sign_requests(app, "bench", n, prefix=prefix)
+    if what == "emails":
+        return email_jobs(app, "bench", petition_id, n, prefix=prefix)
+    return confirm_requests(app, "bench", petition_id, n, prefix=prefix)
+
+
 def main(what="sign", n="400"):
     n = int(n)
     stack = Stack()
@@ -124,16 +154,9 @@ def main(what="sign", n="400"):
         with app.app_context():
             upgrade(revision="heads")
             petition_id = data.create_petition("bench").id
-        if what == "sign":
-            run = sign_requests(app, "bench", n)
-        else:
-            run = confirm_requests(app, "bench", petition_id, n)
         sign_requests(app, "bench", 20, prefix="warm")()
-        if what == "sign":
-            plain = sign_requests(app, "bench", n, prefix="plain")
-        else:
-            plain = confirm_requests(app, "bench", petition_id, n, prefix="plain")
-        measure(app, what, n, plain)
+        measure(app, what, n, _scenario(app, what, petition_id, n, "plain"))
+        run = _scenario(app, what, petition_id, n, what[0])
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.runcall(run)
