@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
+from test_attestations import _offline
 
 from petition import links, tokens
 from petition.extensions import db
@@ -260,7 +261,7 @@ def floats(value):
 
 
 def test_the_figures_reach_the_next_attestation_json_and_pdf(
-    app, client, petition, smtp_sink, run_jobs
+    app, client, petition, smtp_sink, run_jobs, tmp_path
 ):
     signers(petition, 5)
     before = attestations.create(petition, "test")
@@ -295,6 +296,9 @@ def test_the_figures_reach_the_next_attestation_json_and_pdf(
         content_type="multipart/form-data",
     )
     assert "valide" in verified.get_data(as_text=True).lower()
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    offline = _offline(tmp_path, entry.document.encode(), jwks)  # no Flask, public key only
+    assert offline.returncode == 0, offline.stdout + offline.stderr
     english = attestations.pdf_of(entry, "en")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(english)).pages)
     assert "Sample audit" in text and "75.0%" in text
