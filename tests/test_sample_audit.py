@@ -16,6 +16,7 @@ from test_attestations import _offline
 
 from petition import links, tokens
 from petition.extensions import db
+from petition.jobs import sample_audits as audit_jobs
 from petition.models import (
     AuditEvent,
     AuditSample,
@@ -234,6 +235,19 @@ def test_closing_before_the_worker_runs_sends_nothing(app, petition, smtp_sink, 
     assert smtp_sink.messages == []
     f = sample_audits.of_audit(audit.id)
     assert (f.drawn, f.emailed, f.waiting, f.not_reached) == (4, 0, 0, 4)
+
+
+def test_an_audit_whose_batches_redis_lost_is_resumed_by_the_chore(
+    app, petition, smtp_sink, run_jobs, redis_client
+):
+    signers(petition, 3)
+    sample_audits.start(petition, 3, None)
+    redis_client.flushall()  # the queued batch and its chain key are gone
+    assert drain(run_jobs) == 0 and smtp_sink.messages == []
+    assert audit_jobs.resume_sending() == {"resumed": 1}
+    assert audit_jobs.resume_sending() == {"resumed": 0}  # its chain is back
+    drain(run_jobs)
+    assert len(smtp_sink.messages) == 3
 
 
 def test_retention_erasure_deletes_the_sample_rows(app, petition):
