@@ -158,6 +158,7 @@ def test_scheduler_registers_every_chore(redis_client):
     assert names == {
         "sweep-unsent-emails",
         "resume-news",
+        "resume-sample-audits",
         "purge-unconfirmed",
         "erase-expired",
         "webhook-daily-summaries",

@@ -12,9 +12,11 @@ import pypdf
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
+from test_attestations import _offline
 
 from petition import links, tokens
 from petition.extensions import db
+from petition.jobs import sample_audits as audit_jobs
 from petition.models import (
     AuditEvent,
     AuditSample,
@@ -235,6 +237,19 @@ def test_closing_before_the_worker_runs_sends_nothing(app, petition, smtp_sink, 
     assert (f.drawn, f.emailed, f.waiting, f.not_reached) == (4, 0, 0, 4)
 
 
+def test_an_audit_whose_batches_redis_lost_is_resumed_by_the_chore(
+    app, petition, smtp_sink, run_jobs, redis_client
+):
+    signers(petition, 3)
+    sample_audits.start(petition, 3, None)
+    redis_client.flushall()  # the queued batch and its chain key are gone
+    assert drain(run_jobs) == 0 and smtp_sink.messages == []
+    assert audit_jobs.resume_sending() == {"resumed": 1}
+    assert audit_jobs.resume_sending() == {"resumed": 0}  # its chain is back
+    drain(run_jobs)
+    assert len(smtp_sink.messages) == 3
+
+
 def test_retention_erasure_deletes_the_sample_rows(app, petition):
     signers(petition, 3)
     sample_audits.start(petition, 3, None)
@@ -260,7 +275,7 @@ def floats(value):
 
 
 def test_the_figures_reach_the_next_attestation_json_and_pdf(
-    app, client, petition, smtp_sink, run_jobs
+    app, client, petition, smtp_sink, run_jobs, tmp_path
 ):
     signers(petition, 5)
     before = attestations.create(petition, "test")
@@ -295,6 +310,9 @@ def test_the_figures_reach_the_next_attestation_json_and_pdf(
         content_type="multipart/form-data",
     )
     assert "valide" in verified.get_data(as_text=True).lower()
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    offline = _offline(tmp_path, entry.document.encode(), jwks)  # no Flask, public key only
+    assert offline.returncode == 0, offline.stdout + offline.stderr
     english = attestations.pdf_of(entry, "en")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(english)).pages)
     assert "Sample audit" in text and "75.0%" in text

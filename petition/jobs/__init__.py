@@ -11,6 +11,7 @@ the dotted path of the function where it lives.
 """
 
 import logging
+import time
 from enum import StrEnum
 
 from flask import current_app, has_app_context
@@ -146,3 +147,18 @@ def fail_without_retry():
     job = get_current_job()
     if job is not None:
         job.retries_left = 0
+
+
+def resume_lost_chains(ids, chain_key, unsettled, enqueue, label):
+    """For chores: each of `ids` with rows left to send (`unsettled(id)`) whose
+    chain of batch jobs Redis lost (no `chain_key(id)`) gets a new first batch
+    (`enqueue(id, n)`). Two chains at once would only send faster: the rows'
+    claims keep each email single."""
+    resumed = 0
+    for item_id in ids:
+        if redis().exists(chain_key(item_id)) or not unsettled(item_id):
+            continue
+        if enqueue(item_id, int(time.time())):
+            log.warning("%s %s: its batches were lost; sending resumed", label, item_id)
+            resumed += 1
+    return {"resumed": resumed}

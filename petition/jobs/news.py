@@ -11,7 +11,6 @@ retries the batch); a permanent refusal is recorded on the row.
 """
 
 import logging
-import time
 from datetime import timedelta
 
 from flask import current_app
@@ -156,13 +155,7 @@ def enqueue_test(update, organizer):
 def resume_sending():
     """The chore (every 5 minutes, jobs/schedule.py): an update still sending
     whose chain of batches Redis lost (flushed, restored from an old
-    snapshot, the next batch never queued) gets a new first batch. Two chains
-    at once would only send faster: the claims keep each email single."""
-    resumed = 0
-    for update_id in deliveries.sending_ids():
-        if jobs.redis().exists(_chain_key(update_id)) or not deliveries.unsettled(update_id):
-            continue
-        if enqueue_batch(update_id, int(time.time())):
-            log.warning("Update %s: its batches were lost; sending resumed", update_id)
-            resumed += 1
-    return {"resumed": resumed}
+    snapshot, the next batch never queued) gets a new first batch."""
+    return jobs.resume_lost_chains(
+        deliveries.sending_ids(), _chain_key, deliveries.unsettled, enqueue_batch, "Update"
+    )

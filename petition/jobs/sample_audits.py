@@ -31,6 +31,12 @@ def batch_job_id(audit_id, n):
     return f"sample-audit-{audit_id}-{n}"
 
 
+def _chain_key(audit_id):
+    """Present while a batch of the audit is queued or running (its TTL covers
+    the wait and the run): the chore below resumes only audits without one."""
+    return f"petition:sample-audit-chain:{audit_id}"
+
+
 def enqueue(audit_id, n=1, delay=0):
     """Queue the n-th batch of an audit; False when Redis is unreachable."""
     options = dict(
@@ -48,6 +54,7 @@ def enqueue(audit_id, n=1, delay=0):
             queue.enqueue_in(timedelta(seconds=delay), send_sample_batch, **options)
         else:
             queue.enqueue_call(send_sample_batch, **options)
+        jobs.redis().set(_chain_key(audit_id), n, ex=delay + options["timeout"] + 600)
     except RedisError:
         log.exception("Could not enqueue batch %s of sample audit %s", n, audit_id)
         return False
@@ -98,3 +105,12 @@ def _deliver(sample_id, claimant):
 def _failed(sample_id, claimant, error):
     sample_sending.settle(sample_id, claimant, SampleState.FAILED, error)
     return SampleState.FAILED
+
+
+def resume_sending():
+    """The chore (every 5 minutes, jobs/schedule.py), as news's: an open audit
+    with emails left to send whose chain of batches Redis lost gets a new
+    first batch."""
+    return jobs.resume_lost_chains(
+        sample_sending.open_ids(), _chain_key, sample_sending.unsettled, enqueue, "Sample audit"
+    )

@@ -110,3 +110,10 @@ def is_open(audit_id: int) -> bool:
         db.session.scalar(select(SampleAudit.state).where(SampleAudit.id == audit_id))
         == AuditState.OPEN
     )
+
+
+def open_ids() -> list[int]:
+    """The audits open now."""
+    return db.session.scalars(
+        select(SampleAudit.id).where(SampleAudit.state == AuditState.OPEN)
+    ).all()
