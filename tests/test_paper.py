@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from petition.extensions import db
 from petition.models import AuditEvent, Petition, Signature
-from petition.services import moderation, paper, reconcile
+from petition.services import moderation, paper, reconcile, sweeper
 
 from helpers import (
     add_signature,
@@ -322,3 +322,11 @@ def test_the_service_refuses_a_row_of_another_source(app, petition):
         assert "introuvable" in str(exc)
     else:
         raise AssertionError("an online signature is no paper row")
+
+
+def test_the_sweeper_never_emails_a_paper_signer(client, petition, run_jobs, smtp_sink):
+    organiser(client, petition)
+    record(client, email="louise@example.org")
+    assert sweeper.sweep() == 0
+    run_jobs()
+    assert not [m for m in smtp_sink.messages if "louise@example.org" in m["To"]]
