@@ -66,8 +66,9 @@ def csv_file(*lines, header=FR_HEADER):
 
 def upload(client, body, name="tech-days.csv", **fields):
     token = csrf(client, BASE)
+    # The import form's fields are prefixed (two forms on one page), its token too.
     fields = {f"import-{key}": value for key, value in fields.items()}
-    data = {"csrf_token": token, "import-csv_file": (io.BytesIO(body), name), **fields}
+    data = {"import-csrf_token": token, "import-csv_file": (io.BytesIO(body), name), **fields}
     return client.post(BASE + "/import", data=data, content_type="multipart/form-data")
 
 
