@@ -205,10 +205,22 @@ def test_english_headers_and_category_names_import_too(client, petition):
         "Sheet reference,First name,Last name,Email,Postal code,Commune,Category,"
         "Organisation,SIREN,Collected on,Event"
     )
-    body = csv_file("F9-L1,Ana,Lopes,,42000,,Student,,,2026-11-20,Meetup", header=header)
+    body = csv_file(
+        "F9-L1,Ana,Lopes,ana@example.org,42000,,Student,,,2026-11-20,Meetup",
+        "F9-L2,Ana,Lopes,,42000,,Student,,,2026-11-20,Meetup",
+        "F9-L3,Ana,Lopes,ANA@example.org,42000,,Student,,,2026-11-20,Meetup",
+        header=header,
+    )
     assert upload(client, body).status_code == 303
-    (row,) = paper_rows()
-    assert (row.category, row.event_name) == ("student", "Meetup")
+    first, same_name, same_email = paper_rows()
+    assert (first.category, first.event_name, first.paper_review) == ("student", "Meetup", None)
+    assert (same_name.paper_review, same_name.duplicate_of_id) == ("name", first.id)
+    assert (same_email.paper_review, same_email.duplicate_of_id) == ("email", first.id)
+    assert (
+        same_email.invalidation_reason
+        == f"Doublon de la signature n° {first.id} (même adresse e-mail)"
+    )
+    assert counts(petition) == (2, 2, 2), "within one file too, an address counts once"
 
 
 def test_paper_counts_move_with_invalidation_restore_and_withdrawal(client, petition):
