@@ -10,6 +10,7 @@ import io
 from sqlalchemy import select
 
 from petition.extensions import db
+from petition.forms import paper_csv
 from petition.models import AuditEvent, Petition, Signature
 from petition.services import moderation, paper, reconcile, sweeper
 
@@ -343,3 +344,13 @@ def test_the_sweeper_never_emails_a_paper_signer(client, petition, run_jobs, smt
     assert sweeper.sweep() == 0
     run_jobs()
     assert not [m for m in smtp_sink.messages if "louise@example.org" in m["To"]]
+
+
+def test_a_file_over_the_row_limit_writes_nothing(client, petition, monkeypatch):
+    monkeypatch.setattr(paper_csv, "MAX_ROWS", 2)
+    organiser(client, petition)
+    rows = [f"F5-L{n};Ana;Lopes{n};;42000;;student;;;20/11/2026;M" for n in range(1, 4)]
+    response = upload(client, csv_file(*rows))
+    assert response.status_code == 400
+    assert "Ligne 4 : Plus de 2 lignes : découpez le fichier." in response.get_data(as_text=True)
+    assert paper_rows() == []
