@@ -10,8 +10,9 @@ import io
 from sqlalchemy import select
 
 from petition.extensions import db
+from petition.forms import paper_csv
 from petition.models import AuditEvent, Petition, Signature
-from petition.services import moderation, paper, reconcile
+from petition.services import moderation, paper, reconcile, sweeper
 
 from helpers import (
     add_signature,
@@ -66,8 +67,9 @@ def csv_file(*lines, header=FR_HEADER):
 
 def upload(client, body, name="tech-days.csv", **fields):
     token = csrf(client, BASE)
+    # The import form's fields are prefixed (two forms on one page), its token too.
     fields = {f"import-{key}": value for key, value in fields.items()}
-    data = {"csrf_token": token, "import-csv_file": (io.BytesIO(body), name), **fields}
+    data = {"import-csrf_token": token, "import-csv_file": (io.BytesIO(body), name), **fields}
     return client.post(BASE + "/import", data=data, content_type="multipart/form-data")
 
 
@@ -204,10 +206,22 @@ def test_english_headers_and_category_names_import_too(client, petition):
         "Sheet reference,First name,Last name,Email,Postal code,Commune,Category,"
         "Organisation,SIREN,Collected on,Event"
     )
-    body = csv_file("F9-L1,Ana,Lopes,,42000,,Student,,,2026-11-20,Meetup", header=header)
+    body = csv_file(
+        "F9-L1,Ana,Lopes,ana@example.org,42000,,Student,,,2026-11-20,Meetup",
+        "F9-L2,Ana,Lopes,,42000,,Student,,,2026-11-20,Meetup",
+        "F9-L3,Ana,Lopes,ANA@example.org,42000,,Student,,,2026-11-20,Meetup",
+        header=header,
+    )
     assert upload(client, body).status_code == 303
-    (row,) = paper_rows()
-    assert (row.category, row.event_name) == ("student", "Meetup")
+    first, same_name, same_email = paper_rows()
+    assert (first.category, first.event_name, first.paper_review) == ("student", "Meetup", None)
+    assert (same_name.paper_review, same_name.duplicate_of_id) == ("name", first.id)
+    assert (same_email.paper_review, same_email.duplicate_of_id) == ("email", first.id)
+    assert (
+        same_email.invalidation_reason
+        == f"Doublon de la signature n° {first.id} (même adresse e-mail)"
+    )
+    assert counts(petition) == (2, 2, 2), "within one file too, an address counts once"
 
 
 def test_paper_counts_move_with_invalidation_restore_and_withdrawal(client, petition):
@@ -322,3 +336,21 @@ def test_the_service_refuses_a_row_of_another_source(app, petition):
         assert "introuvable" in str(exc)
     else:
         raise AssertionError("an online signature is no paper row")
+
+
+def test_the_sweeper_never_emails_a_paper_signer(client, petition, run_jobs, smtp_sink):
+    organiser(client, petition)
+    record(client, email="louise@example.org")
+    assert sweeper.sweep() == 0
+    run_jobs()
+    assert not [m for m in smtp_sink.messages if "louise@example.org" in m["To"]]
+
+
+def test_a_file_over_the_row_limit_writes_nothing(client, petition, monkeypatch):
+    monkeypatch.setattr(paper_csv, "MAX_ROWS", 2)
+    organiser(client, petition)
+    rows = [f"F5-L{n};Ana;Lopes{n};;42000;;student;;;20/11/2026;M" for n in range(1, 4)]
+    response = upload(client, csv_file(*rows))
+    assert response.status_code == 400
+    assert "Ligne 4 : Plus de 2 lignes : découpez le fichier." in response.get_data(as_text=True)
+    assert paper_rows() == []

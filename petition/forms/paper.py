@@ -13,21 +13,11 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import logtext
 from .base import BaseForm, ValidEmail, strip
-from .public import SignForm
+from .public import SIGNER_FIELDS, SignForm
 
 SHEET_REF = re.compile(r"^[A-Z0-9][A-Z0-9 ._/-]{0,19}$")
 #: The fields a paper signature keeps, as the service receives them.
-FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "postal_code",
-    "category",
-    "organisation",
-    "siren",
-    "sheet_ref",
-    "event_name",
-)
+FIELDS = (*SIGNER_FIELDS, "sheet_ref", "event_name")
 
 
 def normal_sheet_ref(value):

@@ -48,6 +48,18 @@ def valid_siren_or_siret(form, field):
     )
 
 
+#: What a signer types that the signature keeps, online or on paper (forms/paper.py).
+SIGNER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "postal_code",
+    "category",
+    "organisation",
+    "siren",
+)
+
+
 def valid_postal_code(form, field):
     if not POSTAL_CODE.match(field.data or ""):
         raise ValidationError(_l("Le code postal doit comporter 5 chiffres (ex. 42000)."))

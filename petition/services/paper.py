@@ -52,22 +52,18 @@ def record(
     _check_sheet_refs(petition, rows)
     emails, names = _known(petition.id, rows)
     done = Recorded()
-    local = 0
+    links = [_add(petition, row, emails, names, done) for row in rows]
     try:
-        for row in rows:
-            signature = _add(petition, row, emails, names)
-            done.signatures.append(signature)
-            if signature.paper_review == PaperReview.EMAIL:
-                done.duplicates += 1
-                continue
-            done.counted += 1
-            local += 1 if signature.local else 0
-            done.to_review += signature.paper_review == PaperReview.NAME
+        db.session.flush()  # one batch of INSERTs; the ids of this batch exist from here
     except IntegrityError:
         db.session.rollback()
         raise PaperError(
             [(None, _("Une signature a été enregistrée en même temps : recommencez."))]
         ) from None
+    for signature, target in links:
+        if target is not None:
+            _link(signature, target if isinstance(target, int) else target.id)
+    local = sum(1 for s in done.signatures if s.local and s.paper_review != PaperReview.EMAIL)
     reached = []
     if done.counted:
         counters.adjust(petition.id, done.counted, local=local, paper=done.counted)
@@ -126,7 +122,8 @@ def _known(petition_id, rows):
     return emails, names
 
 
-def _add(petition, row, emails, names):
+def _add(petition, row, emails, names, done):
+    """A new row, and what it repeats: an id, another new row, or None."""
     canonical = canonical_email(row["email"]) if row.get("email") else None
     key = _name_key(row["first_name"], row["last_name"], row["postal_code"])
     signature = Signature(
@@ -149,26 +146,36 @@ def _add(petition, row, emails, names):
         collected_on=row["collected_on"],
         event_name=row.get("event_name"),
     )
+    db.session.add(signature)
+    done.signatures.append(signature)
+    target = None
     if canonical in emails:
+        target = emails[canonical]
         signature.state = SignatureState.INVALIDATED
         signature.verified_at = None
         signature.invalidated_at = utcnow()
         signature.paper_review = PaperReview.EMAIL
-        signature.duplicate_of_id = emails[canonical]
-        signature.invalidation_reason = _(
-            "Doublon de la signature n° %(id)s (même adresse e-mail)", id=emails[canonical]
-        )
+        done.duplicates += 1
+        return signature, target
+    done.counted += 1
+    signature.canonical_email = canonical
+    if canonical:
+        emails[canonical] = signature
+    if key in names:
+        target = names[key]
+        signature.paper_review = PaperReview.NAME
+        done.to_review += 1
     else:
-        signature.canonical_email = canonical
-        if key in names:
-            signature.paper_review = PaperReview.NAME
-            signature.duplicate_of_id = names[key]
-    db.session.add(signature)
-    db.session.flush()
-    if canonical and canonical not in emails:
-        emails[canonical] = signature.id
-    names.setdefault(key, signature.id)
-    return signature
+        names[key] = signature
+    return signature, target
+
+
+def _link(signature, target_id):
+    signature.duplicate_of_id = target_id
+    if signature.paper_review == PaperReview.EMAIL:
+        signature.invalidation_reason = _(
+            "Doublon de la signature n° %(id)s (même adresse e-mail)", id=target_id
+        )
 
 
 def _audit(petition, actor, rows, done, file_name):

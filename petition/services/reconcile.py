@@ -7,7 +7,7 @@ database edit, a restored backup, a bug) and the way to rebuild the caches.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from sqlalchemy import func, select, update
 
@@ -74,14 +74,7 @@ def reconcile_petition(petition_id: int) -> Repair | None:
             actual_paper,
         )
         log.warning(
-            "Count of %s repaired: %s -> %s (local %s -> %s, paper %s -> %s)",
-            row.slug,
-            row.signature_count,
-            actual,
-            row.local_count,
-            actual_local,
-            row.paper_count,
-            actual_paper,
+            "Count of %s repaired: %s -> %s (local %s -> %s, paper %s -> %s)", *astuple(repair)
         )
     db.session.commit()
     counters.changed(petition_id)  # always: a corrupted cache is repaired too

@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from .. import jobs
 from ..extensions import db
 from ..jobs.signatures import EMAILS
-from ..models import Signature, SignatureState, utcnow
+from ..models import Signature, SignatureSource, SignatureState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ def _candidates(now):
         )
         .where(
             Signature.state.in_(tuple(EMAILS)),
+            # Paper signatures were never emailed: nothing was lost to send again.
+            Signature.source == SignatureSource.ONLINE,
             Signature.email.is_not(None),
             Signature.email_failed_at.is_(None),
             or_(

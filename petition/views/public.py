@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import tokens
-from ..forms.public import SignForm
+from ..forms.public import SIGNER_FIELDS, SignForm
 from ..markdown import render as render_markdown
 from ..services import accessibility, inbox, news, overview, petitions, signing, withdrawal
 
@@ -62,20 +62,7 @@ def petition(slug):
 
 
 def _clean(form):
-    data = {
-        name: form[name].data
-        for name in (
-            "first_name",
-            "last_name",
-            "email",
-            "postal_code",
-            "category",
-            "organisation",
-            "siren",
-            "public",
-            "news",
-        )
-    }
+    data = {name: form[name].data for name in (*SIGNER_FIELDS, "public", "news")}
     placement = form.placement
     data["commune"] = placement.commune.name
     data["insee"] = placement.commune.code
