@@ -12,7 +12,7 @@ from stdnum.fr import siret as siret_number
 from petition.extensions import db
 from petition.models import RegisterStatus, SireneEstablishment, SireneImport, SireneUnit
 from petition.sirene import register, sample, stock
-from petition.sirene.columns import ESTABLISHMENT_HEADER
+from petition.sirene.columns import ESTABLISHMENT_HEADER, UNIT_HEADER
 
 SAINT_ETIENNE, FIRMINY, NICE = "42218", "42095", "06088"
 ACTIVE, CLOSED, PARTIAL = sample.DEMO_UNITS[0], sample.DEMO_UNITS[1], sample.DEMO_UNITS[2]
@@ -204,3 +204,24 @@ def test_200000_rows_in_bounded_memory(app, tmp_path):
     print(f"peak {peak / 2**20:.1f} MiB")
     assert peak < MEMORY_BOUND < size, f"peak {peak / 2**20:.1f} MiB for {size / 2**20:.0f} MiB"
     assert _count(SireneEstablishment) == 200_004
+
+
+def test_an_individual_entrepreneur_is_named_from_forename_and_surname(app, tmp_path):
+    units = tmp_path / "StockUniteLegale_utf8.csv"
+    row = dict.fromkeys(UNIT_HEADER, "")
+    row.update(
+        siren=sample._siren("93000001"),
+        statutDiffusionUniteLegale="O",
+        etatAdministratifUniteLegale="A",
+        prenom1UniteLegale="Jeanne",
+        prenomUsuelUniteLegale="Jeanne",
+        nomUniteLegale="DURAND",
+        nomUsageUniteLegale="MARTIN",
+        categorieJuridiqueUniteLegale="1000",
+    )
+    with open(units, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=UNIT_HEADER)
+        writer.writeheader()
+        writer.writerow(row)
+    assert stock.import_file(units).rows == 1
+    assert db.session.get(SireneUnit, row["siren"]).name == "Jeanne MARTIN", "usage names win"

@@ -102,7 +102,8 @@ def demo(rows):
         done = stock.import_file(path)
         click.echo(f"{done.path}: {done.kind}, {done.rows:,} rows imported.")
     for unit in sample.DEMO_UNITS:
-        click.echo(f"  demo SIRET {unit.siret}: {unit.name} ({unit.state}, {unit.diffusion})")
+        name = unit.name if unit.diffusion == "O" else "[ND] (partial diffusion)"
+        click.echo(f"  demo SIRET {unit.siret}: {name}, state {unit.state}")
 
 
 def demo_communes():

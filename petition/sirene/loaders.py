@@ -45,20 +45,16 @@ class SqliteLoader:
         table, key, kept = columns.KEPT[kind]
         index = {name: i for i, name in enumerate(header)}
         self.width = len(header)
-        self.pick = itemgetter(*(index[source] for _ours, source, _conv in kept))
-        lengths = _lengths(table)
-        self.limits = [(i, lengths[ours]) for i, (ours, _s, _c) in enumerate(kept) if lengths[ours]]
-        self.flags = [i for i, (_o, _s, conv) in enumerate(kept) if conv == FLAG]
-        self.numbers = [i for i, (_o, _s, conv) in enumerate(kept) if conv == NUMBER]
-        self.person = [i for i, (_o, _s, conv) in enumerate(kept) if conv == PERSON]
-        if kind == UNITS:
-            self.forenames = [index[c] for c in columns.FORENAMES]
-            self.surnames = [index[c] for c in columns.SURNAMES]
+        needed = list(dict.fromkeys(columns.required(kind)))
+        self.pick = itemgetter(*(index[name] for name in needed))
+        number = {name: f"?{i + 1}" for i, name in enumerate(needed)}
         self.keep_at, self.keep = self._filter(index, communes)
         names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
-        marks = ", ".join("?" for _ in names)
-        self.sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})" + _upsert_tail(
-            key, names
+        exprs = _expressions(kept, _lengths(table), number.__getitem__, postgres=False)
+        exprs += [f"'{SOURCE}'", f"?{len(needed) + 1}"]
+        self.sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(exprs)})"
+            + _upsert_tail(key, names)
         )
 
     def _filter(self, index, communes):
@@ -69,8 +65,10 @@ class SqliteLoader:
         return index["siren"], frozenset(_sirens_in(self.conn, communes))
 
     def load(self, chunk):
-        stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
-        rows = [self._row(row, stamp) for row in self._records(chunk)]
+        """Python only picks the columns; SQL converts them (as on PostgreSQL)."""
+        stamp = (utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"),)  # SQLAlchemy's SQLite format
+        pick = self.pick
+        rows = [pick(row) + stamp for row in self._records(chunk)]
         if rows:
             self.conn.exec_driver_sql(self.sql, rows)
         return len(rows)
@@ -80,26 +78,6 @@ class SqliteLoader:
         for row in csv.reader(io.StringIO(chunk.decode("utf-8"))):
             if len(row) == width and (keep is None or row[at] in keep):
                 yield row
-
-    def _row(self, row, stamp):
-        values = [None if v == "" or v == NOT_DIFFUSED else v for v in self.pick(row)]
-        for i in self.person:
-            values[i] = values[i] or self._person(row)
-        for i, limit in self.limits:
-            if values[i] is not None:
-                values[i] = values[i][:limit]
-        for i in self.flags:
-            values[i] = None if values[i] is None else values[i] == "true"
-        for i in self.numbers:
-            values[i] = float(values[i]) if values[i] and _NUMBER.match(values[i]) else None
-        values.extend((SOURCE, stamp))
-        return tuple(values)
-
-    def _person(self, row):
-        def first(indices):
-            return next((row[i] for i in indices if row[i] not in ("", NOT_DIFFUSED)), "")
-
-        return " ".join(filter(None, (first(self.forenames), first(self.surnames)))) or None
 
 
 def _sirens_in(conn, communes):
@@ -131,7 +109,7 @@ class PostgresLoader:
         table, key, kept = columns.KEPT[self.kind]
         lengths = _lengths(table)
         names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
-        exprs = [_expression(source, conv, lengths[ours]) for ours, source, conv in kept]
+        exprs = _expressions(kept, lengths, lambda name: f'"{name}"', postgres=True)
         exprs += [f"'{SOURCE}'", "now()"]
         where = ""
         if filtered and self.kind == UNITS:
@@ -166,20 +144,28 @@ def _lines(chunk):
     return chunk.lstrip(b"\n")
 
 
-def _value(name):
-    return f"NULLIF(NULLIF(\"{name}\", ''), '{NOT_DIFFUSED}')"
+def _expressions(kept, lengths, ref, postgres):
+    """SQL that turns each official column (`ref(name)`: a column of the
+    temporary table, or a numbered parameter) into our column's value: `[ND]`
+    and empty as NULL, flags as booleans, coordinates as numbers."""
 
+    def value(name):
+        return f"NULLIF(NULLIF({ref(name)}, ''), '{NOT_DIFFUSED}')"
 
-def _expression(source, conv, length):
-    if conv == FLAG:
-        return f"({_value(source)})::boolean"
-    if conv == NUMBER:
-        return f'CASE WHEN "{source}" ~ \'{_NUMBER.pattern}\' THEN "{source}"::float8 END'
-    if conv == PERSON:
-        forename = f"COALESCE({', '.join(_value(c) for c in columns.FORENAMES)})"
-        surname = f"COALESCE({', '.join(_value(c) for c in columns.SURNAMES)})"
-        person = f"NULLIF(concat_ws(' ', {forename}, {surname}), '')"
-        value = f"COALESCE({_value(source)}, {person})"
-    else:
-        value = _value(source)
-    return f"left({value}, {length})" if length else value
+    def expression(ours, source, conv):
+        if conv == FLAG:
+            return f"CASE {ref(source)} WHEN 'true' THEN true WHEN 'false' THEN false END"
+        if conv == NUMBER:
+            number = ref(source)
+            if postgres:
+                return f"CASE WHEN {number} ~ '{_NUMBER.pattern}' THEN {number}::float8 END"
+            test = f"{number} GLOB '[0-9-]*' AND {number} NOT GLOB '*[^0-9.-]*'"
+            return f"CASE WHEN {test} THEN CAST({number} AS REAL) END"
+        text = value(source)
+        if conv == PERSON:
+            forename = f"COALESCE({', '.join(value(c) for c in columns.FORENAMES)}, '')"
+            surname = f"COALESCE({', '.join(value(c) for c in columns.SURNAMES)}, '')"
+            text = f"COALESCE({text}, NULLIF(trim({forename} || ' ' || {surname}), ''))"
+        return f"substr({text}, 1, {lengths[ours]})" if lengths[ours] else text
+
+    return [expression(ours, source, conv) for ours, source, conv in kept]

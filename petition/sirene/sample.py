@@ -12,6 +12,7 @@ numbers documented in docs/sirene.md.
 
 import csv
 import random
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -165,7 +166,7 @@ def _place_row(unit, nic, commune, centres, rng, head):
         typeVoieEtablissement="" if hidden else "RUE",
         numeroVoieEtablissement=NOT_DIFFUSED if hidden else str(rng.randint(1, 120)),
         codePostalEtablissement=_postal(commune),
-        libelleCommuneEtablissement=geography().commune(commune).name.upper(),
+        libelleCommuneEtablissement=_commune_name(commune),
         codeCommuneEtablissement=commune,
         coordonneeLambertAbscisseEtablissement=NOT_DIFFUSED if hidden else x,
         coordonneeLambertOrdonneeEtablissement=NOT_DIFFUSED if hidden else y,
@@ -177,9 +178,15 @@ def _place_row(unit, nic, commune, centres, rng, head):
     return [row[c] for c in ESTABLISHMENT_HEADER]
 
 
+@lru_cache(maxsize=4096)
 def _postal(code):
     codes = geography().commune(code).postal_codes
     return codes[0] if codes else ""
+
+
+@lru_cache(maxsize=4096)
+def _commune_name(code):
+    return geography().commune(code).name.upper()
 
 
 def _centres(codes):
