@@ -1,7 +1,6 @@
 """How a register check reads to people: its status, NAF code, section and
 headcount band. The one place the pages, the CSV and the PDF take these words
-from, so the register's official labels (naf.label, the headcount bands) plug in
-here when present."""
+from; the labels are the register's own (sirene/naf.py)."""
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -22,38 +21,30 @@ def status_text(status: str | None) -> str:
     return str(STATUS.get(status, "")) if status else ""
 
 
-def _label(function_name, code):
-    """The register's label for a code when the register package offers it, else ""."""
-    label = getattr(naf, function_name, None)
-    if label is None or not code:
-        return ""
-    try:
-        return label(code, str(get_locale() or "fr")) or ""
-    except KeyError:
-        return ""
+def _locale() -> str:
+    return str(get_locale() or "fr")
 
 
 def naf_text(code: str | None) -> str:
-    """`62.01Z`, or `62.01Z — Programmation informatique` once labels exist."""
+    """`62.01Z — Programmation informatique` (the code alone when unknown)."""
     if not code:
         return ""
-    label = _label("label", code)
+    label = naf.label(code, _locale())
     return f"{code} — {label}" if label else code
 
 
 def section_text(letter: str | None) -> str:
     if not letter:
         return str(_l("Activité inconnue"))
-    label = _label("section_label", letter)
+    label = naf.label(letter, _locale())
     return f"{letter} — {label}" if label else str(_l("Section %(letter)s", letter=letter))
 
 
 def headcount_text(band: str | None) -> str:
-    """The INSEE band code (`11`: 10 to 19 employees), its label once present."""
+    """The INSEE band's label (`11`: 10 à 19 salariés)."""
     if not band or band == "NN":
         return str(_l("Effectif non renseigné"))
-    label = _label("headcount_label", band)
-    return label or str(_l("Tranche %(band)s", band=band))
+    return naf.headcount_label(band, _locale()) or str(_l("Tranche %(band)s", band=band))
 
 
 def _folded(name):

@@ -174,8 +174,6 @@ def band_label(band):
 
 @bp.app_template_global("naf_section_label")
 def naf_section_label(letter):
-    """`J – Information et communication` when the NAF labels are there
-    (sirene/naf.py `label`), else `Section J`: the one place that asks."""
-    label = getattr(naf, "label", None)
-    text = label(letter, current_language()) if label is not None else None
+    """`J – Information et communication` (sirene/naf.py), else `Section J`."""
+    text = naf.label(letter, current_language())
     return f"{letter} – {text}" if text else _("Section %(letter)s", letter=letter)
