@@ -149,6 +149,7 @@ def test_list_api_gains_local_part_progress_and_week(client, race):
         "territory": "Saint-Étienne Métropole",
         "goal": 10,
         "signature_count": 3,
+        "paper_count": 0,
         "local_count": 3,
         "goal_scope": "total",
         "state": "open",
