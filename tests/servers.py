@@ -292,7 +292,9 @@ def sink_answering_with(handler):
 class Workers:
     """Real `python worker.py` processes on the test app's database and Redis,
     mailing `sink`, each logging to its own file in `directory`; `stop()` kills
-    whichever still run."""
+    whichever still run, with their children: RQ's scheduler is a child process
+    that outlives a worker killed alone, holding the worker's Redis connections
+    (its subscription among them) until it is killed too."""
 
     def __init__(self, app, sink, directory, **settings):
         self.directory = directory
@@ -320,15 +322,18 @@ class Workers:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # one process group per worker: stop() kills it whole
         )
         self.processes.append(process)
         return process
 
     def stop(self):
         for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # the worker and its children are gone already
+            process.wait(10)
         for log in self.logs:
             log.close()
 

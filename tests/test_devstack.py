@@ -137,6 +137,18 @@ def wait_until_serving(stack, browser):
     pytest.fail(f"the web server never answered:\n{log_of(stack)}")
 
 
+def banner_line(stack, pattern, timeout=30):
+    """What `pattern` captures in the banner, which `make run` prints just
+    after its web server starts answering: wait for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(pattern, stack["log"].read_text(errors="replace"))
+        if found:
+            return found.group(1)
+        time.sleep(0.2)
+    pytest.fail(f"no {pattern!r} in the banner:\n{log_of(stack)}")
+
+
 def wait_for_mail(stack, browser, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -234,7 +246,7 @@ def test_make_run_answers_pages_while_streams_and_slow_clients_hold_it(devstack)
     port = devstack["port"]
     browser = Browser(f"http://127.0.0.1:{port}")
     wait_until_serving(devstack, browser)
-    redis = Redis.from_url(re.search(r"Redis\s+(\S+)", log_of(devstack)).group(1))
+    redis = Redis.from_url(banner_line(devstack, r"Redis\s+(\S+)"))
     opened = []
     try:
         for _ in range(11):

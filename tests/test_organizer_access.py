@@ -23,6 +23,7 @@ SAMPLE = {
     "milestone_id": 1,
     "endpoint_id": 1,
     "profile_id": 1,
+    "audit_id": 1,
     "hidden": True,  # a default of the panorama's hide/show routes, not in the path
 }
 
