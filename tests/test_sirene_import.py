@@ -70,13 +70,15 @@ def test_reimport_replaces_rows(app, runner, extract, tmp_path):
     rows = _rows(places)
     rows[0]["etatAdministratifEtablissement"] = "F"
     rows[0]["activitePrincipaleEtablissement"] = "63.12Z"
+    gone = rows.pop()["siret"]
     changed = tmp_path / "StockEtablissement_utf8.csv"
     _write(changed, rows)
     result = runner.invoke(args=["sirene", "import", str(changed)])
     assert result.exit_code == 0, result.output
-    assert _count(SireneEstablishment) == len(rows), "no duplicate, nothing lost"
+    assert _count(SireneEstablishment) == len(rows), "no duplicate, nothing else lost"
     entry = register.lookup(rows[0]["siret"])
     assert (entry.status, entry.naf) == (RegisterStatus.CLOSED, "63.12Z")
+    assert register.lookup(gone).status == RegisterStatus.NOT_FOUND, "left the register"
 
 
 def _write(path, rows):

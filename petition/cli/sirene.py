@@ -39,7 +39,12 @@ def import_(files, communes, territory, chunk_size):
             done = stock.import_file(path, kept, chunk_size, on_chunk=_progress)
         except stock.StockError as error:
             raise click.ClickException(str(error)) from None
-        click.echo(f"{done.path}: {done.kind}, {done.rows:,} rows imported.")
+        click.echo(_done(done))
+
+
+def _done(done):
+    removed = f", {done.removed:,} that left the register removed" if done.removed else ""
+    return f"{done.path}: {done.kind}, {done.rows:,} rows imported{removed}."
 
 
 def _progress(p):
@@ -100,7 +105,7 @@ def demo(rows):
     units, places = sample.write_extract(directory, demo_communes(), rows)
     for path in (places, units):
         done = stock.import_file(path)
-        click.echo(f"{done.path}: {done.kind}, {done.rows:,} rows imported.")
+        click.echo(_done(done))
     for unit in sample.DEMO_UNITS:
         name = unit.name if unit.diffusion == "O" else "[ND] (partial diffusion)"
         click.echo(f"  demo SIRET {unit.siret}: {name}, state {unit.state}")

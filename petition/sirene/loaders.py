@@ -110,7 +110,7 @@ class PostgresLoader:
         lengths = _lengths(table)
         names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
         exprs = _expressions(kept, lengths, lambda name: f'"{name}"', postgres=True)
-        exprs += [f"'{SOURCE}'", "now()"]
+        exprs += [f"'{SOURCE}'", "%(stamp)s"]  # this process's clock, as on SQLite
         where = ""
         if filtered and self.kind == UNITS:
             where = (
@@ -129,7 +129,7 @@ class PostgresLoader:
         with raw.cursor() as cur:
             with cur.copy(self.copy_sql) as copy:
                 copy.write(_lines(chunk))
-            cur.execute(self.upsert, {"communes": self.communes})
+            cur.execute(self.upsert, {"communes": self.communes, "stamp": utcnow()})
             kept = cur.rowcount
             cur.execute(f"TRUNCATE {self.temp}")
         return kept

@@ -23,7 +23,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
 from ..geo import geography
@@ -49,6 +49,7 @@ class Progress:
     rows: int
     resumed: bool = False
     done: bool = False
+    removed: int = 0  # stock rows of numbers the file no longer holds
 
 
 def import_file(path, communes=None, chunk_size=CHUNK, on_chunk=None):
@@ -79,9 +80,26 @@ def import_file(path, communes=None, chunk_size=CHUNK, on_chunk=None):
                 _save(conn, job_id, offset=progress.offset, rows=progress.rows)
                 if on_chunk:
                     on_chunk(progress)
+            progress.removed = _remove_left_out(conn, job_id, kind, communes)
             _save(conn, job_id, finished_at=utcnow())
             progress.done = True
     return progress
+
+
+def _remove_left_out(conn, job_id, kind, communes):
+    """Delete the stock rows this complete import did not write: numbers that
+    left the register. Within the filter only; API answers are never touched;
+    a filtered unit file removes nothing (its SIRENs come from elsewhere)."""
+    if kind == columns.UNITS and communes is not None:
+        return 0
+    model = SireneUnit if kind == columns.UNITS else SireneEstablishment
+    started = conn.execute(
+        select(SireneImport.started_at).where(SireneImport.id == job_id)
+    ).scalar_one()
+    query = delete(model).where(model.source == "stock", model.updated_at < started)
+    if communes is not None:
+        query = query.where(SireneEstablishment.commune.in_(communes))
+    return conn.execute(query).rowcount
 
 
 def _header(line, path):
