@@ -158,6 +158,8 @@ def widget_labels():
                 "progress": _("Progression vers l’objectif"),
                 "loading": _("Chargement du compteur…"),
                 "error": _("Compteur indisponible"),
+                # "(dont # sur papier)": the catalog's note, its number a slot (#)
+                "paper": numbers.paper_note(7).replace("7", "#"),
             }
     return labels
 

@@ -3,6 +3,11 @@ signature is confirmed meanwhile; both show the new number without reload."""
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
+
+from petition.extensions import db
+from petition.models import Petition
+from petition.services import counters
 
 from helpers import post_signature
 
@@ -81,3 +86,17 @@ def test_counters_poll_the_count_when_the_stream_is_refused(
     expect(frame_count).to_have_text("1", timeout=25000)
     expect(widget_count).to_have_text("1", timeout=25000)
     assert refused and set(refused) == {429}, refused
+
+
+def test_the_script_widget_says_the_paper_part(page, live_server, other_origin, petition):
+    """The count includes the signatures recorded on paper; the widget says how many."""
+    db.session.execute(
+        update(Petition).where(Petition.id == petition.id).values(signature_count=3, paper_count=2)
+    )
+    db.session.commit()
+    counters.changed(petition.id)
+    page.goto(other_origin.page("ville-papier.html", HOST_PAGE.format(app=live_server.url)))
+    widget_line = page.locator("div[data-petition] p").first  # pierces the shadow root
+    expect(widget_line).to_contain_text("3 soutiens vérifiés")
+    expect(widget_line).to_contain_text("(dont 2 sur papier)")
+    assert page.console_errors == []

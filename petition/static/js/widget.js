@@ -23,8 +23,6 @@
     "strong{font-size:1.6rem;color:#0b4ea2;display:inline-block}.d strong{color:#8cb8ff}" +
     "progress{width:100%;height:.8rem;accent-color:#0b4ea2}" +
     "a{color:inherit;font-weight:700}a:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
-    ".b{animation:b .6s ease-out}@keyframes b{0%{transform:scale(1.3)}to{transform:scale(1)}}" +
-    "@media (prefers-reduced-motion:reduce){.b{animation:none}}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
 
   function el(tag, parent, cls) {
@@ -87,15 +85,12 @@
       goal = data.goal;
       var byLocal = data.goal_scope === "local";
       words = countText(lang, byLocal ? t.forms_local : t.forms);
-      var found = words.render(line, values);
+      words.render(line, values);
+      // The paper part the count includes: "(dont 2 sur papier)".
+      if (data.paper_count) line.append(" " + t.paper.replace("#", words.number(data.paper_count)));
       bar.max = goal;
       bar.value = Math.min(byLocal ? local : shown, goal);
-      if (!first) {
-        said.textContent = words.text(values);
-        if (found.count) {
-          found.count.classList.add("b");
-        }
-      }
+      if (!first) said.textContent = words.text(values);
     }
 
     function poll() {
