@@ -7,6 +7,7 @@ Clients can come from any address of 127.0.0.0/8 (`source`): on Linux the
 whole block is the loopback, so one machine plays many visitors.
 """
 
+import asyncio
 import http.client
 import json
 import os
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,7 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import make_url
 
-from petition.dev.servers import SmtpSink, free_port, wait_for_port
+from petition.dev.servers import SmtpSink, _Handler, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-0123456789"
@@ -277,6 +279,24 @@ def pgbouncer_or_skip():
     if os.environ.get("REQUIRE_PGBOUNCER") == "1":
         pytest.fail(reason + " and REQUIRE_PGBOUNCER=1")
     pytest.skip(reason)
+
+
+class StallingHandler(_Handler):
+    """Holds the `stall_at`-th recipient for ten minutes: the message is never
+    accepted, so a worker can be killed while it waits on the SMTP server."""
+
+    def __init__(self, stall_at):
+        super().__init__()
+        self.stall_at, self.rcpts = stall_at, 0
+        self.stalled = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        if self.rcpts == self.stall_at:
+            self.stalled.set()
+            await asyncio.sleep(600)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
 
 def sink_answering_with(handler):

@@ -4,49 +4,29 @@ worker: each address gets the update exactly once, none goes to those who
 unsubscribed or withdrew meanwhile, and every email carries valid RFC 8058
 headers whose one-click POST works."""
 
-import asyncio
 import re
 import signal
-import threading
 from collections import Counter
 
 import pytest
 from sqlalchemy import insert, select
 
-from petition.dev.servers import _Handler
 from petition.extensions import db
 from petition.links import unsubscribe_url, withdraw_token
 from petition.models import PetitionUpdate, Signature, UpdateDelivery
 from petition.services import news
 
 from helpers import csrf_from, reread, reread_all
-from servers import Workers, sink_answering_with
+from servers import StallingHandler, Workers, sink_answering_with
 
 SIGNERS = 1000
 KILL_AT = 400  # the worker is killed while the server holds this message's RCPT
 BASE_URL = "https://petition.example"
 
 
-class StallingHandler(_Handler):
-    """Holds the KILL_AT-th recipient forever: the message is never accepted."""
-
-    def __init__(self):
-        super().__init__()
-        self.rcpts = 0
-        self.stalled = threading.Event()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        self.rcpts += 1
-        if self.rcpts == KILL_AT:
-            self.stalled.set()
-            await asyncio.sleep(600)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
 @pytest.fixture
 def sink():
-    sink = sink_answering_with(StallingHandler())
+    sink = sink_answering_with(StallingHandler(KILL_AT))
     yield sink
     sink.stop()
 

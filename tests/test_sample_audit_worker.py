@@ -2,45 +2,25 @@
 SIGKILL halfway through, then finished by a second worker: each drawn signer
 gets the question exactly once, and the signature's email cap moves once."""
 
-import asyncio
-import threading
 from collections import Counter
 
 import pytest
 from sqlalchemy import insert, select
 
-from petition.dev.servers import _Handler
 from petition.extensions import db
 from petition.models import AuditSample, Signature
 from petition.services import sample_audits
 
 from helpers import reread_all
-from servers import Workers, sink_answering_with
+from servers import StallingHandler, Workers, sink_answering_with
 
 SIGNERS = 60
 KILL_AT = 25  # the worker is killed while the server holds this message's RCPT
 
 
-class StallingHandler(_Handler):
-    """Holds the KILL_AT-th recipient forever: the message is never accepted."""
-
-    def __init__(self):
-        super().__init__()
-        self.rcpts = 0
-        self.stalled = threading.Event()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        self.rcpts += 1
-        if self.rcpts == KILL_AT:
-            self.stalled.set()
-            await asyncio.sleep(600)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
 @pytest.fixture
 def sink():
-    sink = sink_answering_with(StallingHandler())
+    sink = sink_answering_with(StallingHandler(KILL_AT))
     yield sink
     sink.stop()
 
