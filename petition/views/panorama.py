@@ -13,11 +13,10 @@ from flask_babel import lazy_gettext as _l
 from .. import tokens
 from ..categories import LABELS
 from ..forms.panorama import ProfileForm
-from ..i18n import current_language
 from ..links import publish_url
 from ..services import panorama, panorama_map, panorama_read, petitions
 from ..services.signing import linked_signature
-from ..sirene import naf
+from ..sirene import display
 from .panorama_cache import cached_page
 
 bp = Blueprint("panorama", __name__)
@@ -172,8 +171,5 @@ def band_label(band):
     return str(BAND_LABELS.get(band, band))
 
 
-@bp.app_template_global("naf_section_label")
-def naf_section_label(letter):
-    """`J – Information et communication` (sirene/naf.py), else `Section J`."""
-    text = naf.label(letter, current_language())
-    return f"{letter} – {text}" if text else _("Section %(letter)s", letter=letter)
+# `J — Information et communication`, as the results page writes a section.
+bp.add_app_template_global(display.section_text, "naf_section_label")
