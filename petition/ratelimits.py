@@ -6,10 +6,13 @@ Limits name their views by endpoint in LIMITS, and health checks are exempted
 by endpoint in EXEMPT: `init_app` refuses to start when one names an endpoint
 the app does not have, so a renamed view never silently loses its limit.
 
-The per-address signing budget (RATELIMIT_EMAIL) is not a Flask-Limiter
-limit: a check before the view and a count after it let simultaneous requests
-all pass. It is reserved atomically before the signature is stored and given
-back when the request did not end in one (`address_budget`, petition/throttle.py).
+The signing POST's limits are not Flask-Limiter limits (`sign_limits`): the
+per-address budget (RATELIMIT_EMAIL) cannot be one, since a check before the
+view and a count after it let simultaneous requests all pass; it is reserved
+atomically before the signature is stored and given back when the request did
+not end in one. The per-IP limit (RATELIMIT_SIGN) is checked in the same Lua
+script (petition/throttle.py): one Redis round trip instead of one per window
+of each limit.
 
 Limits are read from config at each request (RATELIMIT_* in config.py), so
 tests and deployments tune them without code. The client address is
@@ -64,17 +67,23 @@ def _signed(response):
     return response.status_code == 302
 
 
-def address_budget(view):
-    """RATELIMIT_EMAIL per submitted address: one unit reserved (check and
-    count in one step) before the view stores anything, refunded unless the
-    view answered with the redirect of a stored signature."""
+def sign_limits(view):
+    """The signing POST's two limits, in one Redis call (throttle.admit):
+    RATELIMIT_SIGN per IP and petition (sign_ip_limit), counted on every
+    attempt, and RATELIMIT_EMAIL per submitted address: one unit reserved
+    (check and count in one step) before the view stores anything, refunded
+    unless the view answered with the redirect of a stored signature. A
+    request the address budget refuses is not counted against the IP."""
 
     @functools.wraps(view)
     def reserved(*args, **kwargs):
         if request.method != "POST":
             return view(*args, **kwargs)
         try:
-            reservation = throttle.reserve("email", email_limit(), submitted_address())
+            reservation = throttle.admit(
+                ("sign-ip", sign_ip_limit(), ip_and_petition()),
+                ("email", email_limit(), submitted_address()),
+            )
         except throttle.Exhausted as exc:
             return _too_many(exc.retry_after)
         response = None
@@ -93,10 +102,8 @@ TOKEN_ATTEMPTS = limiter.shared_limit(token_limit, scope="token", key_func=remot
 #: endpoint -> the limits put on it (shared limit objects: registering them
 #: for each app made by create_app adds nothing twice).
 LIMITS = {
-    "public.petition": [
-        limiter.limit(sign_ip_limit, key_func=ip_and_petition, methods=["POST"]),
-        address_budget,
-    ],
+    # Both signing limits in one Redis round trip, not a Flask-Limiter limit.
+    "public.petition": [sign_limits],
     # "Send the email again" is signing again: the same limit per address and petition.
     "public.resend": [limiter.limit(sign_ip_limit, key_func=ip_and_petition)],
     # One budget for every token page: guessing tokens costs the same everywhere.

@@ -388,3 +388,26 @@ def test_a_limit_naming_a_missing_endpoint_stops_the_start(monkeypatch, table):
 
 def test_every_limited_and_exempt_endpoint_is_a_view(app):
     assert set(ratelimits.LIMITS) | set(ratelimits.EXEMPT) <= set(app.view_functions)
+
+
+def test_a_request_the_address_budget_refuses_is_not_counted_against_the_ip(client, petition):
+    """Both signing limits are checked in one step: the budget first, so an
+    address over its budget does not use up its IP's attempts."""
+    for _ in range(2):
+        assert post_signature(client, email="same@example.org").status_code == 302
+    assert post_signature(client, email="same@example.org").status_code == 429  # budget: 2/day
+    assert post_signature(client, email="other@example.org").status_code == 302  # IP: 3rd of 3
+    assert post_signature(client, email="third@example.org").status_code == 429  # IP: full
+
+
+def test_the_ip_limit_holds_in_memory_while_redis_is_down(app, client, petition, redis_down):
+    page = client.get("/p/saint-etienne")
+    token = csrf_from(page.get_data(as_text=True))
+    redis_down()
+    codes = [
+        client.post(
+            "/p/saint-etienne", data=sign_data(email=f"down{i}@example.org") | {"csrf_token": token}
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [302, 302, 302, 429]

@@ -3,6 +3,7 @@ soft signals that flag bursts for review (never refuse: a flag costs a
 legitimate signer nothing, a refusal would cost the petition a signature).
 """
 
+import functools
 import ipaddress
 import logging
 import time
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, null, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .. import tokens
@@ -186,21 +187,8 @@ def request_window() -> EventWindow | None:
 
 
 def _petition_and_ip_window(slug, ip, now=None):
-    now = now or utcnow()
-    window_id = (
-        select(EventWindow.id)
-        .where(
-            EventWindow.petition_id == Petition.id,
-            EventWindow.ip_hash == hash_ip(ip),
-            EventWindow.starts_at <= now,
-            EventWindow.ends_at > now,
-        )
-        .limit(1)
-        .scalar_subquery()
-        if ip
-        else null()
-    )
-    result = db.session.execute(petitions.public_query(slug).add_columns(window_id))
+    params = {"slug": slug, "ip_hash": hash_ip(ip) if ip else None, "now": now or utcnow()}
+    result = db.session.execute(_petition_and_ip_window_query(), params)
     rows = result.unique().all()
     if not rows:
         g.public_petition = (slug, None)
@@ -208,6 +196,25 @@ def _petition_and_ip_window(slug, ip, now=None):
     petition, found = rows[0]
     g.public_petition = (slug, petitions.visible(petition))
     return db.session.get(EventWindow, found) if found is not None else None
+
+
+@functools.cache
+def _petition_and_ip_window_query():
+    """Built once: the same statement object each time skips SQLAlchemy's
+    statement building and cache-key computation on every sign request."""
+    now = bindparam("now")
+    window_id = (
+        select(EventWindow.id)
+        .where(
+            EventWindow.petition_id == Petition.id,
+            EventWindow.ip_hash == bindparam("ip_hash"),  # NULL: no IP, no window
+            EventWindow.starts_at <= now,
+            EventWindow.ends_at > now,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return petitions.public_query(bindparam("slug")).add_columns(window_id)
 
 
 # ---- soft signals --------------------------------------------------------

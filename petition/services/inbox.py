@@ -37,17 +37,32 @@ def _key(key):
     return f"inbox:{key}"
 
 
-def remember(petition: Petition, email: str) -> dict[str, str | None]:
-    """What the session keeps for the inbox page: the masked address and the
-    key of a resend (None when Redis is down)."""
-    key = secrets.token_urlsafe(18)
-    record = json.dumps({"p": petition.id, "e": canonical_email(email)})
-    try:
-        jobs.redis().set(_key(key), record, ex=RESEND_TTL)
-    except RedisError:
-        log.warning("Redis unavailable: no resend button for this signature")
-        key = None
-    return {"slug": petition.slug, "to": mask(email), "key": key}
+class Memo:
+    """What the session keeps for the inbox page, prepared before signing so
+    that its Redis SET can go with the email's enqueue (`add`, passed as
+    signing.sign's `also`): one round trip for both."""
+
+    def __init__(self, petition: Petition, email: str):
+        self.key = secrets.token_urlsafe(18)
+        self.record = json.dumps({"p": petition.id, "e": canonical_email(email)})
+        self.slug = petition.slug
+        self.to = mask(email)
+
+    def add(self, pipe) -> int:
+        pipe.set(_key(self.key), self.record, ex=RESEND_TTL)
+        return 1
+
+    def kept(self, written: bool = False) -> dict[str, str | None]:
+        """The session's value; `written`: `add`'s SET went through already
+        (else it is made now). The key is None when Redis is down."""
+        key = self.key
+        if not written:
+            try:
+                jobs.redis().set(_key(key), self.record, ex=RESEND_TTL)
+            except RedisError:
+                log.warning("Redis unavailable: no resend button for this signature")
+                key = None
+        return {"slug": self.slug, "to": self.to, "key": key}
 
 
 def resend(petition: Petition, key: str | None) -> None:

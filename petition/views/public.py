@@ -50,12 +50,18 @@ def petition(slug):
         if not petition.is_open():
             return _page(petition, form, closed_attempt=True), 400
         if form.validate_on_submit():
+            # Made before signing: its Redis SET goes with the email's enqueue.
+            memo = inbox.Memo(petition, form.email.data)
+            written = False
             if not form.website.data:  # honeypot filled: a bot; show the same page
-                signing.sign(
-                    petition, _clean(form), ip=request.remote_addr, locale=str(get_locale())
-                )
-            session["inbox"] = inbox.remember(petition, form.email.data)
-            session["inbox"]["outside"] = not form.placement.local
+                written = signing.sign(
+                    petition,
+                    _clean(form),
+                    ip=request.remote_addr,
+                    locale=str(get_locale()),
+                    also=memo.add,
+                ).queued
+            session["inbox"] = memo.kept(written) | {"outside": not form.placement.local}
             return redirect(url_for(".check_inbox", slug=slug))
         return _page(petition, form), 400
     return _page(petition, form)
