@@ -13,11 +13,12 @@ Format: docs/attestations.md.
 import hashlib
 import json
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from .. import keys
 from ..extensions import db
@@ -84,11 +85,12 @@ class Tallies:
         return sum(r["count"] for r in self.by_category_commune if r["local"])
 
 
-def tallies(petition_id: int) -> Tallies:
+def tallies(petition_id: int, reader=None) -> Tallies:
     """Every count the attestation states, from ONE grouped pass over the
     petition's signatures (state × category × commune × place × SIREN): at a
     million rows each full pass costs about as much as a tenth of the export,
-    and there used to be four (docs/performance.md, "Attestation")."""
+    and there used to be four (docs/performance.md, "Attestation"). `reader`: the
+    connection holding the attestation's snapshot (`_one_instant`), else the session."""
     siren = func.substr(Signature.siren, 1, 9)
     keys = (
         Signature.state,
@@ -98,9 +100,13 @@ def tallies(petition_id: int) -> Tallies:
         Signature.local,
         siren,
     )
-    rows = db.session.execute(
-        select(*keys, func.count()).where(Signature.petition_id == petition_id).group_by(*keys)
-    ).all()
+    rows = (
+        (reader or db.session)
+        .execute(
+            select(*keys, func.count()).where(Signature.petition_id == petition_id).group_by(*keys)
+        )
+        .all()
+    )
     states: dict[str, int] = {}
     places: dict[tuple, int] = {}
     sirens: dict[str, int] = {}
@@ -135,7 +141,9 @@ def by_category_commune(places: dict[tuple, int]) -> list[dict[str, Any]]:
     )
 
 
-def organisations_by_status(petition_id: int, signers_by_siren: dict[str, int]) -> dict[str, Any]:
+def organisations_by_status(
+    petition_id: int, signers_by_siren: dict[str, int], reader=None
+) -> dict[str, Any]:
     """Distinct organisations (by SIREN) of the verified signers, by register status.
 
     Each SIREN once, with its best-known status among its signatures' checks
@@ -145,7 +153,7 @@ def organisations_by_status(petition_id: int, signers_by_siren: dict[str, int]) 
     checked signatures are read here.
     """
     found = {status: [] for status in ORGANISATION_STATUSES}
-    for org in organisation_counts.organisations(petition_id, signers_by_siren):
+    for org in organisation_counts.organisations(petition_id, signers_by_siren, reader):
         item = {"siren": org.siren, "signers": org.signers}
         if org.name:
             item["name"] = org.name
@@ -189,6 +197,24 @@ def method(petition: Petition, states: dict[str, int]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _one_instant():
+    """Where the counts are read, and the snapshot the export reads its rows in.
+
+    PostgreSQL: one REPEATABLE READ transaction exports its snapshot; the counts
+    are read in it and the export's COPY takes the same snapshot, so they see
+    the very same rows whatever commits meanwhile. SQLite (one writer, no such
+    sharing): the session, and `payload` retries when the export's rows differ.
+    """
+    if db.engine.dialect.name != "postgresql":
+        yield db.session, None
+        return
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn, conn.scalar(text("SELECT pg_export_snapshot()"))
+        conn.rollback()
+
+
 def _instant(value):
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -199,12 +225,14 @@ def payload(
     """The document, at one instant; the CSV goes to csv_out (else only hashed)."""
     for _try in range(TRIES):
         at = utcnow()
-        counts = tallies(petition.id)
-        sink = csv_out or _Digest()
-        if csv_out is not None:
-            csv_out.seek(0)
-            csv_out.truncate()
-        entry = exports.export_to_file(petition, exports.Filters(), actor, sink)
+        with _one_instant() as (reader, snapshot):
+            counts = tallies(petition.id, reader)
+            organisations = organisations_by_status(petition.id, counts.signers_by_siren, reader)
+            sink = csv_out or _Digest()
+            if csv_out is not None:
+                csv_out.seek(0)
+                csv_out.truncate()
+            entry = exports.export_to_file(petition, exports.Filters(), actor, sink, snapshot)
         if entry.rows == counts.verified_total:
             break
         db.session.rollback()
@@ -225,7 +253,7 @@ def payload(
         "verified_total": counts.verified_total,
         "local_total": counts.local_total,
         "by_category_commune": counts.by_category_commune,
-        "organisations_by_status": organisations_by_status(petition.id, counts.signers_by_siren),
+        "organisations_by_status": organisations,
         "method": method(petition, counts.states),
         "sample_audit": sample_audits.attestation_section(petition.id),
         "export": {

@@ -52,15 +52,18 @@ WITH_NUMBER = (
 )
 
 
-def organisations(petition_id: int, signers: dict[str, int] | None = None) -> list[Organisation]:
+def organisations(
+    petition_id: int, signers: dict[str, int] | None = None, reader=None
+) -> list[Organisation]:
     """Every distinct SIREN of the verified signers, sorted by SIREN.
 
     `signers`: the verified signers per SIREN when the caller has counted them
     already (the attestation's one pass); then only the checked signatures are
-    read, from organisation_checks, instead of every signature of the petition.
+    read, from organisation_checks, instead of every signature of the petition,
+    through `reader` (the connection that counted them, so at the same instant).
     """
     if signers is not None:
-        return _fold(_rows_from_checks(petition_id, signers))
+        return _fold(_rows_from_checks(petition_id, signers, reader or db.session))
     rows = db.session.execute(
         select(*COLUMNS, func.count())
         .outerjoin(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
@@ -71,14 +74,14 @@ def organisations(petition_id: int, signers: dict[str, int] | None = None) -> li
     return _fold(rows)
 
 
-def _rows_from_checks(petition_id, signers):
+def _rows_from_checks(petition_id, signers, reader):
     """The rows `organisations` reads, made from the checks plus, per SIREN, one
     row of NULLs for its signatures not checked yet (signers minus checked), in
     the place the database's ORDER BY gives NULLs: last on PostgreSQL, first on
     SQLite. Same rows in the same order, so `_fold` keeps the same names."""
     if not signers:
         return []  # no verified signature carries a number: no check can count
-    checked = db.session.execute(
+    checked = reader.execute(
         select(*COLUMNS, func.count())
         .join(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
         .where(
@@ -97,7 +100,7 @@ def _rows_from_checks(petition_id, signers):
     for siren in sorted(set(signers) | set(by_siren)):
         found = by_siren.get(siren, [])
         unchecked = signers.get(siren, 0) - sum(r[-1] for r in found)
-        pending = [(siren, None, None, None, None, None, None, unchecked)] if unchecked else []
+        pending = [(siren, None, None, None, None, None, None, unchecked)] if unchecked > 0 else []
         rows.extend(found + pending if nulls_last else pending + found)
     return rows
 
