@@ -5,16 +5,17 @@
 
 Keeps a database `attest_profile` on that server (SQLite: a file under /tmp)
 with one petition of --rows verified signers loaded as the bench loads them
-(bench/data.py), reused by the next run. Then, in this one process: the CSV
-export alone, the attestation, the export again, the attestation again, each
-piece of the attestation timed (the first attestation pays the geography's
-load, as the bench's fresh probe process does). --root runs another source
+(bench/data.py), reused by the next run. Then, in this one process, --rounds
+times: the CSV export alone, then the attestation, each piece of it timed
+(the first attestation pays the geography's load, as the bench's fresh probe
+process does; the medians leave it out). --root runs another source
 tree's code (e.g. the main branch's) against the same database, for a before
 and after on the same rows.
 """
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -88,7 +89,7 @@ class Timer:
         setattr(module, name, timed)
 
 
-def profile(app):
+def profile(app, rounds):
     from sqlalchemy import select
 
     from petition.extensions import db
@@ -113,7 +114,8 @@ def profile(app):
         petition = db.session.scalar(select(Petition).where(Petition.slug == SLUG))
         filters = exports.parse_filters(petition, {})
         db.session.execute(select(1))
-        for round_ in (1, 2):
+        ratios, wholes, exports_ = [], [], []
+        for round_ in range(1, rounds + 1):
             started = time.perf_counter()
             with tempfile.TemporaryFile() as out:
                 rows = exports.export_to_file(petition, filters, "profile", out).rows
@@ -127,9 +129,21 @@ def profile(app):
             pieces = ", ".join(f"{k} {v:.3f}" for k, v in timer.seconds.items())
             nested = {"geography", "by_category_commune" if "tallies" in timer.seconds else ""}
             rest = whole - sum(v for k, v in timer.seconds.items() if k not in nested)
+            if round_ > 1:  # the first pays the geography's load: apart
+                ratios.append(whole / export)
+                wholes.append(whole)
+                exports_.append(export)
             print(
                 f"round {round_}: export alone {export:.2f} s; attestation {whole:.2f} s "
-                f"({whole / export:.2f}x) = {pieces} (geography inside); rest {rest:.3f}",
+                f"({whole / export:.2f}x) = {pieces} (geography inside); "
+                f"whole minus pieces {rest:.3f} (< 0: they overlapped)",
+                flush=True,
+            )
+        if ratios:
+            print(
+                f"medians of rounds 2-{rounds}: export alone {statistics.median(exports_):.2f} s, "
+                f"attestation {statistics.median(wholes):.2f} s, "
+                f"ratio per round {statistics.median(ratios):.2f}x",
                 flush=True,
             )
         db.engine.dispose()
@@ -139,6 +153,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--root", default=str(HERE.parent), help="source tree to run")
+    parser.add_argument("--rounds", type=int, default=2, help="export, then attestation, x N")
     parser.add_argument("--drop", action="store_true", help="reload the rows first")
     args = parser.parse_args()
     sys.path[:0] = [args.root, str(HERE.parent)]
@@ -154,7 +169,7 @@ def main():
     app = create_app(settings)
     load(app, args.rows)
     print(f"code from {args.root}; database {url.rsplit('/', 1)[-1]}", flush=True)
-    profile(app)
+    profile(app, args.rounds)
 
 
 if __name__ == "__main__":

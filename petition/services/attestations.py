@@ -13,6 +13,7 @@ Format: docs/attestations.md.
 import hashlib
 import json
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -197,6 +198,18 @@ def method(petition: Petition, states: dict[str, int]) -> dict[str, Any]:
     }
 
 
+def _counted(petition_id, reader):
+    counts = tallies(petition_id, reader)
+    return counts, organisations_by_status(petition_id, counts.signers_by_siren, reader)
+
+
+def _counted_in(app, petition_id, reader):
+    """`_counted` on another thread: the grouped pass (~0.5 s at a million rows)
+    overlaps the export, which waits on COPY and hashes; same snapshot."""
+    with app.app_context():
+        return _counted(petition_id, reader)
+
+
 @contextmanager
 def _one_instant():
     """Where the counts are read, and the snapshot the export reads its rows in.
@@ -225,14 +238,22 @@ def payload(
     """The document, at one instant; the CSV goes to csv_out (else only hashed)."""
     for _try in range(TRIES):
         at = utcnow()
+        sink = csv_out or _Digest()
+        if csv_out is not None:
+            csv_out.seek(0)
+            csv_out.truncate()
         with _one_instant() as (reader, snapshot):
-            counts = tallies(petition.id, reader)
-            organisations = organisations_by_status(petition.id, counts.signers_by_siren, reader)
-            sink = csv_out or _Digest()
-            if csv_out is not None:
-                csv_out.seek(0)
-                csv_out.truncate()
-            entry = exports.export_to_file(petition, exports.Filters(), actor, sink, snapshot)
+            if snapshot is None:  # SQLite: one after the other
+                counts, organisations = _counted(petition.id, reader)
+                entry = exports.export_to_file(petition, exports.Filters(), actor, sink)
+            else:  # the counts run in the database while this thread writes the CSV
+                app = current_app._get_current_object()
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    counting = pool.submit(_counted_in, app, petition.id, reader)
+                    entry = exports.export_to_file(
+                        petition, exports.Filters(), actor, sink, snapshot
+                    )
+                    counts, organisations = counting.result()
         if entry.rows == counts.verified_total:
             break
         db.session.rollback()
