@@ -3,10 +3,13 @@ verified, signed with the platform's Ed25519 key (petition/keys.py).
 
 `create()` takes one instant: the verified total with its breakdown, the
 organisations, the method, and a CSV export made then, whose SHA-256 the
-document states (retried if a confirmation landed in between, so the export's
-rows always equal the total). The payload is signed as canonical JSON into an
-envelope (petition/verify.py checks it), rendered as a PDF that carries the
-envelope and is signed in turn, and stored under a random id for /verifier.
+document states. The counts come from one grouped pass (`tallies`); on
+PostgreSQL it and the export's COPY read one snapshot, and run side by side;
+on SQLite the whole is retried if a confirmation landed in between. Either
+way the export's rows always equal the total. The payload is signed as
+canonical JSON into an envelope (petition/verify.py checks it), rendered as a
+PDF that carries the envelope and is signed in turn, and stored under a
+random id for /verifier.
 Format: docs/attestations.md.
 """
 
@@ -90,8 +93,9 @@ def tallies(petition_id: int, reader=None) -> Tallies:
     """Every count the attestation states, from ONE grouped pass over the
     petition's signatures (state × category × commune × place × SIREN): at a
     million rows each full pass costs about as much as a tenth of the export,
-    and there used to be four (docs/performance.md, "Attestation"). `reader`: the
-    connection holding the attestation's snapshot (`_one_instant`), else the session."""
+    and there used to be four (docs/performance.md, "Attestation").
+    `reader`: the connection holding the attestation's snapshot (`_one_instant`),
+    else the session."""
     siren = func.substr(Signature.siren, 1, 9)
     keys = (
         Signature.state,
