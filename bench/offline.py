@@ -149,7 +149,8 @@ def _probe(b, slug, mode="export", out="export.csv"):
     if line is None:
         raise RuntimeError(f"export probe failed: {done.stdout}\n{done.stderr[-2000:]}")
     r = json.loads(line[len("BENCH_JSON ") :])
-    return r["seconds"], r["rss_peak_mib"] - r["rss_before_mib"], r["rows"], r["rss_peak_mib"]
+    megabytes = r["rss_peak_mib"] - r["rss_before_mib"]
+    return r["seconds"], megabytes, r["rows"], r["rss_peak_mib"], r.get("counts")
 
 
 def export(b, slug, petition_id, stored):
@@ -233,6 +234,14 @@ def attestation(b, slug, petition_id, stored):
         (
             f"{[g[2] for g in got]} verified attested for {stored:,}; its CSV is the export's",
             all(g[2] == stored for g in got) and same,
+        )
+    )
+    counts = [g[4] for g in got]
+    row.checks.append(
+        (
+            f"category x commune adds up to the total, local part = the stored local count: "
+            f"{counts}",
+            all(c["breakdown"] == stored and c["local"] == c["local_count"] for c in counts),
         )
     )
     return row

@@ -3,21 +3,26 @@ verified, signed with the platform's Ed25519 key (petition/keys.py).
 
 `create()` takes one instant: the verified total with its breakdown, the
 organisations, the method, and a CSV export made then, whose SHA-256 the
-document states (retried if a confirmation landed in between, so the export's
-rows always equal the total). The payload is signed as canonical JSON into an
-envelope (petition/verify.py checks it), rendered as a PDF that carries the
-envelope and is signed in turn, and stored under a random id for /verifier.
+document states. The counts come from one grouped pass (`tallies`); on
+PostgreSQL it and the export's COPY read one snapshot, and run side by side;
+on SQLite the whole is retried if a confirmation landed in between. Either
+way the export's rows always equal the total. The payload is signed as
+canonical JSON into an envelope (petition/verify.py checks it), rendered as a
+PDF that carries the envelope and is signed in turn, and stored under a
+random id for /verifier.
 Format: docs/attestations.md.
 """
 
 import hashlib
 import json
 import secrets
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from .. import keys
 from ..extensions import db
@@ -67,19 +72,67 @@ def territory(petition: Petition) -> dict[str, Any]:
     }
 
 
-def by_category_commune(petition_id: int) -> list[dict[str, Any]]:
-    """Verified signatures by category × commune: the commune's INSEE code and
-    official name, and whether it lies in the territory (None: never placed)."""
-    rows = db.session.execute(
-        select(
-            Signature.category, Signature.insee, Signature.commune, Signature.local, func.count()
+@dataclass
+class Tallies:
+    """What one pass over a petition's signatures counts."""
+
+    by_category_commune: list[dict[str, Any]]
+    states: dict[str, int]  # every signature of the petition, by state
+    signers_by_siren: dict[str, int]  # verified signers per SIREN (a SIRET counts as its SIREN)
+
+    @property
+    def verified_total(self) -> int:
+        return sum(r["count"] for r in self.by_category_commune)
+
+    @property
+    def local_total(self) -> int:
+        return sum(r["count"] for r in self.by_category_commune if r["local"])
+
+
+def tallies(petition_id: int, reader=None) -> Tallies:
+    """Every count the attestation states, from ONE grouped pass over the
+    petition's signatures (state × category × commune × place × SIREN): at a
+    million rows each full pass costs about as much as a tenth of the export,
+    and there used to be four (docs/performance.md, "Attestation").
+    `reader`: the connection holding the attestation's snapshot (`_one_instant`),
+    else the session."""
+    siren = func.substr(Signature.siren, 1, 9)
+    keys = (
+        Signature.state,
+        Signature.category,
+        Signature.insee,
+        Signature.commune,
+        Signature.local,
+        siren,
+    )
+    rows = (
+        (reader or db.session)
+        .execute(
+            select(*keys, func.count()).where(Signature.petition_id == petition_id).group_by(*keys)
         )
-        .where(Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED)
-        .group_by(Signature.category, Signature.insee, Signature.commune, Signature.local)
-    ).all()
+        .all()
+    )
+    states: dict[str, int] = {}
+    places: dict[tuple, int] = {}
+    sirens: dict[str, int] = {}
+    for state, category, insee, typed, local, siren_, n in rows:
+        states[state] = states.get(state, 0) + n
+        if state != SignatureState.VERIFIED:
+            continue
+        key = (category, insee, typed, local)
+        places[key] = places.get(key, 0) + n
+        if siren_:
+            sirens[siren_] = sirens.get(siren_, 0) + n
+    return Tallies(by_category_commune(places), states, sirens)
+
+
+def by_category_commune(places: dict[tuple, int]) -> list[dict[str, Any]]:
+    """Verified signatures by category × commune: the commune's INSEE code and
+    official name, and whether it lies in the territory (None: never placed).
+    `places`: counts by (category, insee, typed commune, local)."""
     geo = geography()
     found = {}
-    for category, insee, typed, local, n in rows:
+    for (category, insee, typed, local), n in places.items():
         commune = geo.commune(insee) if insee else None
         name = commune.name if commune else (typed or "")
         key = (category, insee or "", name, local)
@@ -93,15 +146,19 @@ def by_category_commune(petition_id: int) -> list[dict[str, Any]]:
     )
 
 
-def organisations_by_status(petition_id: int) -> dict[str, Any]:
+def organisations_by_status(
+    petition_id: int, signers_by_siren: dict[str, int], reader=None
+) -> dict[str, Any]:
     """Distinct organisations (by SIREN) of the verified signers, by register status.
 
     Each SIREN once, with its best-known status among its signatures' checks
     (organisation_checks; none yet: `not_checked`), and its registered name
     unless the unit is partially diffusible (services/organisation_counts.py).
+    The signers per SIREN come from the one pass (`tallies`), so only the
+    checked signatures are read here.
     """
     found = {status: [] for status in ORGANISATION_STATUSES}
-    for org in organisation_counts.organisations(petition_id):
+    for org in organisation_counts.organisations(petition_id, signers_by_siren, reader):
         item = {"siren": org.siren, "signers": org.signers}
         if org.name:
             item["name"] = org.name
@@ -111,8 +168,9 @@ def organisations_by_status(petition_id: int) -> dict[str, Any]:
     }
 
 
-def method(petition: Petition) -> dict[str, Any]:
-    """How the count was obtained, with the moderation and withdrawals behind it."""
+def method(petition: Petition, states: dict[str, int]) -> dict[str, Any]:
+    """How the count was obtained, with the moderation and withdrawals behind it.
+    `states`: the petition's signatures by state (`tallies`)."""
     config = current_app.config
     actions = db.session.execute(
         select(
@@ -124,13 +182,6 @@ def method(petition: Petition) -> dict[str, Any]:
         .where(ModerationAction.petition_id == petition.id, ModerationAction.restored_at.is_(None))
         .group_by(ModerationAction.action, ModerationAction.reason)
     ).all()
-    states = dict(
-        db.session.execute(
-            select(Signature.state, func.count())
-            .where(Signature.petition_id == petition.id)
-            .group_by(Signature.state)
-        ).all()
-    )
     return {
         "confirmation": "email_double_opt_in",
         "confirmation_detail": "link_opens_page_then_button_post",  # mail scanners click links
@@ -151,12 +202,34 @@ def method(petition: Petition) -> dict[str, Any]:
     }
 
 
-def _verified_total(petition_id):
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Signature)
-        .where(Signature.petition_id == petition_id, Signature.state == SignatureState.VERIFIED)
-    )
+def _counted(petition_id, reader):
+    counts = tallies(petition_id, reader)
+    return counts, organisations_by_status(petition_id, counts.signers_by_siren, reader)
+
+
+def _counted_in(app, petition_id, reader):
+    """`_counted` on another thread: the grouped pass (~0.5 s at a million rows)
+    overlaps the export, which waits on COPY and hashes; same snapshot."""
+    with app.app_context():
+        return _counted(petition_id, reader)
+
+
+@contextmanager
+def _one_instant():
+    """Where the counts are read, and the snapshot the export reads its rows in.
+
+    PostgreSQL: one REPEATABLE READ transaction exports its snapshot; the counts
+    are read in it and the export's COPY takes the same snapshot, so they see
+    the very same rows whatever commits meanwhile. SQLite (one writer, no such
+    sharing): the session, and `payload` retries when the export's rows differ.
+    """
+    if db.engine.dialect.name != "postgresql":
+        yield db.session, None
+        return
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn, conn.scalar(text("SELECT pg_export_snapshot()"))
+        conn.rollback()
 
 
 def _instant(value):
@@ -169,14 +242,23 @@ def payload(
     """The document, at one instant; the CSV goes to csv_out (else only hashed)."""
     for _try in range(TRIES):
         at = utcnow()
-        breakdown = by_category_commune(petition.id)
-        total = sum(r["count"] for r in breakdown)
         sink = csv_out or _Digest()
         if csv_out is not None:
             csv_out.seek(0)
             csv_out.truncate()
-        entry = exports.export_to_file(petition, exports.Filters(), actor, sink)
-        if entry.rows == total == _verified_total(petition.id):
+        with _one_instant() as (reader, snapshot):
+            if snapshot is None:  # SQLite: one after the other
+                counts, organisations = _counted(petition.id, reader)
+                entry = exports.export_to_file(petition, exports.Filters(), actor, sink)
+            else:  # the counts run in the database while this thread writes the CSV
+                app = current_app._get_current_object()
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    counting = pool.submit(_counted_in, app, petition.id, reader)
+                    entry = exports.export_to_file(
+                        petition, exports.Filters(), actor, sink, snapshot
+                    )
+                    counts, organisations = counting.result()
+        if entry.rows == counts.verified_total:
             break
         db.session.rollback()
     else:
@@ -193,11 +275,11 @@ def payload(
             "goal": petition.goal,
         },
         "territory": territory(petition),
-        "verified_total": total,
-        "local_total": sum(r["count"] for r in breakdown if r["local"]),
-        "by_category_commune": breakdown,
-        "organisations_by_status": organisations_by_status(petition.id),
-        "method": method(petition),
+        "verified_total": counts.verified_total,
+        "local_total": counts.local_total,
+        "by_category_commune": counts.by_category_commune,
+        "organisations_by_status": organisations,
+        "method": method(petition, counts.states),
         "sample_audit": sample_audits.attestation_section(petition.id),
         "export": {
             "id": entry.id,

@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -269,17 +270,20 @@ def start(petition: Petition, filters: Filters, actor: Organizer | str) -> Expor
     return entry
 
 
-def stream(petition: Petition, filters: Filters, log_id: int) -> Iterator[bytes]:
+def stream(
+    petition: Petition, filters: Filters, log_id: int, snapshot: str | None = None
+) -> Iterator[bytes]:
     """The CSV as an iterator of bytes chunks; the ExportLog is completed at the end.
 
     The id is read now: a server iterates the body after the view returned and
     the app context (with its session) was torn down, so the generator must
-    hold no ORM object.
+    hold no ORM object. `snapshot` (PostgreSQL): a snapshot exported by an open
+    transaction (`pg_export_snapshot()`), so the rows are the ones it saw.
     """
-    return _stream(petition.id, filters, log_id)
+    return _stream(petition.id, filters, log_id, snapshot)
 
 
-def _stream(petition_id, filters, log_id):
+def _stream(petition_id, filters, log_id, snapshot=None):
     digest = hashlib.sha256()
     header = io.StringIO()
     csv.writer(header, delimiter=filters.delimiter, lineterminator=_newline()).writerow(
@@ -289,8 +293,11 @@ def _stream(petition_id, filters, log_id):
     digest.update(first)
     yield first
     rows = [0]
-    body = _postgres if db.engine.dialect.name == "postgresql" else _sqlite
-    for chunk in body(petition_id, filters, rows):
+    if db.engine.dialect.name == "postgresql":
+        chunks = _postgres(petition_id, filters, rows, snapshot)
+    else:
+        chunks = _sqlite(petition_id, filters, rows)
+    for chunk in chunks:
         digest.update(chunk)
         yield chunk
     _finish(log_id, rows[0], digest.hexdigest())
@@ -436,7 +443,11 @@ def _pg_query(filters):
     )
 
 
-def _postgres(petition_id, filters, rows):
+#: What pg_export_snapshot() returns, e.g. 00000003-0000001B-1.
+SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
+
+
+def _postgres(petition_id, filters, rows, snapshot=None):
     lower, upper = _bounds(filters)
     params = {
         "petition": petition_id,
@@ -448,6 +459,12 @@ def _postgres(petition_id, filters, rows):
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
+        if snapshot:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # SET takes no bind parameters: the id (hex and dashes) is checked instead.
+            if not SNAPSHOT_ID.fullmatch(snapshot):
+                raise ValueError(f"not a snapshot id: {snapshot!r}")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         if raw.driver_connection.info.encoding != "utf-8":
             cursor.execute("SET client_encoding TO 'UTF8'")
         pending = bytearray()
@@ -466,11 +483,15 @@ def _postgres(petition_id, filters, rows):
 
 
 def export_to_file(
-    petition: Petition, filters: Filters, actor: Organizer | str, out: BinaryIO
+    petition: Petition,
+    filters: Filters,
+    actor: Organizer | str,
+    out: BinaryIO,
+    snapshot: str | None = None,
 ) -> ExportLog:
     """Write the CSV to a binary file object; returns the completed ExportLog."""
     entry = start(petition, filters, actor)
-    for chunk in stream(petition, filters, entry.id):
+    for chunk in stream(petition, filters, entry.id, snapshot):
         out.write(chunk)
     db.session.refresh(entry)
     return entry

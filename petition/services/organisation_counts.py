@@ -35,30 +35,77 @@ class Organisation:
     in_territory: bool = False  # one of its checked establishments lies in the territory
 
 
-def organisations(petition_id: int) -> list[Organisation]:
-    """Every distinct SIREN of the verified signers, sorted by SIREN."""
-    siren = func.substr(Signature.siren, 1, 9)
-    columns = (
-        siren,
-        OrganisationCheck.status,
-        OrganisationCheck.registered_name,
-        OrganisationCheck.partial_diffusion,
-        OrganisationCheck.naf,
-        OrganisationCheck.headcount,
-        OrganisationCheck.in_territory,
-    )
+COLUMNS = (
+    func.substr(Signature.siren, 1, 9),
+    OrganisationCheck.status,
+    OrganisationCheck.registered_name,
+    OrganisationCheck.partial_diffusion,
+    OrganisationCheck.naf,
+    OrganisationCheck.headcount,
+    OrganisationCheck.in_territory,
+)
+#: The verified signatures that carry a number.
+WITH_NUMBER = (
+    Signature.state == SignatureState.VERIFIED,
+    Signature.siren.is_not(None),
+    Signature.siren != "",
+)
+
+
+def organisations(
+    petition_id: int, signers: dict[str, int] | None = None, reader=None
+) -> list[Organisation]:
+    """Every distinct SIREN of the verified signers, sorted by SIREN.
+
+    `signers`: the verified signers per SIREN when the caller has counted them
+    already (the attestation's one pass); then only the checked signatures are
+    read, from organisation_checks, instead of every signature of the petition,
+    through `reader` (the connection that counted them, so at the same instant).
+    """
+    if signers is not None:
+        return _fold(_rows_from_checks(petition_id, signers, reader or db.session))
     rows = db.session.execute(
-        select(*columns, func.count())
+        select(*COLUMNS, func.count())
         .outerjoin(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
-        .where(
-            Signature.petition_id == petition_id,
-            Signature.state == SignatureState.VERIFIED,
-            Signature.siren.is_not(None),
-            Signature.siren != "",
-        )
-        .group_by(*columns)
-        .order_by(*columns)  # the same rows in the same order on both databases
+        .where(Signature.petition_id == petition_id, *WITH_NUMBER)
+        .group_by(*COLUMNS)
+        .order_by(*COLUMNS)  # the same rows in the same order on both databases
     ).all()
+    return _fold(rows)
+
+
+def _rows_from_checks(petition_id, signers, reader):
+    """The rows `organisations` reads, made from the checks plus, per SIREN, one
+    row of NULLs for its signatures not checked yet (signers minus checked), in
+    the place the database's ORDER BY gives NULLs: last on PostgreSQL, first on
+    SQLite. Same rows in the same order, so `_fold` keeps the same names."""
+    if not signers:
+        return []  # no verified signature carries a number: no check can count
+    checked = reader.execute(
+        select(*COLUMNS, func.count())
+        .join(OrganisationCheck, OrganisationCheck.signature_id == Signature.id)
+        .where(
+            OrganisationCheck.petition_id == petition_id,
+            Signature.petition_id == petition_id,
+            *WITH_NUMBER,
+        )
+        .group_by(*COLUMNS)
+        .order_by(*COLUMNS)
+    ).all()
+    by_siren: dict[str, list] = {}
+    for row in checked:
+        by_siren.setdefault(row[0], []).append(tuple(row))
+    nulls_last = db.engine.dialect.name == "postgresql"
+    rows = []
+    for siren in sorted(set(signers) | set(by_siren)):
+        found = by_siren.get(siren, [])
+        unchecked = signers.get(siren, 0) - sum(r[-1] for r in found)
+        pending = [(siren, None, None, None, None, None, None, unchecked)] if unchecked > 0 else []
+        rows.extend(found + pending if nulls_last else pending + found)
+    return rows
+
+
+def _fold(rows) -> list[Organisation]:
     found: dict[str, Organisation] = {}
     for siren_, status, name, partial, code, band, local, n in rows:
         status = status or RegisterStatus.NOT_CHECKED
