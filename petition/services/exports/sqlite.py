@@ -4,13 +4,17 @@ The time went into Python objects: 21 strings a row out of the `sqlite3`
 module, then `csv.writer` over them. Here SQLite returns one bytes object per
 line (`printf`, cells joined by the unit separator US, 0x1f, ending CRLF), and
 a batch in which no cell holds a quote, the delimiter, CR or LF, and every line
-has its 20 US, is the CSV once US becomes the delimiter: a few `count`s and one
-`replace` over the batch. Lines that need quoting (1 % of the bench's rows:
+has its 20 US, is the CSV once US becomes the delimiter: two `translate`s over
+the batch (see _chunk). Lines that need quoting (1 % of the bench's rows:
 the formula guard's `'=HYPERLINK("…")`) are found with `find`, split on US and
 written by `csv.writer`, so every line is what `csv.writer` gives for its cells
 (tests/test_export_sqlite.py compares the two). A cell holding US itself (a
 control character nobody types) cannot be split: that row is read again, cell
-by cell, in the same transaction.
+by cell, in the same transaction. One difference is left: SQLite's printf
+stops a cell at a NUL character, which csv.writer would have copied; no path
+of the app stores one (forms refuse control characters, petition/text.py;
+requests holding NUL are refused, petition/security.py; PostgreSQL text
+cannot hold one).
 """
 
 import csv
