@@ -160,8 +160,14 @@ def _probe(b, slug, mode="export", out="export.csv"):
     return r["seconds"], megabytes, r["rows"], r["rss_peak_mib"], r.get("counts")
 
 
+#: Issue 16: the SQLite export within 2x the sqlite3 CLI; PostgreSQL's within
+#: 1.3x its own COPY through psql.
+EXPORT_GOAL = {"sqlite": 2.0, "postgresql": 1.3}
+
+
 def export(b, slug, petition_id, stored):
-    goal = "<= 2x, <= 64 MiB"
+    limit = EXPORT_GOAL[b.stack.database.kind]
+    goal = f"<= {limit:g}x, <= 64 MiB"
     if not (HERE.parent / "petition" / "services" / "exports").exists():
         return missing("CSV export", goal, "petition/services/exports/ is not there yet (issue 4)")
     tool = _baseline_argv(b, petition_id)[0]
@@ -180,7 +186,7 @@ def export(b, slug, petition_id, stored):
         f"({max(g[3] for g in got):.0f} MiB with the app)",
         f"{base_seconds:.2f} s ({Path(tool).name})",
         seconds / base_seconds,
-        at_most=2.0,
+        at_most=limit,
         goal=goal,
     )
     row.passed = row.passed and extra <= 64

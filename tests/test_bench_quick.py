@@ -28,6 +28,7 @@ SCENARIOS = (
     "counter read",
     "memory: made-up slugs",
     "sign",
+    "sign p99 under the sign load",
     "confirm",
     "confirmation emails",
     "live stream",
