@@ -24,9 +24,8 @@ MIB = 1024 * 1024
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=64 * 1024),
-    default=stock.CHUNK,
-    show_default=True,
-    help="Bytes read (and committed) at a time; memory stays near this.",
+    help="Bytes read (and committed) at a time; memory stays near this "
+    "[default: 8 MiB on PostgreSQL, 1 MiB on SQLite].",
 )
 def import_(files, communes, territory, chunk_size):
     """Import StockEtablissement and StockUniteLegale files (CSV or zip), in the
