@@ -174,8 +174,7 @@ class PostgresLoader:
                 copy.write(_lines(chunk))
             cur.execute(self.write_sql, {"communes": self.communes, "stamp": utcnow()})
             kept = cur.rowcount
-            cur.execute(f"TRUNCATE {self.temp}")
-        return kept
+        return kept  # the commit empties the temporary table (ON COMMIT DELETE ROWS)
 
 
 class PostgresSwapLoader(PostgresLoader):
@@ -209,6 +208,7 @@ class PostgresSwapLoader(PostgresLoader):
         table, fresh, key = self.table, self.fresh, self.key
         names = ", ".join(self.names)
         run = self.conn.exec_driver_sql
+        run(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")  # sorts in memory
         run(
             f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
             f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
@@ -252,6 +252,9 @@ class PostgresSwapLoader(PostgresLoader):
             return
         raise RegisterBusy(f"{table} stayed in use by other transactions; run the import again")
 
+
+#: For building the fresh table's indexes (PostgreSQL's default is 64MB).
+INDEX_MEMORY = "256MB"
 
 #: The swap's wait for the old table, per attempt (seconds), and the attempts.
 SWAP_WAIT, SWAP_ATTEMPTS = 2, 20
