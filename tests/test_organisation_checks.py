@@ -239,10 +239,10 @@ def test_not_found_is_checked_again_after_a_new_import(
     units, places = sample.write_extract(tmp_path / "x", {"42218"}, 50)
     result = runner.invoke(args=["sirene", "import", "--communes", "42218", str(places)])
     assert result.exit_code == 0, result.output
-    assert "1 organisations not found before are checked again" in result.output
     run_jobs()
     found = check_of(signature)
     assert found.status == RegisterStatus.ACTIVE
+    assert "1 organisations not found before are checked again" in result.output
     assert (found.siret, found.commune, found.in_territory) == (newcomer.siret, "42218", True)
     assert found.attempts == 2 and found.next_attempt_at is None
     again = check_of(known)

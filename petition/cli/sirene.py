@@ -25,8 +25,7 @@ MIB = 1024 * 1024
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=64 * 1024),
-    help="Bytes read (and committed) at a time; memory stays near this "
-    "[default: 8 MiB on PostgreSQL, 1 MiB on SQLite].",
+    help="Bytes read (and committed) at a time; memory stays near this [default: 1 MiB].",
 )
 def import_(files, communes, territory, chunk_size):
     """Import StockEtablissement and StockUniteLegale files (CSV or zip), in the

@@ -42,7 +42,8 @@ SOURCE = "stock"
 def loader_for(conn, kind, header, communes):
     """The loader of this database for a file of `kind` with this `header`."""
     if conn.dialect.name != "postgresql":
-        return SqliteLoader(conn, kind, header, communes)
+        cls = SqliteSwapLoader if communes is None else SqliteLoader
+        return cls(conn, kind, header, communes)
     if communes is None:
         return PostgresSwapLoader(conn, kind, header, communes)
     return PostgresLoader(conn, kind, header, communes)
@@ -105,6 +106,80 @@ class SqliteLoader:
         for row in csv.reader(io.StringIO(chunk.decode("utf-8"))):
             if len(row) == width and (keep is None or row[at] in keep):
                 yield row
+
+
+class SqliteSwapLoader(SqliteLoader):
+    """Complete imports on SQLite: as on PostgreSQL, a fresh table (same
+    definition, primary key included) named after the import, whose other
+    indexes are built at the swap; readers see the old table until then."""
+
+    def __init__(self, conn, kind, header, communes):
+        super().__init__(conn, kind, header, communes)
+        self.table, self.key, kept = columns.KEPT[kind]
+        self.names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
+        self.fresh = None
+
+    def start(self, job_id, resumed):
+        run = self.conn.exec_driver_sql
+        fresh = f"{self.table}_load_{int(job_id)}"
+        stale = [
+            name
+            for (name,) in run(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?",
+                (f"{self.table}_load_%",),
+            )
+        ]
+        if resumed and fresh not in stale:
+            return False
+        self._point_at(fresh)
+        if resumed:
+            return True
+        for name in stale:
+            run(f'DROP TABLE "{name}"')
+        ddl = run(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (self.table,)
+        ).scalar()
+        ddl, found = _TABLE_NAME.subn(f'CREATE TABLE "{fresh}"', ddl, count=1)
+        if not found:
+            raise ValueError(f"unexpected definition of {self.table}: {ddl[:80]}")
+        run(ddl)
+        self.conn.commit()
+        return True
+
+    def _point_at(self, fresh):
+        self.fresh = fresh
+        self.sql = self.sql.replace(f"INSERT INTO {self.table} ", f'INSERT INTO "{fresh}" ', 1)
+
+    def finish(self):
+        """Carry over the API's answers, swap, build the indexes; the caller commits."""
+        table, fresh, key = self.table, f'"{self.fresh}"', self.key
+        names = ", ".join(self.names)
+        run = self.conn.exec_driver_sql
+        run(
+            f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
+            f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        )
+        removed = run(
+            f"SELECT count(*) FROM {table} AS old WHERE old.source = '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        ).scalar()
+        indexes = [
+            sql
+            for (sql,) in run(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                " AND sql IS NOT NULL",
+                (table,),
+            )
+        ]
+        run(f"DROP TABLE {table}")
+        run(f"ALTER TABLE {fresh} RENAME TO {table}")
+        for sql in indexes:
+            run(sql)
+        return removed
+
+
+_TABLE_NAME = re.compile(r"^CREATE TABLE\s+(\"[^\"]+\"|\S+)", re.IGNORECASE)
 
 
 def _sirens_in(conn, communes):
