@@ -187,6 +187,24 @@ def test_the_swapped_in_table_is_indexed_as_the_migrations_make_it(app, extract)
     assert register.lookup(ACTIVE.siren).siret == ACTIVE.siret
 
 
+def test_a_reader_left_open_does_not_stop_a_complete_import(app, extract, tmp_path):
+    """PostgreSQL cannot swap a table a transaction still reads: after a few
+    short waits the import goes into the register row by row instead."""
+    _units, places = extract
+    stock.import_file(places)
+    rows = _rows(places)
+    gone = rows.pop()["siret"]
+    changed = tmp_path / "StockEtablissement_utf8.csv"
+    _write(changed, rows)
+    db.session.rollback()
+    assert register.lookup(gone).status == RegisterStatus.ACTIVE  # a transaction left open
+    done = stock.import_file(changed)
+    assert done.done and done.removed == 1
+    assert _count(SireneEstablishment) == 303
+    assert register.lookup(gone).status == RegisterStatus.NOT_FOUND
+    assert _schema()[1] == set(), "no table left behind"
+
+
 def test_a_resume_without_its_fresh_table_starts_over(app, extract):
     _units, places = extract
 

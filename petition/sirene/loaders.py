@@ -22,6 +22,7 @@ stock rows removed, or None to let stock.py remove them).
 
 import csv
 import io
+import logging
 import re
 import time
 from operator import itemgetter
@@ -37,6 +38,8 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _BLANK = re.compile(rb"\n\n+")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 SOURCE = "stock"
+
+log = logging.getLogger(__name__)
 
 
 def loader_for(conn, kind, header, communes):
@@ -307,7 +310,9 @@ class PostgresSwapLoader(PostgresLoader):
     def _swap(self, index_names):
         """The fresh table takes the register's name. Dropping the old one waits
         for every transaction that read it, and readers queue behind that wait:
-        each attempt waits `SWAP_WAIT` at most, then lets them through."""
+        each attempt waits `SWAP_WAIT` at most, then lets them through. Still
+        held after `SWAP_ATTEMPTS` (a long report, a session left open): the
+        fresh rows are upserted into the register instead, row locks only."""
         table, fresh, run = self.table, self.fresh, self.conn.exec_driver_sql
         for attempt in range(SWAP_ATTEMPTS):
             savepoint = self.conn.begin_nested()
@@ -316,7 +321,7 @@ class PostgresSwapLoader(PostgresLoader):
                 run(f"DROP TABLE {table}")
             except OperationalError:  # lock_timeout: another transaction holds it
                 savepoint.rollback()
-                time.sleep(min(attempt, 5))
+                time.sleep(attempt)
                 continue
             savepoint.commit()
             run(f"ALTER TABLE {fresh} RENAME TO {table}")
@@ -325,18 +330,25 @@ class PostgresSwapLoader(PostgresLoader):
                 run(f"ALTER INDEX {name}_load RENAME TO {name}")
             run(f"COMMENT ON TABLE {table} IS NULL")
             return
-        raise RegisterBusy(f"{table} stayed in use by other transactions; run the import again")
+        log.warning("%s in use by other transactions: upserting the import into it", table)
+        run("SET LOCAL lock_timeout = 0")
+        names = ", ".join(self.names)
+        run(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {fresh}"
+            + _upsert_tail(self.key, self.names)
+        )
+        run(
+            f"DELETE FROM {table} AS old WHERE old.source = '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{self.key} = old.{self.key})"
+        )
+        run(f"DROP TABLE {fresh}")
 
 
 #: For building the fresh table's indexes (PostgreSQL's default is 64MB).
 INDEX_MEMORY = "256MB"
 
 #: The swap's wait for the old table, per attempt (seconds), and the attempts.
-SWAP_WAIT, SWAP_ATTEMPTS = 2, 20
-
-
-class RegisterBusy(Exception):
-    """The old table could not be swapped out; the import stays resumable."""
+SWAP_WAIT, SWAP_ATTEMPTS = 1, 3
 
 
 class DuplicateNumbers(Exception):

@@ -30,7 +30,7 @@ from ..geo import geography
 from ..models import SireneEstablishment, SireneImport, SireneUnit
 from ..models.core import utcnow
 from . import columns
-from .loaders import DuplicateNumbers, RegisterBusy, loader_for
+from .loaders import DuplicateNumbers, loader_for
 
 _PROBE = 64 * 1024
 
@@ -87,7 +87,7 @@ def import_file(path, communes=None, chunk_size=None, on_chunk=None):
                     on_chunk(progress)
             try:
                 removed = loader.finish()
-            except (DuplicateNumbers, RegisterBusy) as error:
+            except DuplicateNumbers as error:
                 raise StockError(f"{path}: {error}") from None
             if removed is None:
                 removed = _remove_left_out(conn, job_id, kind, communes)
