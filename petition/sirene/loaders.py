@@ -287,15 +287,15 @@ class PostgresSwapLoader(PostgresLoader):
         names = ", ".join(self.names)
         run = self.conn.exec_driver_sql
         run(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")  # sorts in memory
-        run(
-            f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
-            f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
-            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
-        )
         try:
             run(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY ({key})")
         except IntegrityError:
             raise DuplicateNumbers(f"the file holds a {key} twice") from None
+        run(  # after the key: each of the few API rows is one index probe
+            f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
+            f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        )
         indexes = db.metadata.tables[table].indexes
         for index in indexes:
             cols = ", ".join(c.name for c in index.columns)
