@@ -22,6 +22,7 @@ from petition.models import (
     utcnow,
 )
 from petition.services import organisation_checks
+from petition.sirene import sample
 
 from helpers import add_signature, csrf_from, link_in, only_signature, post_signature, reread
 
@@ -219,3 +220,31 @@ def test_withdrawn_or_pending_signatures_are_not_checked(app, petition):
     assert organisation_checks.due() == []
     assert organisation_checks.check(pending.id) is None
     assert organisation_checks.check(withdrawn.id) is None
+
+
+def test_not_found_is_checked_again_after_a_new_import(
+    app, client, petition, confirm_via_email, run_jobs, runner, tmp_path
+):
+    """Unknown to the register at confirmation; a newer extract holds it: after
+    `flask sirene import`, the worker finds it. Answers already `active` are
+    not asked again."""
+    newcomer = sample.DEMO_UNITS[0]  # active, Saint-Étienne, in the extract below
+    signature = sign_and_confirm(client, confirm_via_email, newcomer.siret)
+    run_jobs()
+    assert check_of(signature).status == RegisterStatus.NOT_FOUND
+    put_register()
+    known = add_signature(petition, siren=ACTIVE_SIRET, category="company")
+    assert organisation_checks.check(known.id) == RegisterStatus.ACTIVE
+    known_check = check_of(known)
+    units, places = sample.write_extract(tmp_path / "x", {"42218"}, 50)
+    result = runner.invoke(args=["sirene", "import", "--communes", "42218", str(places)])
+    assert result.exit_code == 0, result.output
+    run_jobs()
+    found = check_of(signature)
+    assert found.status == RegisterStatus.ACTIVE
+    assert "1 organisations not found before are checked again" in result.output
+    assert (found.siret, found.commune, found.in_territory) == (newcomer.siret, "42218", True)
+    assert found.attempts == 2 and found.next_attempt_at is None
+    again = check_of(known)
+    assert (again.attempts, again.checked_at) == (1, known_check.checked_at), "active: untouched"
+    assert organisation_checks.due() == []

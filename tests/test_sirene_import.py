@@ -6,7 +6,7 @@ import tracemalloc
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 from stdnum.fr import siret as siret_number
 
 from petition.extensions import db
@@ -27,7 +27,12 @@ def extract(tmp_path):
 def _count(model, **where):
     query = select(func.count()).select_from(model).filter_by(**where)
     db.session.rollback()  # see what other connections committed
-    return db.session.scalar(query)
+    try:
+        return db.session.scalar(query)
+    finally:
+        # and hold no lock: a complete import on PostgreSQL swaps the table
+        # (loaders.py), which waits for every open transaction that read it
+        db.session.rollback()
 
 
 def _rows(path):
@@ -103,16 +108,117 @@ def test_a_killed_import_resumes_where_it_stopped(app, extract):
 
     with pytest.raises(Killed):
         stock.import_file(places, chunk_size=64 * 1024 // 8, on_chunk=kill_after_two)
-    partly = _count(SireneEstablishment)
-    assert 0 < partly < 304
     job = db.session.scalar(select(SireneImport))
-    assert job.offset == seen[-1] and job.finished_at is None and job.rows == partly
+    partly = job.rows
+    assert 0 < partly < 304
+    assert job.offset == seen[-1] and job.finished_at is None
+    # a complete import fills a fresh table and swaps it in at the end
+    # (loaders.py): until then the register is what it was (empty here)
+    assert _count(SireneEstablishment) == 0
     again = []
     done = stock.import_file(places, chunk_size=64 * 1024 // 8, on_chunk=again.append)
     assert done.resumed and done.done and done.rows == 304
     assert again[0].offset > seen[-1], "the second run starts at the committed offset"
     assert _count(SireneEstablishment) == 304
     assert _count(SireneImport) == 1
+
+
+def _api_row(siret, state="A"):
+    return SireneEstablishment(
+        siret=siret, siren=siret[:9], nic=siret[9:], state=state, commune=NICE, source="api"
+    )
+
+
+def test_an_interrupted_reimport_keeps_the_register_answering(app, extract, tmp_path):
+    """A complete re-import killed half-way: every number of the previous import
+    still answers; resumed, it ends as a whole import would, API answers kept."""
+    _units, places = extract
+    stock.import_file(places)
+    rows = _rows(places)
+    gone = rows.pop()["siret"]
+    rows[0]["etatAdministratifEtablissement"] = "F"
+    replaced = rows[1]["siret"]
+    only_api = sample._siret(sample._siren("91234567"), 1)
+    db.session.add_all([_api_row(only_api)])
+    db.session.commit()
+    db.session.execute(
+        SireneEstablishment.__table__.update()
+        .where(SireneEstablishment.siret == replaced)
+        .values(source="api", state="F")
+    )
+    db.session.commit()
+    changed = tmp_path / "StockEtablissement_utf8.csv"
+    _write(changed, rows)
+
+    def kill(_progress):
+        raise Killed
+
+    with pytest.raises(Killed):
+        stock.import_file(changed, chunk_size=8192, on_chunk=kill)
+    db.session.rollback()
+    assert register.lookup(gone).status == RegisterStatus.ACTIVE, "not gone before the end"
+    assert register.lookup(only_api).status == RegisterStatus.ACTIVE
+    db.session.rollback()
+    done = stock.import_file(changed, chunk_size=8192)
+    assert done.resumed and done.rows == 303 and done.removed == 1
+    db.session.rollback()
+    assert register.lookup(gone).status == RegisterStatus.NOT_FOUND, "left the register"
+    assert register.lookup(rows[0]["siret"]).status == RegisterStatus.CLOSED
+    assert db.session.get(SireneEstablishment, only_api).source == "api", "API answer kept"
+    assert db.session.get(SireneEstablishment, replaced).source == "stock", "the file wins"
+    assert _count(SireneEstablishment) == 304
+
+
+def _schema():
+    """Index names of the register's table, and the tables whose name says import."""
+    db.session.rollback()
+    found = inspect(db.engine)
+    indexes = {i["name"] for i in found.get_indexes("sirene_establishments")}
+    loading = {t for t in found.get_table_names() if "_load" in t}
+    return indexes, loading
+
+
+def test_the_swapped_in_table_is_indexed_as_the_migrations_make_it(app, extract):
+    _units, places = extract
+    before, _ = _schema()
+    assert {"ix_sirene_establishments_siren", "ix_sirene_establishments_commune"} <= before
+    stock.import_file(places, chunk_size=8192)
+    assert _schema() == (before, set()), "same indexes, no table left behind"
+    assert register.lookup(ACTIVE.siren).siret == ACTIVE.siret
+
+
+def test_a_reader_left_open_does_not_stop_a_complete_import(app, extract, tmp_path):
+    """PostgreSQL cannot swap a table a transaction still reads: after a few
+    short waits the import goes into the register row by row instead."""
+    _units, places = extract
+    stock.import_file(places)
+    rows = _rows(places)
+    gone = rows.pop()["siret"]
+    changed = tmp_path / "StockEtablissement_utf8.csv"
+    _write(changed, rows)
+    db.session.rollback()
+    assert register.lookup(gone).status == RegisterStatus.ACTIVE  # a transaction left open
+    done = stock.import_file(changed)
+    assert done.done and done.removed == 1
+    assert _count(SireneEstablishment) == 303
+    assert register.lookup(gone).status == RegisterStatus.NOT_FOUND
+    assert _schema()[1] == set(), "no table left behind"
+
+
+def test_a_resume_without_its_fresh_table_starts_over(app, extract):
+    _units, places = extract
+
+    def kill(_progress):
+        raise Killed
+
+    with pytest.raises(Killed):
+        stock.import_file(places, chunk_size=8192, on_chunk=kill)
+    (fresh,) = _schema()[1]
+    db.session.execute(text(f'DROP TABLE "{fresh}"'))
+    db.session.commit()
+    done = stock.import_file(places, chunk_size=8192)
+    assert not done.resumed and done.rows == 304
+    assert _count(SireneEstablishment) == 304
 
 
 def test_a_changed_file_starts_over(app, extract):

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from ..demo import DEMO
 from ..geo import geography
+from ..jobs import organisations as organisation_jobs
 from ..services.petitions import get_public
 from ..sirene import sample, stock
 
@@ -24,9 +25,7 @@ MIB = 1024 * 1024
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=64 * 1024),
-    default=stock.CHUNK,
-    show_default=True,
-    help="Bytes read (and committed) at a time; memory stays near this.",
+    help="Bytes read (and committed) at a time; memory stays near this [default: 1 MiB].",
 )
 def import_(files, communes, territory, chunk_size):
     """Import StockEtablissement and StockUniteLegale files (CSV or zip), in the
@@ -34,12 +33,25 @@ def import_(files, communes, territory, chunk_size):
     after an interruption resumes; a re-import replaces the rows. Exit code 1 if
     a file cannot be imported (the files before it stay imported)."""
     kept = _filter(communes, territory)
-    for path in files:
-        try:
-            done = stock.import_file(path, kept, chunk_size, on_chunk=_progress)
-        except stock.StockError as error:
-            raise click.ClickException(str(error)) from None
-        click.echo(_done(done))
+    imported = False
+    try:
+        for path in files:
+            try:
+                done = stock.import_file(path, kept, chunk_size, on_chunk=_progress)
+            except stock.StockError as error:
+                raise click.ClickException(str(error)) from None
+            imported = True
+            click.echo(_done(done))
+    finally:
+        if imported:
+            _recheck()
+
+
+def _recheck():
+    """The organisations the register did not know are asked again (jobs/organisations.py)."""
+    reopened = organisation_jobs.after_import()
+    if reopened:
+        click.echo(f"{reopened:,} organisations not found before are checked again by the worker.")
 
 
 def _done(done):
@@ -106,6 +118,7 @@ def demo(rows):
     for path in (places, units):
         done = stock.import_file(path)
         click.echo(_done(done))
+    _recheck()
     for unit in sample.DEMO_UNITS:
         name = unit.name if unit.diffusion == "O" else "[ND] (partial diffusion)"
         click.echo(f"  demo SIRET {unit.siret}: {name}, state {unit.state}")

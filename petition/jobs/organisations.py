@@ -3,7 +3,8 @@
 
 `check_organisation` is queued after a confirmation that carries a SIREN or
 SIRET; `check_due_organisations` (jobs/schedule.py) catches what the queue
-missed (Redis down at confirmation) and retries `not_checked` answers. Both are
+missed (Redis down at confirmation) and retries `not_checked` answers, and
+`after_import` reopens `not_found` answers when a new extract is in. All are
 idempotent; errors raise so RQ records them.
 """
 
@@ -15,7 +16,7 @@ from .. import jobs
 from ..extensions import db
 from ..models import RegisterStatus, Signature
 from ..services import counters
-from ..services.organisation_checks import check, due, needs_check
+from ..services.organisation_checks import check, due, needs_check, recheck_unfound
 from . import panorama as panorama_jobs
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,22 @@ def check_due_organisations():
             _offer(signature_id, status)
     _changed(petitions)  # once per petition, not once per signature
     return done
+
+
+def after_import():
+    """After `flask sirene import`: reopen the `not_found` and `not_checked`
+    answers and have the worker ask the new register now rather than at the
+    chore's next run (which takes what one run leaves). Returns how many were
+    reopened. Redis down: logged; the chore finds them later."""
+    reopened = recheck_unfound()
+    if reopened:
+        try:
+            jobs.queue(jobs.DEFAULT_QUEUE).enqueue_call(
+                check_due_organisations, description="check_due_organisations (after import)"
+            )
+        except RedisError:
+            log.exception("Could not queue the checks after the import; the chore will run them")
+    return reopened
 
 
 def queue_check(signature):

@@ -5,13 +5,15 @@ The worker calls `check(signature_id)` after a confirmation
 table or a slow API. The answer is copied into `organisation_checks`, so pages,
 exports and the attestation read it without asking the register again. A
 `not_checked` answer (the API failed) is retried later by the chore, with a
-delay that grows with the attempts (`retry_delay`).
+delay that grows with the attempts (`retry_delay`). After a new stock import,
+`recheck_unfound()` makes the `not_found` and `not_checked` answers due at
+once, so the chore asks the new register; `active` and `closed` stay.
 """
 
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -40,8 +42,9 @@ def needs_check(signature: Signature) -> bool:
 def check(signature_id: int, now: datetime | None = None) -> str | None:
     """Ask the register about the signature's SIREN/SIRET and store the answer.
 
-    Idempotent: a signature already checked (any status but `not_checked`),
-    gone, not verified or without a number is left alone. Returns the status
+    Idempotent: a signature already checked (any status but `not_checked`,
+    unless `recheck_unfound` made it due again), gone, not verified or without
+    a number is left alone. Returns the status
     stored, or None when nothing was done. Database errors raise (the job fails
     loudly and the chore tries again).
     """
@@ -49,7 +52,7 @@ def check(signature_id: int, now: datetime | None = None) -> str | None:
     if signature is None or not needs_check(signature):
         return None
     found = db.session.get(OrganisationCheck, signature_id)
-    if found is not None and found.status != RegisterStatus.NOT_CHECKED:
+    if found is not None and not _open(found):
         return found.status
     entry = register.lookup(signature.siren)
     now = now or utcnow()
@@ -68,6 +71,26 @@ def check(signature_id: int, now: datetime | None = None) -> str | None:
     if entry.status == RegisterStatus.NOT_CHECKED:
         log.warning("Register not reached for signature %s; retried later", signature_id)
     return entry.status
+
+
+def _open(found: OrganisationCheck) -> bool:
+    """Whether a stored answer may be asked again: `not_checked`, or any
+    answer with a next attempt set (`recheck_unfound`)."""
+    return found.status == RegisterStatus.NOT_CHECKED or found.next_attempt_at is not None
+
+
+def recheck_unfound(now: datetime | None = None) -> int:
+    """After a new stock import: what the register did not know (`not_found`)
+    or could not answer (`not_checked`) is due again now; the chore
+    (`due()`) asks the new register. Returns how many checks were reopened."""
+    now = now or utcnow()
+    reopened = db.session.execute(
+        update(OrganisationCheck)
+        .where(OrganisationCheck.status.in_((RegisterStatus.NOT_FOUND, RegisterStatus.NOT_CHECKED)))
+        .values(next_attempt_at=now)
+    ).rowcount
+    db.session.commit()
+    return reopened
 
 
 def _values(signature, entry, attempts, now):
@@ -131,7 +154,8 @@ def checks_of(signature_ids) -> dict[int, OrganisationCheck]:
 
 def due(now: datetime | None = None, limit: int = BATCH) -> list[int]:
     """Ids of verified signatures with a number whose check is missing (the
-    queue was down at confirmation) or whose `not_checked` retry is due."""
+    queue was down at confirmation), whose `not_checked` retry is due, or
+    whose `not_found` was reopened by a new import (`recheck_unfound`)."""
     now = now or utcnow()
     rows = db.session.scalars(
         select(Signature.id)
@@ -148,6 +172,10 @@ def due(now: datetime | None = None, limit: int = BATCH) -> list[int]:
                         OrganisationCheck.next_attempt_at.is_(None),
                         OrganisationCheck.next_attempt_at <= now,
                     ),
+                ),
+                and_(
+                    OrganisationCheck.status == RegisterStatus.NOT_FOUND,
+                    OrganisationCheck.next_attempt_at <= now,
                 ),
             ),
         )

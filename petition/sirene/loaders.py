@@ -1,17 +1,33 @@
 """Writing one chunk of a stock file into the register's tables.
 
-Each chunk is whole CSV records (stock.py cuts it), written and upserted on
-the import's own connection, inside the transaction that also moves the
-import's offset. PostgreSQL: the raw bytes go through COPY into a temporary
-table shaped like the file, and one INSERT … SELECT … ON CONFLICT converts and
-upserts them (Python never parses a row). SQLite: the csv module parses the
-chunk and `executemany` upserts the kept columns.
+Each chunk is whole CSV records (stock.py cuts it), written on the import's own
+connection, inside the transaction that also moves the import's offset. Every
+loader answers `start(job_id, resumed)` (False: what a resumed import had
+written is gone, start over), `load(chunk)` (rows kept) and `finish()` (after
+the last chunk, in the transaction that marks the import done: the number of
+stock rows removed, or None to let stock.py remove them).
+
+- SQLite: the csv module parses the chunk and `executemany` upserts the kept
+  columns.
+- PostgreSQL, filtered import: the raw bytes go through COPY into a temporary
+  table shaped like the file, and one INSERT … SELECT … ON CONFLICT converts
+  and upserts them into the register (Python never parses a row).
+- PostgreSQL, complete import: the same COPY, then a plain INSERT … SELECT into
+  a fresh table without indexes (`<table>_load`); after the last chunk, in one
+  transaction, the API's answers the file does not replace are carried over,
+  the primary key and indexes are built, and the fresh table replaces the old
+  one. Maintaining three indexes row by row cost two thirds of the import; and
+  until the swap, lookups read the previous register, complete and indexed.
 """
 
 import csv
 import io
+import logging
 import re
+import time
 from operator import itemgetter
+
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models.core import utcnow
@@ -23,11 +39,17 @@ _BLANK = re.compile(rb"\n\n+")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 SOURCE = "stock"
 
+log = logging.getLogger(__name__)
+
 
 def loader_for(conn, kind, header, communes):
     """The loader of this database for a file of `kind` with this `header`."""
-    cls = PostgresLoader if conn.dialect.name == "postgresql" else SqliteLoader
-    return cls(conn, kind, header, communes)
+    if conn.dialect.name != "postgresql":
+        cls = SqliteSwapLoader if communes is None else SqliteLoader
+        return cls(conn, kind, header, communes)
+    if communes is None:
+        return PostgresSwapLoader(conn, kind, header, communes)
+    return PostgresLoader(conn, kind, header, communes)
 
 
 def _lengths(table):
@@ -40,6 +62,9 @@ def _upsert_tail(key, names):
 
 
 class SqliteLoader:
+    #: Bytes read and committed at a time, unless the caller says otherwise.
+    chunk_size = 1024 * 1024
+
     def __init__(self, conn, kind, header, communes):
         self.conn, self.kind = conn, kind
         table, key, kept = columns.KEPT[kind]
@@ -64,6 +89,12 @@ class SqliteLoader:
             return index[columns.COMMUNE], frozenset(communes)
         return index["siren"], frozenset(_sirens_in(self.conn, communes))
 
+    def start(self, job_id, resumed):
+        return True
+
+    def finish(self):
+        return None
+
     def load(self, chunk):
         """Python only picks the columns; SQL converts them (as on PostgreSQL)."""
         stamp = (utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"),)  # SQLAlchemy's SQLite format
@@ -80,6 +111,80 @@ class SqliteLoader:
                 yield row
 
 
+class SqliteSwapLoader(SqliteLoader):
+    """Complete imports on SQLite: as on PostgreSQL, a fresh table (same
+    definition, primary key included) named after the import, whose other
+    indexes are built at the swap; readers see the old table until then."""
+
+    def __init__(self, conn, kind, header, communes):
+        super().__init__(conn, kind, header, communes)
+        self.table, self.key, kept = columns.KEPT[kind]
+        self.names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
+        self.fresh = None
+
+    def start(self, job_id, resumed):
+        run = self.conn.exec_driver_sql
+        fresh = f"{self.table}_load_{int(job_id)}"
+        stale = [
+            name
+            for (name,) in run(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?",
+                (f"{self.table}_load_%",),
+            )
+        ]
+        if resumed and fresh not in stale:
+            return False
+        self._point_at(fresh)
+        if resumed:
+            return True
+        for name in stale:
+            run(f'DROP TABLE "{name}"')
+        ddl = run(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (self.table,)
+        ).scalar()
+        ddl, found = _TABLE_NAME.subn(f'CREATE TABLE "{fresh}"', ddl, count=1)
+        if not found:
+            raise ValueError(f"unexpected definition of {self.table}: {ddl[:80]}")
+        run(ddl)
+        self.conn.commit()
+        return True
+
+    def _point_at(self, fresh):
+        self.fresh = fresh
+        self.sql = self.sql.replace(f"INSERT INTO {self.table} ", f'INSERT INTO "{fresh}" ', 1)
+
+    def finish(self):
+        """Carry over the API's answers, swap, build the indexes; the caller commits."""
+        table, fresh, key = self.table, f'"{self.fresh}"', self.key
+        names = ", ".join(self.names)
+        run = self.conn.exec_driver_sql
+        run(
+            f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
+            f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        )
+        removed = run(
+            f"SELECT count(*) FROM {table} AS old WHERE old.source = '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        ).scalar()
+        indexes = [
+            sql
+            for (sql,) in run(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                " AND sql IS NOT NULL",
+                (table,),
+            )
+        ]
+        run(f"DROP TABLE {table}")
+        run(f"ALTER TABLE {fresh} RENAME TO {table}")
+        for sql in indexes:
+            run(sql)
+        return removed
+
+
+_TABLE_NAME = re.compile(r"^CREATE TABLE\s+(\"[^\"]+\"|\S+)", re.IGNORECASE)
+
+
 def _sirens_in(conn, communes):
     """SIRENs of the establishments already imported in these communes."""
     codes, found = sorted(communes), set()
@@ -92,24 +197,37 @@ def _sirens_in(conn, communes):
 
 
 class PostgresLoader:
+    """Filtered imports: each chunk upserted into the register itself."""
+
+    #: A COPY of 1 MiB keeps the temporary table within `temp_buffers` (8 MB).
+    chunk_size = 1024 * 1024
+
     def __init__(self, conn, kind, header, communes):
         bad = [name for name in header if not _IDENTIFIER.match(name)]
         if bad:
             raise ValueError(f"unexpected column names in the header: {bad[:3]}")
         self.conn, self.kind, self.communes = conn, kind, sorted(communes or ())
+        self.table, self.key, kept = columns.KEPT[kind]
+        self.names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
         self.temp = f"sirene_load_{kind}"
         names = ", ".join(f'"{name}"' for name in header)
         typed = ", ".join(f'"{name}" text' for name in header)
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{self.temp}")
         conn.exec_driver_sql(f"CREATE TEMP TABLE {self.temp} ({typed}) ON COMMIT DELETE ROWS")
         self.copy_sql = f"COPY {self.temp} ({names}) FROM STDIN (FORMAT csv)"
-        self.upsert = self._upsert(communes is not None)
+        self.write_sql = self._insert(self.table, communes is not None) + _upsert_tail(
+            self.key, self.names
+        )
 
-    def _upsert(self, filtered):
-        table, key, kept = columns.KEPT[self.kind]
-        lengths = _lengths(table)
-        names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
-        exprs = _expressions(kept, lengths, lambda name: f'"{name}"', postgres=True)
+    def start(self, job_id, resumed):
+        return True
+
+    def finish(self):
+        return None
+
+    def _insert(self, into, filtered):
+        kept = columns.KEPT[self.kind][2]
+        exprs = _expressions(kept, _lengths(self.table), lambda name: f'"{name}"', postgres=True)
         exprs += [f"'{SOURCE}'", "%(stamp)s"]  # this process's clock, as on SQLite
         where = ""
         if filtered and self.kind == UNITS:
@@ -120,19 +238,121 @@ class PostgresLoader:
         elif filtered:
             where = f' WHERE "{columns.COMMUNE}" = ANY(%(communes)s)'
         return (
-            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} "
-            f"FROM {self.temp}{where}" + _upsert_tail(key, names)
+            f"INSERT INTO {into} ({', '.join(self.names)}) SELECT {', '.join(exprs)} "
+            f"FROM {self.temp}{where}"
         )
 
     def load(self, chunk):
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur:
+            # A crash may lose the last chunks' commits, never one without its
+            # offset (same transaction): the resumed import writes them again.
+            cur.execute("SET LOCAL synchronous_commit = off")
             with cur.copy(self.copy_sql) as copy:
                 copy.write(_lines(chunk))
-            cur.execute(self.upsert, {"communes": self.communes, "stamp": utcnow()})
+            cur.execute(self.write_sql, {"communes": self.communes, "stamp": utcnow()})
             kept = cur.rowcount
-            cur.execute(f"TRUNCATE {self.temp}")
-        return kept
+        return kept  # the commit empties the temporary table (ON COMMIT DELETE ROWS)
+
+
+class PostgresSwapLoader(PostgresLoader):
+    """Complete imports: a fresh table, indexed and swapped in at the end."""
+
+    def __init__(self, conn, kind, header, communes):
+        super().__init__(conn, kind, header, communes)
+        self.fresh = f"{self.table}_load"
+        self.write_sql = self._insert(self.fresh, False)
+
+    def start(self, job_id, resumed):
+        """A new import makes an empty fresh table, labelled with the import's
+        id; a resumed one goes on with its own, or starts over if it is gone."""
+        mark = f"sirene import {int(job_id)}"
+        if resumed:
+            found = self.conn.exec_driver_sql(
+                "SELECT obj_description(to_regclass(%(t)s), 'pg_class')", {"t": self.fresh}
+            ).scalar()
+            return found == mark
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.fresh}")
+        self.conn.exec_driver_sql(
+            f"CREATE TABLE {self.fresh} (LIKE {self.table} INCLUDING DEFAULTS)"
+        )
+        self.conn.exec_driver_sql(f"COMMENT ON TABLE {self.fresh} IS '{mark}'")
+        self.conn.commit()
+        return True
+
+    def finish(self):
+        """Carry over, index, swap; the caller commits. Returns the stock rows
+        of the old table the file no longer holds (they go with it)."""
+        table, fresh, key = self.table, self.fresh, self.key
+        names = ", ".join(self.names)
+        run = self.conn.exec_driver_sql
+        run(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")  # sorts in memory
+        try:
+            run(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY ({key})")
+        except IntegrityError:
+            raise DuplicateNumbers(f"the file holds a {key} twice") from None
+        run(  # after the key: each of the few API rows is one index probe
+            f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
+            f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        )
+        indexes = db.metadata.tables[table].indexes
+        for index in indexes:
+            cols = ", ".join(c.name for c in index.columns)
+            run(f"CREATE INDEX {index.name}_load ON {fresh} ({cols})")
+        removed = run(
+            f"SELECT count(*) FROM {table} AS old WHERE old.source = '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
+        ).scalar()
+        self._swap([index.name for index in indexes])
+        return removed
+
+    def _swap(self, index_names):
+        """The fresh table takes the register's name. Dropping the old one waits
+        for every transaction that read it, and readers queue behind that wait:
+        each attempt waits `SWAP_WAIT` at most, then lets them through. Still
+        held after `SWAP_ATTEMPTS` (a long report, a session left open): the
+        fresh rows are upserted into the register instead, row locks only."""
+        table, fresh, run = self.table, self.fresh, self.conn.exec_driver_sql
+        for attempt in range(SWAP_ATTEMPTS):
+            savepoint = self.conn.begin_nested()
+            try:
+                run(f"SET LOCAL lock_timeout = '{SWAP_WAIT}s'")
+                run(f"DROP TABLE {table}")
+            except OperationalError:  # lock_timeout: another transaction holds it
+                savepoint.rollback()
+                time.sleep(attempt)
+                continue
+            savepoint.commit()
+            run(f"ALTER TABLE {fresh} RENAME TO {table}")
+            run(f"ALTER TABLE {table} RENAME CONSTRAINT {fresh}_pkey TO {table}_pkey")
+            for name in index_names:
+                run(f"ALTER INDEX {name}_load RENAME TO {name}")
+            run(f"COMMENT ON TABLE {table} IS NULL")
+            return
+        log.warning("%s in use by other transactions: upserting the import into it", table)
+        run("SET LOCAL lock_timeout = 0")
+        names = ", ".join(self.names)
+        run(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {fresh}"
+            + _upsert_tail(self.key, self.names)
+        )
+        run(
+            f"DELETE FROM {table} AS old WHERE old.source = '{SOURCE}' AND NOT EXISTS"
+            f" (SELECT 1 FROM {fresh} AS new WHERE new.{self.key} = old.{self.key})"
+        )
+        run(f"DROP TABLE {fresh}")
+
+
+#: For building the fresh table's indexes (PostgreSQL's default is 64MB).
+INDEX_MEMORY = "256MB"
+
+#: The swap's wait for the old table, per attempt (seconds), and the attempts.
+SWAP_WAIT, SWAP_ATTEMPTS = 1, 3
+
+
+class DuplicateNumbers(Exception):
+    """A complete file that holds one number twice (the register's key)."""
 
 
 def _lines(chunk):

@@ -30,9 +30,8 @@ from ..geo import geography
 from ..models import SireneEstablishment, SireneImport, SireneUnit
 from ..models.core import utcnow
 from . import columns
-from .loaders import loader_for
+from .loaders import DuplicateNumbers, loader_for
 
-CHUNK = 1024 * 1024
 _PROBE = 64 * 1024
 
 
@@ -52,11 +51,13 @@ class Progress:
     removed: int = 0  # stock rows of numbers the file no longer holds
 
 
-def import_file(path, communes=None, chunk_size=CHUNK, on_chunk=None):
+def import_file(path, communes=None, chunk_size=None, on_chunk=None):
     """Import one stock file; returns its final `Progress`.
 
-    `on_chunk(progress)` is called after each committed chunk (progress lines;
-    tests raise from it to stop an import half-way, as a kill would).
+    `chunk_size`: bytes read and committed at a time (default: the loader's,
+    loaders.py). `on_chunk(progress)` is called after each committed chunk
+    (progress lines; tests raise from it to stop an import half-way, as a kill
+    would).
     """
     path = os.path.abspath(path)
     communes = sorted(set(communes)) if communes is not None else None
@@ -70,17 +71,27 @@ def import_file(path, communes=None, chunk_size=CHUNK, on_chunk=None):
         if missing:
             raise StockError(f"{path}: missing columns {', '.join(sorted(missing))}")
         with db.engine.connect() as conn:
-            job_id, progress = _begin(conn, kind, path, _fingerprint(path), communes, size)
+            loader = loader_for(conn, kind, header, communes)
+            job = (conn, kind, path, _fingerprint(path), communes, size)
+            job_id, progress = _begin(*job)
+            if not loader.start(job_id, progress.resumed):  # its rows are gone
+                job_id, progress = _begin(*job, resume=False)
+                loader.start(job_id, False)
             progress.offset = max(progress.offset, len(header_line))
             stream.seek(progress.offset)
-            loader = loader_for(conn, kind, header, communes)
-            for chunk in _chunks(stream, chunk_size):
+            for chunk in _chunks(stream, chunk_size or loader.chunk_size):
                 progress.rows += loader.load(chunk)
                 progress.offset += len(chunk)
                 _save(conn, job_id, offset=progress.offset, rows=progress.rows)
                 if on_chunk:
                     on_chunk(progress)
-            progress.removed = _remove_left_out(conn, job_id, kind, communes)
+            try:
+                removed = loader.finish()
+            except DuplicateNumbers as error:
+                raise StockError(f"{path}: {error}") from None
+            if removed is None:
+                removed = _remove_left_out(conn, job_id, kind, communes)
+            progress.removed = removed
             _save(conn, job_id, finished_at=utcnow())
             progress.done = True
     return progress
@@ -165,17 +176,20 @@ def _record_end(data):
     return 0
 
 
-def _begin(conn, kind, path, fingerprint, communes, size):
+def _begin(conn, kind, path, fingerprint, communes, size, resume=True):
     """The unfinished import of this very file and filter, or a new one."""
     filter_text = ",".join(communes) if communes is not None else None
-    last = conn.execute(
-        select(SireneImport.id, SireneImport.fingerprint, SireneImport.communes)
-        .add_columns(SireneImport.offset, SireneImport.rows)
-        .where(SireneImport.path == path, SireneImport.kind == kind)
-        .where(SireneImport.finished_at.is_(None))
-        .order_by(SireneImport.id.desc())
-        .limit(1)
-    ).first()
+    last = (
+        resume
+        and conn.execute(
+            select(SireneImport.id, SireneImport.fingerprint, SireneImport.communes)
+            .add_columns(SireneImport.offset, SireneImport.rows)
+            .where(SireneImport.path == path, SireneImport.kind == kind)
+            .where(SireneImport.finished_at.is_(None))
+            .order_by(SireneImport.id.desc())
+            .limit(1)
+        ).first()
+    )
     if last and last.fingerprint == fingerprint and last.communes == filter_text:
         return last.id, Progress(kind, path, last.offset, size, last.rows, resumed=True)
     job_id = conn.execute(
