@@ -40,24 +40,42 @@ def init_app(app):
 
     @app.after_request
     def security_headers(response):
-        framing = "*" if g.get("allow_framing") else "'none'"
-        policy = (
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{csp_nonce()}'; "
-            "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            "font-src 'self'; object-src 'none'; base-uri 'none'; "
-            f"form-action 'self'; frame-ancestors {framing}"
-        )
-        response.headers.setdefault("Content-Security-Policy", policy)
-        if not g.get("allow_framing"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
+        if response.mimetype == "application/json":
+            _data_headers(response)
+        else:
+            _document_headers(response)
         if app.config.get("APP_ENV") == "production":
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+#: JSON is never rendered as a document: it may load nothing, be framed
+#: nowhere. Four short headers instead of the page's ~700 bytes, on the
+#: response every widget polls (and nginx replays from its cache).
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _data_headers(response):
+    response.headers.setdefault("Content-Security-Policy", DATA_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+
+
+def _document_headers(response):
+    framing = "*" if g.get("allow_framing") else "'none'"
+    policy = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{csp_nonce()}'; "
+        "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "font-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'; frame-ancestors {framing}"
+    )
+    response.headers.setdefault("Content-Security-Policy", policy)
+    if not g.get("allow_framing"):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -37,10 +37,12 @@ def open_cors(response):
     if request.path.startswith("/api/"):
         headers = response.headers
         headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-        headers["Access-Control-Allow-Headers"] = "If-None-Match"
-        headers["Access-Control-Expose-Headers"] = "ETag"
-        headers["Access-Control-Max-Age"] = "86400"
+        if request.method == "OPTIONS":  # a preflight: what the real request may send
+            headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            headers["Access-Control-Allow-Headers"] = "If-None-Match"
+            headers["Access-Control-Max-Age"] = "86400"
+        else:  # browsers read these three on preflights only
+            headers["Access-Control-Expose-Headers"] = "ETag"
     return response
 
 
