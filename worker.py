@@ -9,11 +9,12 @@ abandoned-job handling and retried.
 import argparse
 import logging
 
-from rq import SimpleWorker, Worker
+from rq import Worker
 
 from petition import create_app
 from petition.jobs import QUEUES, AppJob, bind_worker_app, make_redis
 from petition.jobs.recovery import recover_abandoned
+from petition.jobs.worker import LeanWorker
 
 
 def main(argv=None):
@@ -31,7 +32,7 @@ def main(argv=None):
     app = create_app()
     bind_worker_app(app)
     connection = make_redis(app.config["REDIS_URL"])
-    worker_class = Worker if args.fork else SimpleWorker
+    worker_class = Worker if args.fork else LeanWorker
     worker = worker_class(args.queues, connection=connection, job_class=AppJob)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

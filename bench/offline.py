@@ -46,6 +46,18 @@ def _rate(times):
     return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
 
 
+def _cpu_seconds(pid):
+    """User + system CPU of a live process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _first_arrival(sink, start, timeout):
+    deadline = time.monotonic() + timeout
+    while len(sink.handler.times) <= start and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def worker_run(b, r):
     """Queue n confirmations, start one worker.py, time first to last arrival."""
     prefix = f"e{r}"
@@ -59,13 +71,19 @@ def worker_run(b, r):
             jobs.enqueue_email(send_confirmation, row, 1)
     start = len(b.stack.sink.handler.times)
     worker = b.stack.worker("emails")
+    # The worker's CPU from its first email to its last: what an email costs it,
+    # however busy the machine (its start, the app's import, is left out).
+    _first_arrival(b.stack.sink, start, timeout=60)
+    cpu = _cpu_seconds(worker.pid)
     messages, times, raw = _arrivals(b.stack.sink, start, len(ids), timeout=60 + b.emails / 5)
+    cpu = _cpu_seconds(worker.pid) - cpu
     b.stack.stop(worker)
     recipients = [m["To"] for m in messages]
     expected = {f"{prefix}-{i}@{data.DOMAIN}" for i in range(1, b.emails + 1)}
     b.last_messages = raw
     return {
         "rate": _rate(times),
+        "cpu_ms": cpu / max(len(times) - 1, 1) * 1000,
         "check": len(recipients) == len(set(recipients)) == b.emails
         and set(recipients) == expected,
         "check_text": f"{prefix}: {b.emails} jobs, {len(recipients)} emails, "
@@ -79,13 +97,15 @@ def smtplib_run(b, r):
     path = b.workdir / "messages.pickle"
     path.write_bytes(pickle.dumps(messages))
     start = len(b.stack.sink.handler.times)
-    subprocess.run(
-        [sys.executable, str(HERE / "smtp_baseline.py"), str(path), str(b.stack.sink.port)],
-        check=True,
-        timeout=300,
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "smtp_baseline.py"), str(path), str(b.stack.sink.port)]
     )
+    _pid, status, usage = os.wait4(process.pid, 0)  # its CPU, interpreter start included
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("bench/smtp_baseline.py failed")
     _messages, times, _raw = _arrivals(b.stack.sink, start, len(messages), timeout=30)
-    return {"rate": _rate(times)}
+    cpu = (usage.ru_utime + usage.ru_stime) / max(len(messages), 1) * 1000
+    return {"rate": _rate(times), "cpu_ms": cpu}
 
 
 def emails(b):
@@ -102,6 +122,10 @@ def emails(b):
         at_least=0.5,
     )
     row.checks += [(g["check_text"], g["check"]) for g in got]
+    row.note = (
+        f"CPU per email (medians): worker {median([g['cpu_ms'] for g in got]):.2f} ms, "
+        f"smtplib {median([x['cpu_ms'] for x in base]):.2f} ms"
+    )
     return row
 
 

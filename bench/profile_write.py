@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 from redis.connection import Connection  # noqa: E402
-from rq import SimpleWorker  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bench import data  # noqa: E402
@@ -30,6 +29,7 @@ from bench.stack import Stack  # noqa: E402
 from petition import create_app, jobs  # noqa: E402
 from petition.extensions import db  # noqa: E402
 from petition.jobs.signatures import send_confirmation  # noqa: E402
+from petition.jobs.worker import LeanWorker  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -83,8 +83,8 @@ def confirm_requests(app, slug, petition_id, n, prefix="c"):
 
 
 def email_jobs(app, slug, petition_id, n, prefix="m"):
-    """`n` confirmation jobs queued, then run by a SimpleWorker in this process
-    (as worker.py runs them) until the queue is empty."""
+    """`n` confirmation jobs queued, then run by worker.py's worker class in
+    this process until the queue is empty."""
     sign_requests(app, slug, n, prefix=prefix)()
     with app.app_context():
         jobs.queue(jobs.EMAIL_QUEUE).empty()  # the signing queued them already: once more
@@ -94,7 +94,7 @@ def email_jobs(app, slug, petition_id, n, prefix="m"):
     jobs.bind_worker_app(app)
 
     def run():
-        worker = SimpleWorker([jobs.EMAIL_QUEUE], connection=connection, job_class=jobs.AppJob)
+        worker = LeanWorker([jobs.EMAIL_QUEUE], connection=connection, job_class=jobs.AppJob)
         worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
 
     return run

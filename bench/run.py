@@ -120,8 +120,9 @@ def versions(b):
 def configuration(b):
     return (
         f"web: gunicorn gthread, {b.workers} workers x {b.threads} threads, keep-alive "
-        f"(baseline app: same); SSE: 1 gevent worker; worker: 1 worker.py (SimpleWorker, "
-        f"one reused SMTP connection); load: {web.READ_CONNECTIONS} connections for reads, "
+        f"(baseline app: same); SSE: 1 gevent worker; worker: 1 worker.py "
+        f"(LeanWorker: RQ's SimpleWorker, one reused SMTP connection); "
+        f"load: {web.READ_CONNECTIONS} connections for reads, "
         f"{web.WRITE_CONNECTIONS} for writes, {b.duration} s per run, {b.rounds} interleaved "
         f"round(s), medians; {b.stored:,} rows for export and growth"
     )

@@ -161,7 +161,7 @@ class Stack:
         return process, port
 
     def worker(self, *args):
-        """One RQ worker process (worker.py: SimpleWorker, no fork per job)."""
+        """One RQ worker process (worker.py: LeanWorker, no fork per job)."""
         return self._spawn([PY, str(ROOT / "worker.py"), *args], self.env(), "worker")
 
     def _spawn(self, argv, env, name):

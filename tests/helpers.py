@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 from flask.testing import FlaskClient, FlaskCliRunner
-from rq import SimpleWorker
 from sqlalchemy import select, update
 
 from petition import links
 from petition.extensions import db
+from petition.jobs.worker import LeanWorker
 from petition.models import OrganisationCheck, Petition, Signature, SireneEstablishment
 from petition.services import organizers
 from petition.services.petitions import parse_communes, save
@@ -135,8 +135,8 @@ class CommandRunner(FlaskCliRunner):
         return contextvars.Context().run(super().invoke, *args, **kwargs)
 
 
-class JobWorker(SimpleWorker):
-    """A SimpleWorker that runs each job as worker.py does: in a fresh context,
+class JobWorker(LeanWorker):
+    """worker.py's worker class, running each job as worker.py does: in a fresh context,
     with an app context (own `g`, own session) of its own, never the test
     body's. Counts the jobs it ran."""
 

@@ -11,6 +11,7 @@ import logging
 import smtplib
 
 from rq import get_current_job
+from sqlalchemy.orm import joinedload
 
 from .. import jobs
 from ..extensions import db
@@ -39,7 +40,8 @@ EMAILS = {
 
 def _send(signature_id, nonce, expected_state, build):
     """`nonce` None: a job queued before jobs carried it; the row is its own."""
-    signature = db.session.get(Signature, signature_id)
+    # The petition in the same SELECT: the email needs its title and slug.
+    signature = db.session.get(Signature, signature_id, options=[joinedload(Signature.petition)])
     if (
         signature is None
         or (nonce is not None and signature.token_nonce != nonce)

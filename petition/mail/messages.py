@@ -1,14 +1,15 @@
 """One function per email. Each renders templates/email/<name>.txt and .html
-in the recipient's language and returns a flask_mail.Message; jobs send them."""
+in the recipient's language and returns a flask_mail.Message (mime.Message: the
+same bytes, serialised faster); jobs send them."""
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mail import Message
 
 from ..links import confirm_token, publish_url, sample_url, unsubscribe_url, withdraw_url
 from ..markdown import render as render_markdown
 from ..urls import external_url
+from .mime import Message
 
 
 def _message(signature, name, subject, extra_headers=None, **context):
