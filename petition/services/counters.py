@@ -40,11 +40,24 @@ SLUG_TTL = 300
 BREAKDOWN_TTL = 300
 
 
-def adjust(petition_id: int, delta: int, local: int = 0, paper: int = 0) -> None:
+def adjust(petition_id: int, delta: int, local: int = 0, paper: int = 0, also=None) -> Any:
     """Add `delta` to the count, `local` to its territory's part and `paper`
     to its paper part, in the current transaction, in one guarded statement
-    (never below zero)."""
-    db.session.execute(
+    (never below zero).
+
+    Returns the row as this transaction leaves it (`signature_count`,
+    `local_count`, `paper_count`, `updated_at`, and `also`, an SQL expression
+    evaluated on the updated row, e.g. milestones.due), or None when the guard
+    refused the change."""
+    returned = [
+        Petition.signature_count,
+        Petition.local_count,
+        Petition.paper_count,
+        Petition.updated_at,
+    ]
+    if also is not None:
+        returned.append(also.label("also"))
+    return db.session.execute(
         update(Petition)
         .where(
             Petition.id == petition_id,
@@ -58,7 +71,8 @@ def adjust(petition_id: int, delta: int, local: int = 0, paper: int = 0) -> None
             paper_count=Petition.paper_count + paper,
             updated_at=utcnow(),
         )
-    )
+        .returning(*returned)
+    ).first()
 
 
 @dataclass(frozen=True)
