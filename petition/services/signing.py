@@ -5,6 +5,7 @@ the right email; `confirm` moves pending -> verified and the count with it,
 in one transaction, by guarded updates.
 """
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -231,19 +232,20 @@ def confirm(token: str) -> Confirmation:
     if found.outcome != ConfirmOutcome.READY:
         return found
     signature, petition = found.signature, found.petition
+    now = utcnow()
     moved = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
-        .values(state=SignatureState.VERIFIED, verified_at=utcnow())
+        _verify_statement(), {"signature_id": signature.id, "now": now}
     ).rowcount
     if not moved:  # verified meanwhile by another click: show it as it is now
         db.session.commit()
         return Confirmation(ConfirmOutcome.ALREADY, signature, petition)
     counts = counters.adjust(
-        petition.id, +1, local=1 if signature.local else 0, also=milestones.due(petition.id)
+        petition.id, +1, local=1 if signature.local else 0, also=milestones.due
     )
     reached = milestones.reach(petition.id) if counts is not None and counts.also else []
     _commit_keeping_loaded()
+    set_committed_value(signature, "state", SignatureState.VERIFIED)
+    set_committed_value(signature, "verified_at", now)
     _show_counts(petition, counts)
     counters.changed(petition.id)
     milestones.announce(reached)
@@ -252,11 +254,26 @@ def confirm(token: str) -> Confirmation:
     return Confirmation(ConfirmOutcome.CONFIRMED, signature, petition)
 
 
+@functools.cache
+def _verify_statement():
+    """pending -> verified, guarded; built once per process (Core: the ORM's
+    synchronisation of the session is done by hand after the commit)."""
+    signatures = Signature.__table__
+    return (
+        update(signatures)
+        .where(
+            signatures.c.id == bindparam("signature_id", type_=Integer),
+            signatures.c.status == SignatureState.PENDING,
+        )
+        .values(status=SignatureState.VERIFIED, verified_at=bindparam("now"))
+    )
+
+
 def _commit_keeping_loaded():
     """Commit without expiring what the session holds: the signature and its
     petition were read in this transaction and every change the transaction
-    made to them is already on them (the UPDATEs synchronise the signature;
-    `_show_counts` the petition), so the page needs no SELECT after the commit."""
+    made is then set on them (the signature's state, the petition's counts:
+    `_show_counts`), so the page needs no SELECT after the commit."""
     session = db.session()
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
