@@ -7,6 +7,9 @@ petition's row, so concurrent confirmations pass here one after the other,
 each seeing the milestones the previous one marked; SQLite serialises writers.
 Either way exactly one transaction gets each milestone back, and only it
 queues the alert. A count that dips and crosses again finds `reached_at` set.
+A confirmation asks `due` in the RETURNING of its count's UPDATE and runs
+`reach` only when it says a milestone is there to mark: most confirmations
+cross none.
 """
 
 import logging
