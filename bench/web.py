@@ -231,46 +231,66 @@ def sign(b):
     return [row, tail]
 
 
-def confirm_run(b, r):
-    prefix = f"c{r}"
+def confirm_run(b, r, petition_ids=None, prefix=None, tokens=None):
+    """One confirm load on tokens of `petition_ids` (the bench's petition by
+    default); checks, for each petition, count = verified rows after it."""
+    petition_ids = petition_ids or [b.petition_id]
+    prefix = prefix or f"c{r}"
     figures = load.run(
         f"http://127.0.0.1:{b.app_port}/confirm/x",
         "confirm",
         b.duration,
         WRITE_CONNECTIONS,
         sessions=b.sessions,
-        tokens=b.token_files[r],
+        tokens=tokens or b.token_files[r],
     )
 
     def state():
         with b.app.app_context():
-            return data.counts(b.petition_id, prefix) + data.count_state(b.petition_id)
+            got = [data.counts(pid, prefix) + data.count_state(pid) for pid in petition_ids]
+        return tuple(tuple(g) for g in got)
 
-    rows, _distinct, verified, stored, counted = settled(state)
+    each = settled(state)
+    verified = sum(e[2] for e in each)
+    consistent = all(stored == counted for *_, stored, counted in each)
     figures["check"] = (
         figures["wrapped"] == 0
         and figures["ok"] <= verified <= figures["sent"]
-        and stored == counted
+        and consistent
         and figures["bad"] == 0
     )
+    counts = ", ".join(f"{stored} = {counted}" for *_, stored, counted in each)
     figures["check_text"] = (
         f"{prefix}: {figures['sent']} tokens posted, {figures['ok']} answered "
-        f"200, {verified} verified; count {stored} = verified rows {counted}"
+        f"200, {verified} verified; count = verified rows: {counts}"
     )
     return figures
 
 
-def confirm(b):
-    tokens = int(b.duration * 1500) + 500  # more than the fastest run can use
-    b.token_files = []
+def _token_file(b, name, petition_ids, n, prefix):
+    """`n` pending rows spread evenly over `petition_ids`, their tokens
+    interleaved (petition 1, 2, …, 1, 2, …) so that concurrent clients confirm
+    on different petitions."""
     with b.app.app_context():
-        for r in range(b.rounds):
-            data.bulk_signatures(b.petition_id, tokens, "pending", f"c{r}")
-            path = b.workdir / f"tokens-{r}.txt"
-            path.write_text(
-                "\n".join(data.tokens_for(data.rows_with_prefix(b.petition_id, f"c{r}")))
-            )
-            b.token_files.append(path)
+        per = [n // len(petition_ids)] * len(petition_ids)
+        columns = []
+        for pid, count in zip(petition_ids, per, strict=True):
+            data.bulk_signatures(pid, count, "pending", prefix)
+            columns.append(data.tokens_for(data.rows_with_prefix(pid, prefix)))
+    path = b.workdir / f"{name}.txt"
+    path.write_text("\n".join(t for row in zip(*columns, strict=True) for t in row))
+    return path
+
+
+def _tokens_needed(b):
+    return int(b.duration * 1500) + 500  # more than the fastest run can use
+
+
+def confirm(b):
+    b.token_files = [
+        _token_file(b, f"tokens-{r}", [b.petition_id], _tokens_needed(b), f"c{r}")
+        for r in range(b.rounds)
+    ]
     got, base = interleave(b.rounds, lambda r: confirm_run(b, r), lambda r: _insert(b, f"bc{r}"))
     row = ratio_row(
         "confirm",
@@ -280,6 +300,36 @@ def confirm(b):
         at_least=CONFIRM_GOAL,
     )
     row.checks += [(g["check_text"], g["check"]) for g in got]
+    return row
+
+
+#: Petitions the confirmations of `confirm-spread` are spread over.
+SPREAD = 8
+
+
+def confirm_spread(b):
+    """The hot row: every confirmation of a petition updates its `petitions`
+    row inside its transaction. The same load on one petition, then spread over
+    SPREAD petitions (interleaved rounds): a ratio well under 1 means the row's
+    lock is what confirmations wait for."""
+    with b.app.app_context():
+        spread = [data.create_petition(f"bench-spread-{i}").id for i in range(SPREAD)]
+    n = _tokens_needed(b)
+    one = [_token_file(b, f"one-{r}", [b.petition_id], n, f"h{r}") for r in range(b.rounds)]
+    many = [_token_file(b, f"many-{r}", spread, n, f"m{r}") for r in range(b.rounds)]
+    got, base = interleave(
+        b.rounds,
+        lambda r: confirm_run(b, r, [b.petition_id], f"h{r}", one[r]),
+        lambda r: confirm_run(b, r, spread, f"m{r}", many[r]),
+    )
+    row = ratio_row(
+        f"confirm: 1 petition / {SPREAD} petitions",
+        _rate(got, "confirms/s"),
+        _rate(base, f"confirms/s over {SPREAD} petitions"),
+        median([g["rate"] for g in got]) / median([g["rate"] for g in base]),
+        at_least=0.9,
+    )
+    row.checks += [(g["check_text"], g["check"]) for g in got + base]
     return row
 
 
@@ -338,4 +388,4 @@ def results(b, big_slug, empty_slug, stored):
     return row
 
 
-__all__ = ["counter", "sign", "confirm", "growth", "results", "Row"]
+__all__ = ["counter", "sign", "confirm", "confirm_spread", "growth", "results", "Row"]

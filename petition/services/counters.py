@@ -14,6 +14,7 @@ rebuilds a copy from the database writes it under the generation it saw, so a
 slow reader can never overwrite a newer count with an older one.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from typing import Any, Self
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 
 from .. import jobs
 from ..extensions import db
@@ -40,24 +41,52 @@ SLUG_TTL = 300
 BREAKDOWN_TTL = 300
 
 
-def adjust(petition_id: int, delta: int, local: int = 0, paper: int = 0) -> None:
+def adjust(petition_id: int, delta: int, local: int = 0, paper: int = 0, also=None) -> Any:
     """Add `delta` to the count, `local` to its territory's part and `paper`
     to its paper part, in the current transaction, in one guarded statement
-    (never below zero)."""
-    db.session.execute(
-        update(Petition)
+    (never below zero).
+
+    Returns the row as this transaction leaves it (`signature_count`,
+    `local_count`, `paper_count`, `updated_at`, and, when `also` is given,
+    `also`: the SQL expression `also(petition_id)` evaluated on the updated
+    row, e.g. milestones.due), or None when the guard refused the change.
+    Objects of the session are not updated: the commit expires them."""
+    return db.session.execute(
+        _adjust_statement(also),
+        {"petition_id": petition_id, "delta": delta, "local": local, "paper": paper},
+    ).first()
+
+
+@functools.cache
+def _adjust_statement(also):
+    """Built once per process: confirmations run it at every click."""
+    petitions = Petition.__table__
+    petition_id = bindparam("petition_id", type_=Integer)
+    delta, local, paper = (bindparam(name, type_=Integer) for name in ("delta", "local", "paper"))
+    returned = [
+        petitions.c.signature_count,
+        petitions.c.local_count,
+        petitions.c.paper_count,
+        petitions.c.updated_at,
+    ]
+    if also is not None:
+        returned.append(also(petition_id).label("also"))
+    return (
+        update(petitions)
         .where(
-            Petition.id == petition_id,
-            Petition.signature_count + delta >= 0,
-            Petition.local_count + local >= 0,
-            Petition.paper_count + paper >= 0,
+            petitions.c.id == petition_id,
+            petitions.c.signature_count + delta >= 0,
+            petitions.c.local_count + local >= 0,
+            petitions.c.paper_count + paper >= 0,
         )
         .values(
-            signature_count=Petition.signature_count + delta,
-            local_count=Petition.local_count + local,
-            paper_count=Petition.paper_count + paper,
-            updated_at=utcnow(),
+            signature_count=petitions.c.signature_count + delta,
+            local_count=petitions.c.local_count + local,
+            paper_count=petitions.c.paper_count + paper,
+            # Evaluated at each execution, not once.
+            updated_at=bindparam("now", callable_=utcnow, type_=Petition.updated_at.type),
         )
+        .returning(*returned)
     )
 
 

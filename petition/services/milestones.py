@@ -7,6 +7,9 @@ petition's row, so concurrent confirmations pass here one after the other,
 each seeing the milestones the previous one marked; SQLite serialises writers.
 Either way exactly one transaction gets each milestone back, and only it
 queues the alert. A count that dips and crosses again finds `reached_at` set.
+A confirmation asks `due` in the RETURNING of its count's UPDATE and runs
+`reach` only when it says a milestone is there to mark: most confirmations
+cross none.
 """
 
 import logging
@@ -40,18 +43,43 @@ def defaults(petition_id: int) -> list[Milestone]:
     ]
 
 
+def _passed(count, goal):
+    """Milestones the count `count` passes, for a petition whose goal is `goal`
+    (SQL expressions)."""
+    return or_(
+        and_(Milestone.kind == MilestoneKind.COUNT, Milestone.value <= count),
+        and_(Milestone.kind == MilestoneKind.PERCENT, Milestone.value * goal <= count * 100),
+    )
+
+
+def due(petition_id: int):
+    """True when a milestone not reached yet is passed by the petition's count:
+    an SQL expression for the RETURNING of the statement that moves the count
+    (counters.adjust), so `reach` runs only when it has something to mark."""
+    return (
+        select(Milestone.id)
+        .where(
+            Milestone.petition_id == petition_id,
+            Milestone.reached_at.is_(None),
+            _passed(Petition.signature_count, Petition.goal),
+        )
+        .correlate(Petition)
+        .exists()
+    )
+
+
 def reach(petition_id: int) -> list[int]:
     """Mark reached, in the current transaction, every milestone the count now
     passes; return their ids (each id is returned to one caller only)."""
     count = select(Petition.signature_count).where(Petition.id == petition_id).scalar_subquery()
     goal = select(Petition.goal).where(Petition.id == petition_id).scalar_subquery()
-    passed = or_(
-        and_(Milestone.kind == MilestoneKind.COUNT, Milestone.value <= count),
-        and_(Milestone.kind == MilestoneKind.PERCENT, Milestone.value * goal <= count * 100),
-    )
     rows = db.session.execute(
         update(Milestone)
-        .where(Milestone.petition_id == petition_id, Milestone.reached_at.is_(None), passed)
+        .where(
+            Milestone.petition_id == petition_id,
+            Milestone.reached_at.is_(None),
+            _passed(count, goal),
+        )
         .values(reached_at=utcnow(), count_at_reach=count)
         .returning(Milestone.id)
     )

@@ -5,6 +5,7 @@ the right email; `confirm` moves pending -> verified and the count with it,
 in one transaction, by guarded updates.
 """
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -14,8 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import jobs, tokens
 from ..addresses import canonical_email, domain_of, hash_ip
@@ -227,7 +230,8 @@ def linked_signature(payload: Any) -> Signature | None:
     if "n" not in payload:
         raise tokens.TokenError(tokens.TokenReason.OUTDATED)
     nonce = tokens.text(payload, "n")
-    signature = db.session.get(Signature, signature_id)
+    # Its petition in the same SELECT: every page of a link shows it.
+    signature = db.session.get(Signature, signature_id, options=[joinedload(Signature.petition)])
     if signature is None or signature.token_nonce != nonce:
         return None
     return signature
@@ -268,22 +272,61 @@ def confirm(token: str) -> Confirmation:
     found = inspect(token)
     if found.outcome != ConfirmOutcome.READY:
         return found
-    signature = found.signature
+    signature, petition = found.signature, found.petition
+    now = utcnow()
     moved = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature.id, Signature.state == SignatureState.PENDING)
-        .values(state=SignatureState.VERIFIED, verified_at=utcnow())
+        _verify_statement(), {"signature_id": signature.id, "now": now}
     ).rowcount
-    reached = []
-    if moved:
-        counters.adjust(signature.petition_id, +1, local=1 if signature.local else 0)
-        reached = milestones.reach(signature.petition_id)
-    db.session.commit()
-    if moved:
-        counters.changed(signature.petition_id)
-        milestones.announce(reached)
-        metrics.signature("confirmed")
-        queue_check(signature)  # the register check of its organisation, on the worker
-    db.session.refresh(found.petition)
-    outcome = ConfirmOutcome.CONFIRMED if moved else ConfirmOutcome.ALREADY
-    return Confirmation(outcome, signature, found.petition)
+    if not moved:  # verified meanwhile by another click: show it as it is now
+        db.session.commit()
+        return Confirmation(ConfirmOutcome.ALREADY, signature, petition)
+    counts = counters.adjust(
+        petition.id, +1, local=1 if signature.local else 0, also=milestones.due
+    )
+    reached = milestones.reach(petition.id) if counts is not None and counts.also else []
+    _commit_keeping_loaded()
+    set_committed_value(signature, "state", SignatureState.VERIFIED)
+    set_committed_value(signature, "verified_at", now)
+    _show_counts(petition, counts)
+    counters.changed(petition.id)
+    milestones.announce(reached)
+    metrics.signature("confirmed")
+    queue_check(signature)  # the register check of its organisation, on the worker
+    return Confirmation(ConfirmOutcome.CONFIRMED, signature, petition)
+
+
+@functools.cache
+def _verify_statement():
+    """pending -> verified, guarded; built once per process (Core: the ORM's
+    synchronisation of the session is done by hand after the commit)."""
+    signatures = Signature.__table__
+    return (
+        update(signatures)
+        .where(
+            signatures.c.id == bindparam("signature_id", type_=Integer),
+            signatures.c.status == SignatureState.PENDING,
+        )
+        .values(status=SignatureState.VERIFIED, verified_at=bindparam("now"))
+    )
+
+
+def _commit_keeping_loaded():
+    """Commit without expiring what the session holds: the signature and its
+    petition were read in this transaction and every change the transaction
+    made is then set on them (the signature's state, the petition's counts:
+    `_show_counts`), so the page needs no SELECT after the commit."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+def _show_counts(petition, counts):
+    """The counts this transaction committed, as the confirmation page shows them."""
+    if counts is None:  # the petition's row refused the change (gone): read it again
+        db.session.refresh(petition)
+        return
+    for name in ("signature_count", "local_count", "paper_count", "updated_at"):
+        set_committed_value(petition, name, getattr(counts, name))
