@@ -95,12 +95,16 @@ def test_a_four_line_title_fits_on_another_origin(
     url = other_origin.page("ville.html", HOST.format(snippet=code))
     assert not url.startswith(live_server.url)
     page.goto(url)
+    # Measured once the frame's stylesheet applies: before, the line height
+    # is "normal" (NaN), as a loaded machine showed once.
     lines = (
         page.frame_locator("iframe")
         .first.locator(".title")
         .evaluate(
-            "t => Math.round(t.getBoundingClientRect().height"
-            " / parseFloat(getComputedStyle(t).lineHeight))"
+            "t => new Promise(done => { const measure = () => {"
+            " const line = parseFloat(getComputedStyle(t).lineHeight);"
+            " if (Number.isNaN(line)) return setTimeout(measure, 50);"
+            " done(Math.round(t.getBoundingClientRect().height / line)); }; measure(); })"
         )
     )
     assert lines >= 4, f"the title takes {lines} lines: not the case under test"
