@@ -6,8 +6,9 @@
   it back when the work did not happen. Twenty simultaneous requests cannot
   all pass a check made before any of them is counted. Redis unreachable: no
   reservation at all (signing stays open; README: Security and privacy).
-- `admit`: a per-client rate (the per-IP signing limit, counted on every
-  attempt) and a budget checked in that same script: one round trip for both.
+- `admit`: a per-client rate (the per-IP signing limit, the token pages'
+  limit: counted on every attempt) and, optionally, a budget checked in that
+  same script: one round trip for both.
   Redis unreachable: the rate counts in this process's memory.
 - `hit` / `exhausted`: per-account counters (failed logins, reset emails) on
   the limiter's Redis storage, in the fixed windows of the `limits` library.
@@ -103,7 +104,7 @@ def reserve(name, limit, identity):
     return admit(None, (name, limit, identity))
 
 
-def admit(rate, budget):
+def admit(rate, budget=None):
     """A rate (name, limit, identity: every attempt counts) and a budget
     (reserved as by `reserve`) checked in one Redis call. The budget is
     checked first (a request it refuses is not counted by the rate), then
@@ -113,21 +114,22 @@ def admit(rate, budget):
     if not _enabled():
         return None
     rates = _keys(*rate) if rate else ([], [])
-    budgets = _keys(*budget)
+    budgets = _keys(*budget) if budget else ([], [])
     try:
         script = redis().register_script(_ADMIT)
         refused, wait = script(
             keys=rates[0] + budgets[0], args=[len(rates[0]), *rates[1], *budgets[1]]
         )
     except RedisError:
-        log.warning("Rate limit store unreachable: %s not reserved", budget[0], exc_info=True)
+        what = budget[0] if budget else rate[0]
+        log.warning("Rate limit store unreachable: %s counted in memory", what, exc_info=True)
         wait = _hit_in_memory(*rate) if rate else 0
         if wait:
             raise Exhausted(wait) from None
         return None
     if int(refused):
         raise Exhausted(int(wait))
-    return Reservation(tuple(budgets[0]))
+    return Reservation(tuple(budgets[0])) if budget else None
 
 
 @functools.lru_cache(maxsize=64)

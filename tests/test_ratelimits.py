@@ -378,7 +378,7 @@ def test_a_limit_naming_a_missing_endpoint_stops_the_start(monkeypatch, table):
     """A view renamed (public.petition -> public.sign, say) used to lose its limit
     silently: the app now refuses to start and names the endpoint."""
     if table == "LIMITS":
-        monkeypatch.setitem(ratelimits.LIMITS, "public.sign", [ratelimits.TOKEN_ATTEMPTS])
+        monkeypatch.setitem(ratelimits.LIMITS, "public.sign", [ratelimits.token_attempts])
     else:
         monkeypatch.setattr(ratelimits, "EXEMPT", (*ratelimits.EXEMPT, "health.live"))
     missing = "public.sign" if table == "LIMITS" else "health.live"
@@ -411,3 +411,13 @@ def test_the_ip_limit_holds_in_memory_while_redis_is_down(app, client, petition,
         for i in range(4)
     ]
     assert codes == [302, 302, 302, 429]
+
+
+def test_token_pages_stay_limited_in_memory_while_redis_is_down(client, petition, redis_down):
+    """Guessing tokens gets no free run from a Redis outage: the shared budget
+    of the token pages counts in the process's memory meanwhile."""
+    redis_down()
+    codes = [client.get(f"/confirm/guess{i}").status_code for i in range(3)]
+    codes += [client.get(f"/withdraw/guess{i}").status_code for i in range(3)]
+    assert codes[:5] == [400] * 5
+    assert codes[5] == 429
