@@ -3,9 +3,9 @@ verified, signed with the platform's Ed25519 key (petition/keys.py).
 
 `create()` takes one instant: the verified total with its breakdown, the
 organisations, the method, and a CSV export made then, whose SHA-256 the
-document states. The counts come from one grouped pass (`tallies`); on
-PostgreSQL it and the export's COPY read one snapshot, and run side by side;
-on SQLite the whole is retried if a confirmation landed in between. Either
+document states. The counts come from one grouped pass (`tallies`), run
+side by side with the export; on PostgreSQL both read one snapshot, on
+SQLite the whole is retried if a confirmation landed in between. Either
 way the export's rows always equal the total. The payload is signed as
 canonical JSON into an envelope (petition/verify.py checks it), rendered as a
 PDF that carries the envelope and is signed in turn, and stored under a
@@ -208,9 +208,13 @@ def _counted(petition_id, reader):
 
 
 def _counted_in(app, petition_id, reader):
-    """`_counted` on another thread: the grouped pass (~0.5 s at a million rows)
-    overlaps the export, which waits on COPY and hashes; same snapshot."""
+    """`_counted` on another thread: the grouped pass (0.5-1.5 s at a million
+    rows, in the database's C code, which lets go of the GIL) overlaps the
+    export, which waits on the database and hashes."""
     with app.app_context():
+        if reader is None:  # SQLite: a connection of this thread
+            with db.engine.connect() as conn:
+                return _counted(petition_id, conn)
         return _counted(petition_id, reader)
 
 
@@ -220,11 +224,12 @@ def _one_instant():
 
     PostgreSQL: one REPEATABLE READ transaction exports its snapshot; the counts
     are read in it and the export's COPY takes the same snapshot, so they see
-    the very same rows whatever commits meanwhile. SQLite (one writer, no such
-    sharing): the session, and `payload` retries when the export's rows differ.
+    the very same rows whatever commits meanwhile. SQLite (no such sharing):
+    the counting thread opens its own connection, and `payload` retries when
+    the export's rows differ from the counted total.
     """
     if db.engine.dialect.name != "postgresql":
-        yield db.session, None
+        yield None, None
         return
     with db.engine.connect() as conn:
         conn.execution_options(isolation_level="REPEATABLE READ")
@@ -247,17 +252,12 @@ def payload(
             csv_out.seek(0)
             csv_out.truncate()
         with _one_instant() as (reader, snapshot):
-            if snapshot is None:  # SQLite: one after the other
-                counts, organisations = _counted(petition.id, reader)
-                entry = exports.export_to_file(petition, exports.Filters(), actor, sink)
-            else:  # the counts run in the database while this thread writes the CSV
-                app = current_app._get_current_object()
-                with ThreadPoolExecutor(max_workers=1) as pool:
-                    counting = pool.submit(_counted_in, app, petition.id, reader)
-                    entry = exports.export_to_file(
-                        petition, exports.Filters(), actor, sink, snapshot
-                    )
-                    counts, organisations = counting.result()
+            # The counts run in the database while this thread writes the CSV.
+            app = current_app._get_current_object()
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                counting = pool.submit(_counted_in, app, petition.id, reader)
+                entry = exports.export_to_file(petition, exports.Filters(), actor, sink, snapshot)
+                counts, organisations = counting.result()
         if entry.rows == counts.verified_total:
             break
         db.session.rollback()
