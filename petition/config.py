@@ -122,7 +122,14 @@ def _sirene_settings(get):
         # SIRENE_API_MAX_AGE seconds.
         "SIRENE_API_MISSING_TTL": _int(get("SIRENE_API_MISSING_TTL"), 86400),
         "SIRENE_API_MAX_AGE": _int(get("SIRENE_API_MAX_AGE"), 30 * 86400),
+        # Connections loading a stock file at once on PostgreSQL (SQLite: one).
+        "SIRENE_IMPORT_WORKERS": _int(get("SIRENE_IMPORT_WORKERS"), _cores(4)),
     }
+
+
+def _cores(most):
+    """This machine's cores, `most` at most (a setting's default, read at start)."""
+    return max(1, min(most, os.cpu_count() or 1))
 
 
 def _webhook_settings(get):

@@ -44,5 +44,6 @@ from .sirene import (  # noqa: F401
     RegisterStatus,
     SireneEstablishment,
     SireneImport,
+    SireneImportChunk,
     SireneUnit,
 )

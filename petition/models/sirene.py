@@ -75,10 +75,27 @@ class SireneImport(db.Model):
     path = db.Column(db.String(500), nullable=False)
     fingerprint = db.Column(db.String(64), nullable=False)  # size + head/tail hash of the file
     communes = db.Column(db.Text)  # the filter, when the import keeps a territory only
-    offset = db.Column(db.BigInteger, nullable=False, default=0)  # bytes read and committed
+    # Where a resumed import starts: every byte before it is committed (the
+    # chunks after it that are committed too are in sirene_import_chunks).
+    offset = db.Column(db.BigInteger, nullable=False, default=0)
     rows = db.Column(db.Integer, nullable=False, default=0)  # rows kept so far
     started_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     finished_at = db.Column(db.DateTime(timezone=True))
+
+
+class SireneImportChunk(db.Model):
+    """One committed chunk of an import, written in the transaction of its rows.
+    Chunks load on several connections at once and commit in any order: a
+    resumed import skips those it finds here."""
+
+    __tablename__ = "sirene_import_chunks"
+
+    import_id = db.Column(
+        db.Integer, db.ForeignKey("sirene_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    start = db.Column(db.BigInteger, primary_key=True)  # byte offset of its first record
+    stop = db.Column(db.BigInteger, nullable=False)  # just after its last record
+    rows = db.Column(db.Integer, nullable=False)  # rows kept from it
 
 
 class OrganisationCheck(db.Model):

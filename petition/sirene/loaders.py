@@ -1,7 +1,8 @@
 """Writing one chunk of a stock file into the register's tables.
 
-Each chunk is whole CSV records (stock.py cuts it), written on the import's own
-connection, inside the transaction that also moves the import's offset. Every
+Each chunk is whole CSV records (chunks.py cuts it), written inside the
+transaction that also records it in `sirene_import_chunks`: on the import's own
+connection, or on one of `workers()` connections loading chunks at once. Every
 loader answers `start(job_id, resumed)` (False: what a resumed import had
 written is gone, start over), `load(chunk)` (rows kept) and `finish()` (after
 the last chunk, in the transaction that marks the import done: the number of
@@ -94,6 +95,10 @@ class SqliteLoader:
 
     def finish(self):
         return None
+
+    def workers(self, configured):
+        """Connections loading chunks at once: one, SQLite has one writer."""
+        return 1
 
     def load(self, chunk):
         """Python only picks the columns; SQL converts them (as on PostgreSQL)."""
@@ -224,6 +229,12 @@ class PostgresLoader:
 
     def finish(self):
         return None
+
+    def workers(self, configured):
+        """Connections loading chunks at once (SIRENE_IMPORT_WORKERS): COPY
+        parses on one core per connection, and the file holds each number
+        once, so chunks never write the same row."""
+        return max(1, configured)
 
     def _insert(self, into, filtered):
         kept = columns.KEPT[self.kind][2]
@@ -358,7 +369,8 @@ class DuplicateNumbers(Exception):
 def _lines(chunk):
     """COPY wants one line ending throughout and no blank line (a row of one
     NULL); the csv module, and so the SQLite path, already skips both."""
-    chunk = chunk.replace(b"\r\n", b"\n")
+    if b"\r" in chunk:  # a scan; replace() would copy the chunk every time
+        chunk = chunk.replace(b"\r\n", b"\n")
     if b"\n\n" in chunk:
         chunk = _BLANK.sub(b"\n", chunk)
     return chunk.lstrip(b"\n")

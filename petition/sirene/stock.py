@@ -23,13 +23,15 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
 from ..extensions import db
 from ..geo import geography
-from ..models import SireneEstablishment, SireneImport, SireneUnit
+from ..models import SireneEstablishment, SireneImport, SireneImportChunk, SireneUnit
 from ..models.core import utcnow
 from . import columns
+from .chunks import load_in_order, load_in_parallel, pieces
 from .loaders import DuplicateNumbers, loader_for
 
 _PROBE = 64 * 1024
@@ -77,14 +79,22 @@ def import_file(path, communes=None, chunk_size=None, on_chunk=None):
             if not loader.start(job_id, progress.resumed):  # its rows are gone
                 job_id, progress = _begin(*job, resume=False)
                 loader.start(job_id, False)
-            progress.offset = max(progress.offset, len(header_line))
-            stream.seek(progress.offset)
-            for chunk in _chunks(stream, chunk_size or loader.chunk_size):
-                progress.rows += loader.load(chunk)
-                progress.offset += len(chunk)
-                _save(conn, job_id, offset=progress.offset, rows=progress.rows)
-                if on_chunk:
-                    on_chunk(progress)
+            done = _committed_chunks(conn, job_id) if progress.resumed else {}
+            if done:
+                progress.rows = sum(rows for _stop, rows in done.values())
+            start = max(progress.offset, len(header_line))
+            done = {begin: stop for begin, (stop, _rows) in done.items()}
+            ledger = _Ledger(conn, job_id, progress, start, done, on_chunk)
+            chunks = pieces(stream, start, size, chunk_size or loader.chunk_size, done)
+            width = loader.workers(current_app.config["SIRENE_IMPORT_WORKERS"])
+            if width == 1:
+                load_in_order(conn, loader, job_id, chunks, ledger.committed)
+            else:
+
+                def make_loader(worker_conn):
+                    return loader_for(worker_conn, kind, header, communes)
+
+                load_in_parallel(db.engine, make_loader, job_id, chunks, ledger.committed, width)
             try:
                 removed = loader.finish()
             except DuplicateNumbers as error:
@@ -95,6 +105,43 @@ def import_file(path, communes=None, chunk_size=None, on_chunk=None):
             _save(conn, job_id, finished_at=utcnow())
             progress.done = True
     return progress
+
+
+class _Ledger:
+    """The import's progress as chunks commit: `offset` moves to the end of
+    the chunks committed without a gap (where a resumed import starts), `rows`
+    counts every committed chunk's; `on_chunk` hears of each."""
+
+    def __init__(self, conn, job_id, progress, start, done, on_chunk):
+        self.conn, self.job_id, self.progress, self.on_chunk = conn, job_id, progress, on_chunk
+        self.progress.offset = start
+        self.ahead = {begin: stop for begin, stop in done.items() if begin >= start}
+        self._advance()
+
+    def committed(self, start, stop, rows):
+        self.ahead[start] = stop
+        self.progress.rows += rows
+        self._advance()
+        values = {"offset": self.progress.offset, "rows": self.progress.rows}
+        job = update(SireneImport).where(SireneImport.id == self.job_id)
+        self.conn.execute(job.values(**values))
+        self.conn.commit()  # loaded in order: with the chunk, on the same connection
+        if self.on_chunk:
+            self.on_chunk(self.progress)
+
+    def _advance(self):
+        while self.progress.offset in self.ahead:
+            self.progress.offset = self.ahead.pop(self.progress.offset)
+
+
+def _committed_chunks(conn, job_id):
+    """{start: (stop, rows)} of the chunks an earlier run of this import committed."""
+    found = conn.execute(
+        select(SireneImportChunk.start, SireneImportChunk.stop, SireneImportChunk.rows).where(
+            SireneImportChunk.import_id == job_id
+        )
+    )
+    return {start: (stop, rows) for start, stop, rows in found}
 
 
 def _remove_left_out(conn, job_id, kind, communes):
@@ -148,32 +195,6 @@ def _fingerprint(path):
         f.seek(max(0, size - _PROBE))
         digest.update(f.read(_PROBE))
     return digest.hexdigest()
-
-
-def _chunks(stream, size):
-    """Chunks of about `size` bytes, each ending after a whole CSV record."""
-    carry = b""
-    while True:
-        data = stream.read(size)
-        if not data:
-            if carry:
-                yield carry
-            return
-        data = carry + data
-        cut = _record_end(data)
-        carry = data[cut:]
-        if cut:
-            yield data[:cut]
-
-
-def _record_end(data):
-    """Just after the last newline that is outside a quoted field, or 0."""
-    end = data.rfind(b"\n")
-    while end >= 0:
-        if data.count(b'"', 0, end) % 2 == 0:  # "" escapes come in pairs
-            return end + 1
-        end = data.rfind(b"\n", 0, end)
-    return 0
 
 
 def _begin(conn, kind, path, fingerprint, communes, size, resume=True):

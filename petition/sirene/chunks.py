@@ -1,0 +1,163 @@
+"""A stock file cut into chunks of whole CSV records, and their loading.
+
+`pieces(stream, start, end, size, done)` yields `(offset, bytes)`: chunks of
+about `size` bytes from `start`, each ending just after a record, skipping the
+chunks a previous run committed (`done`, {start: stop}) without ever running
+into one, whatever chunk size that run used.
+
+`load_in_order` loads them one after the other on one connection (SQLite: one
+writer; filtered imports). `load_in_parallel` loads them on several
+connections at once (a complete import on PostgreSQL: COPY parses every column
+on one core per connection, so two connections on two cores halve the import).
+Either way each chunk commits with its row in `sirene_import_chunks`, and the
+caller hears of each committed chunk through `committed(start, stop, rows)`, in
+the order they commit.
+"""
+
+import queue
+import threading
+
+from sqlalchemy import insert
+
+from ..models import SireneImportChunk
+
+
+def pieces(stream, start, end, size, done):
+    """(offset, chunk) for every chunk between `start` and `end` (None: the
+    end of the stream) that `done` does not hold."""
+    for gap_start, gap_end in _gaps(start, end, done):
+        stream.seek(gap_start)
+        offset = gap_start
+        for chunk in _chunks(stream, size, None if gap_end is None else gap_end - gap_start):
+            yield offset, chunk
+            offset += len(chunk)
+
+
+def _gaps(position, end, done):
+    """The ranges from `position` to `end` that no committed chunk covers."""
+    for start, stop in sorted(done.items()):
+        if stop <= position:
+            continue
+        if start > position:
+            yield position, start
+        position = stop
+    if end is None or position < end:
+        yield position, end
+
+
+def _chunks(stream, size, limit):
+    """Chunks of about `size` bytes, each ending after a whole CSV record,
+    reading `limit` bytes at most (a committed chunk's start: a record's)."""
+    carry = b""
+    while True:
+        want = size if limit is None else min(size, limit)
+        data = stream.read(want) if want > 0 else b""
+        if limit is not None:
+            limit -= len(data)
+        if not data:
+            if carry:
+                yield carry
+            return
+        data = carry + data
+        cut = _record_end(data)
+        carry = data[cut:]
+        if cut:
+            yield data[:cut]
+
+
+def _record_end(data):
+    """Just after the last newline that is outside a quoted field, or 0."""
+    end = data.rfind(b"\n")
+    while end >= 0:
+        if data.count(b'"', 0, end) % 2 == 0:  # "" escapes come in pairs
+            return end + 1
+        end = data.rfind(b"\n", 0, end)
+    return 0
+
+
+def _record(conn, job_id, start, stop, rows):
+    conn.execute(
+        insert(SireneImportChunk).values(import_id=job_id, start=start, stop=stop, rows=rows)
+    )
+
+
+def load_in_order(conn, loader, job_id, chunks, committed):
+    """Each chunk, its ledger row and the caller's progress in one transaction,
+    which `committed` commits (it writes on the same connection)."""
+    for start, chunk in chunks:
+        rows = loader.load(chunk)
+        _record(conn, job_id, start, start + len(chunk), rows)
+        committed(start, start + len(chunk), rows)
+
+
+def load_in_parallel(engine, make_loader, job_id, chunks, committed, width):
+    """`width` workers, each on its own connection with its own loader
+    (`make_loader(conn)`), load the chunks this thread reads; `committed` runs
+    here, after each chunk's commit. The first error, here or in a worker,
+    stops every worker after its current chunk and is raised."""
+    tasks = queue.Queue(maxsize=width)  # bounded: memory is (2 x width + 1) chunks
+    results = queue.Queue()
+    failed = threading.Event()
+
+    def work():
+        try:
+            with engine.connect() as conn:
+                loader = make_loader(conn)
+                conn.commit()  # the loader's temporary table
+                while (task := tasks.get()) is not None:
+                    start, chunk = task
+                    rows = loader.load(chunk)
+                    _record(conn, job_id, start, start + len(chunk), rows)
+                    conn.commit()
+                    results.put((start, start + len(chunk), rows))
+        except BaseException as error:  # noqa: BLE001 -- raised by the reader
+            results.put(error)  # before the flag: whoever sees the flag finds it
+            failed.set()
+
+    def drain(wait=0.0):
+        try:
+            while True:
+                result = results.get(timeout=wait) if wait else results.get_nowait()
+                if isinstance(result, BaseException):
+                    raise result
+                committed(*result)
+        except queue.Empty:
+            return
+
+    def hand(task):
+        while True:
+            drain()
+            if failed.is_set():
+                drain()
+                raise RuntimeError("a Sirene load worker stopped")  # not reached: drain raised
+            try:
+                return tasks.put(task, timeout=0.05)
+            except queue.Full:
+                continue
+
+    workers = [threading.Thread(target=work, name=f"sirene-load-{i}") for i in range(width)]
+    for worker in workers:
+        worker.start()
+    try:
+        for task in chunks:
+            hand(task)
+        for _ in workers:
+            hand(None)
+        while any(worker.is_alive() for worker in workers):
+            drain(wait=0.05)
+        drain()
+    finally:
+        _stop(tasks, len(workers))
+        for worker in workers:
+            worker.join()
+
+
+def _stop(tasks, workers):
+    """Workers still running take a None after their current chunk and leave."""
+    try:
+        while True:
+            tasks.get_nowait()
+    except queue.Empty:
+        pass
+    for _ in range(workers):
+        tasks.put_nowait(None)
