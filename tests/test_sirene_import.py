@@ -2,6 +2,7 @@
 filtered, idempotent and resumable; then `register.lookup()` answers from them."""
 
 import csv
+import io
 import tracemalloc
 import zipfile
 
@@ -11,7 +12,7 @@ from stdnum.fr import siret as siret_number
 
 from petition.extensions import db
 from petition.models import RegisterStatus, SireneEstablishment, SireneImport, SireneUnit
-from petition.sirene import register, sample, stock
+from petition.sirene import chunks, register, sample, stock
 from petition.sirene.columns import ESTABLISHMENT_HEADER, UNIT_HEADER
 
 SAINT_ETIENNE, FIRMINY, NICE = "42218", "42095", "06088"
@@ -121,6 +122,90 @@ def test_a_killed_import_resumes_where_it_stopped(app, extract):
     assert again[0].offset > seen[-1], "the second run starts at the committed offset"
     assert _count(SireneEstablishment) == 304
     assert _count(SireneImport) == 1
+
+
+def test_chunks_loaded_at_once_resume_without_loading_one_twice(app, extract):
+    """Several connections commit chunks in any order (PostgreSQL; SQLite has
+    one): a killed import leaves committed chunks after a gap, and the resumed
+    one, with another chunk size, loads exactly the rest (a chunk loaded twice
+    would make its SIRETs twice: the primary key refuses the swap)."""
+    app.config["SIRENE_IMPORT_WORKERS"] = 2
+    _units, places = extract
+    seen = []
+
+    def kill_after_three(progress):
+        seen.append(progress.rows)
+        if len(seen) == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        stock.import_file(places, chunk_size=4096, on_chunk=kill_after_three)
+    job = db.session.scalar(select(SireneImport))
+    ledger = db.session.execute(
+        text("SELECT start, stop, rows FROM sirene_import_chunks ORDER BY start")
+    ).all()
+    # the other connections commit the chunk in hand after the kill: the
+    # ledger may hold more than the import's row heard of, never less
+    assert len(ledger) >= 3 and job.rows <= sum(rows for _s, _e, rows in ledger)
+    assert job.offset <= ledger[-1].stop, "the offset never passes a gap"
+    done = stock.import_file(places, chunk_size=10_000)
+    assert done.resumed and done.done and done.rows == 304
+    assert _count(SireneEstablishment) == 304
+    assert _count(SireneImport) == 1
+
+
+def test_pieces_skip_committed_chunks_whatever_their_size():
+    data = b"".join(b"%05d,row\n" % i for i in range(100))  # 10 bytes a record
+    stream = io.BytesIO(data)
+    done = {100: 250, 400: 430, 990: 1000}  # cut by an earlier run, 3 sizes
+    got = list(chunks.pieces(stream, 0, len(data), 64, done))
+    covered = sorted([(start, start + len(c)) for start, c in got] + list(done.items()))
+    assert covered[0][0] == 0 and covered[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in zip(covered, covered[1:], strict=False)), (
+        "no gap, no overlap"
+    )
+    assert all(c.endswith(b"\n") and data[s : s + len(c)] == c for s, c in got)
+
+
+def test_malformed_values_are_kept_out_and_the_row_kept(app, tmp_path):
+    """PostgreSQL first writes a chunk trusting its casts (loaders.py); a value
+    they refuse sends the chunk through the careful conversion, as on SQLite."""
+    rows = []
+    for n, (x, name) in enumerate(
+        [
+            ("812345.5", "Bon"),
+            ("abc", "Coordonnée illisible"),
+            ("NaN", "Pas un nombre"),
+            ("1", "N" * 300),
+        ]
+    ):
+        row = dict.fromkeys(ESTABLISHMENT_HEADER, "")
+        siren = sample._siren(f"9300001{n}")
+        siret = sample._siret(siren, 1)
+        row.update(
+            siren=siren,
+            nic=siret[9:],
+            siret=siret,
+            statutDiffusionEtablissement="O",
+            codeCommuneEtablissement=SAINT_ETIENNE,
+            etatAdministratifEtablissement="A",
+            etablissementSiege="true",
+            denominationUsuelleEtablissement=name,
+            coordonneeLambertAbscisseEtablissement=x,
+            coordonneeLambertOrdonneeEtablissement="6480000",
+        )
+        rows.append(row)
+    places = tmp_path / "StockEtablissement_utf8.csv"
+    with open(places, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=ESTABLISHMENT_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert stock.import_file(places).rows == 4
+    found = {e.usual_name[:30]: e for e in db.session.scalars(select(SireneEstablishment))}
+    assert found["Bon"].x == 812345.5 and found["Bon"].y == 6480000
+    assert found["Coordonnée illisible"].x is None and found["Coordonnée illisible"].y == 6480000
+    assert found["Pas un nombre"].x is None
+    assert len(found["N" * 30].usual_name) == 250, "cut to the column's length"
 
 
 def _api_row(siret, state="A"):

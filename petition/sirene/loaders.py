@@ -28,6 +28,7 @@ import re
 import time
 from operator import itemgetter
 
+import psycopg
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
@@ -220,9 +221,8 @@ class PostgresLoader:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{self.temp}")
         conn.exec_driver_sql(f"CREATE TEMP TABLE {self.temp} ({typed}) ON COMMIT DELETE ROWS")
         self.copy_sql = f"COPY {self.temp} ({names}) FROM STDIN (FORMAT csv)"
-        self.write_sql = self._insert(self.table, communes is not None) + _upsert_tail(
-            self.key, self.names
-        )
+        tail = _upsert_tail(self.key, self.names)
+        self.write_sqls = self._inserts(self.table, communes is not None, tail)
 
     def start(self, job_id, resumed):
         return True
@@ -236,9 +236,15 @@ class PostgresLoader:
         once, so chunks never write the same row."""
         return max(1, configured)
 
-    def _insert(self, into, filtered):
+    def _inserts(self, into, filtered, tail=""):
+        """The chunk's INSERT … SELECT, trusting then careful (see `load`)."""
+        return tuple(self._insert(into, filtered, careful) + tail for careful in (False, True))
+
+    def _insert(self, into, filtered, careful):
         kept = columns.KEPT[self.kind][2]
-        exprs = _expressions(kept, _lengths(self.table), lambda name: f'"{name}"', postgres=True)
+        exprs = _expressions(
+            kept, _lengths(self.table), lambda name: f'"{name}"', postgres=True, careful=careful
+        )
         exprs += [f"'{SOURCE}'", "%(stamp)s"]  # this process's clock, as on SQLite
         where = ""
         if filtered and self.kind == UNITS:
@@ -261,9 +267,23 @@ class PostgresLoader:
             cur.execute("SET LOCAL synchronous_commit = off")
             with cur.copy(self.copy_sql) as copy:
                 copy.write(_lines(chunk))
-            cur.execute(self.write_sql, {"communes": self.communes, "stamp": utcnow()})
-            kept = cur.rowcount
+            kept = self._write(cur, {"communes": self.communes, "stamp": utcnow()})
         return kept  # the commit empties the temporary table (ON COMMIT DELETE ROWS)
+
+    def _write(self, cur, params):
+        """The trusting INSERT first: it lets PostgreSQL's own casts check the
+        values (a number, a length) instead of testing each one, a third of the
+        conversion's time. A chunk it refuses (a malformed value) is written
+        again by the careful one, which keeps the row and leaves the value
+        NULL or cut to its length, as on SQLite."""
+        trusting, careful = self.write_sqls
+        cur.execute("SAVEPOINT sirene_chunk")
+        try:
+            cur.execute(trusting, params)
+        except psycopg.DataError:
+            cur.execute("ROLLBACK TO SAVEPOINT sirene_chunk")
+            cur.execute(careful, params)
+        return cur.rowcount
 
 
 class PostgresSwapLoader(PostgresLoader):
@@ -272,7 +292,7 @@ class PostgresSwapLoader(PostgresLoader):
     def __init__(self, conn, kind, header, communes):
         super().__init__(conn, kind, header, communes)
         self.fresh = f"{self.table}_load"
-        self.write_sql = self._insert(self.fresh, False)
+        self.write_sqls = self._inserts(self.fresh, False)
 
     def start(self, job_id, resumed):
         """A new import makes an empty fresh table, labelled with the import's
@@ -376,10 +396,12 @@ def _lines(chunk):
     return chunk.lstrip(b"\n")
 
 
-def _expressions(kept, lengths, ref, postgres):
+def _expressions(kept, lengths, ref, postgres, careful=True):
     """SQL that turns each official column (`ref(name)`: a column of the
     temporary table, or a numbered parameter) into our column's value: `[ND]`
-    and empty as NULL, flags as booleans, coordinates as numbers."""
+    and empty as NULL, flags as booleans, coordinates as numbers. Not
+    `careful` (PostgreSQL): no test before the cast to a number and no cut to
+    the column's length, so a malformed value fails the statement instead."""
 
     def value(name):
         return f"NULLIF(NULLIF({ref(name)}, ''), '{NOT_DIFFUSED}')"
@@ -389,6 +411,9 @@ def _expressions(kept, lengths, ref, postgres):
             return f"CASE {ref(source)} WHEN 'true' THEN true WHEN 'false' THEN false END"
         if conv == NUMBER:
             number = ref(source)
+            if postgres and not careful:  # what float8 reads, but never NaN or infinite
+                cast = f"{value(source)}::float8"
+                return f"NULLIF(NULLIF(NULLIF({cast}, 'NaN'), 'Infinity'), '-Infinity')"
             if postgres:
                 return f"CASE WHEN {number} ~ '{_NUMBER.pattern}' THEN {number}::float8 END"
             test = f"{number} GLOB '[0-9-]*' AND {number} NOT GLOB '*[^0-9.-]*'"
@@ -398,6 +423,6 @@ def _expressions(kept, lengths, ref, postgres):
             forename = f"COALESCE({', '.join(value(c) for c in columns.FORENAMES)}, '')"
             surname = f"COALESCE({', '.join(value(c) for c in columns.SURNAMES)}, '')"
             text = f"COALESCE({text}, NULLIF(trim({forename} || ' ' || {surname}), ''))"
-        return f"substr({text}, 1, {lengths[ours]})" if lengths[ours] else text
+        return f"substr({text}, 1, {lengths[ours]})" if lengths[ours] and careful else text
 
     return [expression(ours, source, conv) for ours, source, conv in kept]
