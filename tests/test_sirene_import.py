@@ -370,6 +370,24 @@ def test_a_bad_file_exits_1_with_a_clear_message(app, runner, tmp_path, content,
     assert missing.exit_code == 1 and "No such file" in missing.output
 
 
+def test_a_complete_file_holding_a_number_twice(app, runner, extract, tmp_path):
+    """PostgreSQL builds the fresh table's key at the end, on its own
+    connections (loaders.py): a duplicate SIRET is a clear error there and the
+    register stays as it was; SQLite upserts row by row, the last one wins."""
+    _units, places = extract
+    lines = places.read_bytes().splitlines(keepends=True)
+    doubled = tmp_path / "StockEtablissement_utf8.csv"
+    doubled.write_bytes(b"".join(lines + lines[1:2]))
+    result = runner.invoke(args=["sirene", "import", str(doubled)])
+    if db.engine.dialect.name == "postgresql":
+        assert result.exit_code == 1 and "holds a siret twice" in result.output
+        assert _count(SireneEstablishment) == 0
+        assert runner.invoke(args=["sirene", "import", str(places)]).exit_code == 0
+    else:
+        assert result.exit_code == 0, result.output
+    assert _count(SireneEstablishment) == 304
+
+
 def test_status_lists_imports(app, runner, extract):
     _units, places = extract
     runner.invoke(args=["sirene", "import", str(places)])

@@ -24,7 +24,9 @@ stock rows removed, or None to let stock.py remove them).
 import csv
 import io
 import logging
+import queue
 import re
+import threading
 import time
 from operator import itemgetter
 
@@ -44,14 +46,14 @@ SOURCE = "stock"
 log = logging.getLogger(__name__)
 
 
-def loader_for(conn, kind, header, communes):
-    """The loader of this database for a file of `kind` with this `header`."""
+def loader_for(conn, kind, header, communes, connections=1):
+    """The loader of this database for a file of `kind` with this `header`;
+    `connections` at most load its chunks at once (its `connections`)."""
     if conn.dialect.name != "postgresql":
         cls = SqliteSwapLoader if communes is None else SqliteLoader
         return cls(conn, kind, header, communes)
-    if communes is None:
-        return PostgresSwapLoader(conn, kind, header, communes)
-    return PostgresLoader(conn, kind, header, communes)
+    cls = PostgresSwapLoader if communes is None else PostgresLoader
+    return cls(conn, kind, header, communes, connections)
 
 
 def _lengths(table):
@@ -94,12 +96,11 @@ class SqliteLoader:
     def start(self, job_id, resumed):
         return True
 
+    #: Connections loading chunks at once: one, SQLite has one writer.
+    connections = 1
+
     def finish(self):
         return None
-
-    def workers(self, configured):
-        """Connections loading chunks at once: one, SQLite has one writer."""
-        return 1
 
     def load(self, chunk):
         """Python only picks the columns; SQL converts them (as on PostgreSQL)."""
@@ -208,7 +209,10 @@ class PostgresLoader:
     #: A COPY of 1 MiB keeps the temporary table within `temp_buffers` (8 MB).
     chunk_size = 1024 * 1024
 
-    def __init__(self, conn, kind, header, communes):
+    def __init__(self, conn, kind, header, communes, connections=1):
+        # COPY parses on one core per connection, and the file holds each
+        # number once, so chunks loaded at once never write the same row.
+        self.connections = max(1, connections)
         bad = [name for name in header if not _IDENTIFIER.match(name)]
         if bad:
             raise ValueError(f"unexpected column names in the header: {bad[:3]}")
@@ -229,12 +233,6 @@ class PostgresLoader:
 
     def finish(self):
         return None
-
-    def workers(self, configured):
-        """Connections loading chunks at once (SIRENE_IMPORT_WORKERS): COPY
-        parses on one core per connection, and the file holds each number
-        once, so chunks never write the same row."""
-        return max(1, configured)
 
     def _inserts(self, into, filtered, tail=""):
         """The chunk's INSERT … SELECT, trusting then careful (see `load`)."""
@@ -289,8 +287,8 @@ class PostgresLoader:
 class PostgresSwapLoader(PostgresLoader):
     """Complete imports: a fresh table, indexed and swapped in at the end."""
 
-    def __init__(self, conn, kind, header, communes):
-        super().__init__(conn, kind, header, communes)
+    def __init__(self, conn, kind, header, communes, connections=1):
+        super().__init__(conn, kind, header, communes, connections)
         self.fresh = f"{self.table}_load"
         self.write_sqls = self._inserts(self.fresh, False)
 
@@ -316,21 +314,24 @@ class PostgresSwapLoader(PostgresLoader):
         of the old table the file no longer holds (they go with it)."""
         table, fresh, key = self.table, self.fresh, self.key
         names = ", ".join(self.names)
-        run = self.conn.exec_driver_sql
-        run(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")  # sorts in memory
+        indexes = sorted(db.metadata.tables[table].indexes, key=lambda index: index.name)
+        builds = [
+            f"CREATE INDEX IF NOT EXISTS {index.name}_load ON {fresh}"
+            f" ({', '.join(c.name for c in index.columns)})"
+            for index in indexes
+        ]
+        builds.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {fresh}_pkey ON {fresh} ({key})")
         try:
-            run(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY ({key})")
+            _build_at_once(self.conn.engine, builds, self.connections)
         except IntegrityError:
             raise DuplicateNumbers(f"the file holds a {key} twice") from None
+        run = self.conn.exec_driver_sql
+        run(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY USING INDEX {fresh}_pkey")
         run(  # after the key: each of the few API rows is one index probe
             f"INSERT INTO {fresh} ({names}) SELECT {names} FROM {table} AS old"
             f" WHERE old.source <> '{SOURCE}' AND NOT EXISTS"
             f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
         )
-        indexes = db.metadata.tables[table].indexes
-        for index in indexes:
-            cols = ", ".join(c.name for c in index.columns)
-            run(f"CREATE INDEX {index.name}_load ON {fresh} ({cols})")
         removed = run(
             f"SELECT count(*) FROM {table} AS old WHERE old.source = '{SOURCE}' AND NOT EXISTS"
             f" (SELECT 1 FROM {fresh} AS new WHERE new.{key} = old.{key})"
@@ -375,7 +376,53 @@ class PostgresSwapLoader(PostgresLoader):
         run(f"DROP TABLE {fresh}")
 
 
-#: For building the fresh table's indexes (PostgreSQL's default is 64MB).
+def _build_at_once(engine, statements, connections):
+    """Build the fresh table's indexes on `connections` connections at once,
+    each taking the next statement (the longest first), each build committed
+    on its own: sorting is most of the import's last step, and one build
+    leaves cores idle while it merges and writes. With several connections,
+    each sorts on its own core (no parallel workers on top). A resumed import
+    keeps the builds it had committed (IF NOT EXISTS). The first error is
+    raised once every connection has stopped."""
+    todo = queue.Queue()
+    for statement in statements:
+        todo.put(statement)
+    errors = []
+
+    def build():
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
+                if connections > 1:
+                    conn.exec_driver_sql("SET max_parallel_maintenance_workers = 0")
+                while not errors:
+                    try:
+                        statement = todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    conn.exec_driver_sql(statement)
+                    conn.commit()
+                # a pooled connection keeps no setting of ours
+                conn.exec_driver_sql("RESET maintenance_work_mem")
+                conn.exec_driver_sql("RESET max_parallel_maintenance_workers")
+                conn.commit()
+        except Exception as error:  # noqa: BLE001 -- raised by the caller's thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=build, name=f"sirene-index-{i}")
+        for i in range(min(connections, len(statements)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+#: For building the fresh table's indexes, per connection (PostgreSQL's
+#: default is 64MB): a million rows sort in memory.
 INDEX_MEMORY = "256MB"
 
 #: The swap's wait for the old table, per attempt (seconds), and the attempts.

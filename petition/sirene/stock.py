@@ -73,7 +73,8 @@ def import_file(path, communes=None, chunk_size=None, on_chunk=None):
         if missing:
             raise StockError(f"{path}: missing columns {', '.join(sorted(missing))}")
         with db.engine.connect() as conn:
-            loader = loader_for(conn, kind, header, communes)
+            width = current_app.config["SIRENE_IMPORT_WORKERS"]
+            loader = loader_for(conn, kind, header, communes, width)
             job = (conn, kind, path, _fingerprint(path), communes, size)
             job_id, progress = _begin(*job)
             if not loader.start(job_id, progress.resumed):  # its rows are gone
@@ -86,14 +87,14 @@ def import_file(path, communes=None, chunk_size=None, on_chunk=None):
             done = {begin: stop for begin, (stop, _rows) in done.items()}
             ledger = _Ledger(conn, job_id, progress, start, done, on_chunk)
             chunks = pieces(stream, start, size, chunk_size or loader.chunk_size, done)
-            width = loader.workers(current_app.config["SIRENE_IMPORT_WORKERS"])
-            if width == 1:
+            if loader.connections == 1:
                 load_in_order(conn, loader, job_id, chunks, ledger.committed)
             else:
 
                 def make_loader(worker_conn):
                     return loader_for(worker_conn, kind, header, communes)
 
+                width = loader.connections
                 load_in_parallel(db.engine, make_loader, job_id, chunks, ledger.committed, width)
             try:
                 removed = loader.finish()
