@@ -126,8 +126,9 @@ def _empty(b):
     with b.app.app_context():
         if _pg(b):
             db.session.execute(text(f"TRUNCATE {', '.join(tables)}"))
-        for table in () if _pg(b) else tables:
-            db.session.execute(text(f"DELETE FROM {table}"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))
         db.session.execute(text(f"DROP TABLE IF EXISTS {BULK}"))
         db.session.commit()
 
