@@ -2,6 +2,7 @@
 filtered, idempotent and resumable; then `register.lookup()` answers from them."""
 
 import csv
+import gc
 import io
 import tracemalloc
 import zipfile
@@ -109,6 +110,7 @@ def test_a_killed_import_resumes_where_it_stopped(app, extract):
 
     with pytest.raises(Killed):
         stock.import_file(places, chunk_size=64 * 1024 // 8, on_chunk=kill_after_two)
+    assert gc.isenabled(), "the import pauses the cycle collector, never for good"
     job = db.session.scalar(select(SireneImport))
     partly = job.rows
     assert 0 < partly < 304
