@@ -6,7 +6,8 @@ chunks a previous run committed (`done`, {start: stop}) without ever running
 into one, whatever chunk size that run used.
 
 `load_in_order` loads them one after the other on one connection (SQLite: one
-writer; filtered imports). `load_in_parallel` loads them on several
+writer; filtered imports); where Python parses the records (SQLite), a helper
+process parses the next chunks while this one is written. `load_in_parallel` loads them on several
 connections at once (a complete import on PostgreSQL: COPY parses every column
 on one core per connection, so two connections on two cores halve the import).
 Either way each chunk commits with its row in `sirene_import_chunks`, and the
@@ -14,8 +15,12 @@ caller hears of each committed chunk through `committed(start, stop, rows)`, in
 the order they commit.
 """
 
+import multiprocessing
 import queue
 import threading
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 
 from sqlalchemy import insert
 
@@ -81,13 +86,45 @@ def _record(conn, job_id, start, stop, rows):
     )
 
 
-def load_in_order(conn, loader, job_id, chunks, committed):
+def load_in_order(conn, loader, job_id, chunks, committed, helper=False):
     """Each chunk, its ledger row and the caller's progress in one transaction,
-    which `committed` commits (it writes on the same connection)."""
-    for start, chunk in chunks:
-        rows = loader.load(chunk)
-        _record(conn, job_id, start, start + len(chunk), rows)
-        committed(start, start + len(chunk), rows)
+    which `committed` commits (it writes on the same connection). `helper`:
+    the loader's `prepare` runs in a helper process, `AHEAD` chunks ahead."""
+    with closing(_prepared(loader, chunks, helper)) as prepared:
+        for start, stop, rows in prepared:
+            kept = loader.write(rows)
+            _record(conn, job_id, start, stop, kept)
+            committed(start, stop, kept)
+
+
+#: Chunks the helper process parses ahead of the one being written: memory is
+#: (AHEAD + 1) chunks and their rows at most.
+AHEAD = 1
+
+
+def _prepared(loader, chunks, helper):
+    """(start, stop, rows) for each chunk, its rows made by `loader.prepare`'s
+    call, here or in one helper process (spawned: it inherits no connection
+    and no thread). Closing this generator stops the helper."""
+    if not helper:
+        for start, chunk in chunks:
+            work, args = loader.prepare(chunk)
+            yield start, start + len(chunk), work(*args)
+        return
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pending = deque()
+    try:
+        for start, chunk in chunks:
+            work, args = loader.prepare(chunk)
+            pending.append((start, start + len(chunk), pool.submit(work, *args)))
+            if len(pending) > AHEAD:
+                start, stop, parsed = pending.popleft()
+                yield start, stop, parsed.result()
+        while pending:
+            start, stop, parsed = pending.popleft()
+            yield start, stop, parsed.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def load_in_parallel(engine, make_loader, job_id, chunks, committed, width):

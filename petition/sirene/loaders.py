@@ -21,21 +21,18 @@ stock rows removed, or None to let stock.py remove them).
   until the swap, lookups read the previous register, complete and indexed.
 """
 
-import csv
-import io
 import logging
 import queue
 import re
 import threading
 import time
-from operator import itemgetter
 
 import psycopg
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models.core import utcnow
-from . import columns
+from . import columns, records
 from .columns import FLAG, NOT_DIFFUSED, NUMBER, PERSON, UNITS
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -73,11 +70,10 @@ class SqliteLoader:
         self.conn, self.kind = conn, kind
         table, key, kept = columns.KEPT[kind]
         index = {name: i for i, name in enumerate(header)}
-        self.width = len(header)
         needed = list(dict.fromkeys(columns.required(kind)))
-        self.pick = itemgetter(*(index[name] for name in needed))
         number = {name: f"?{i + 1}" for i, name in enumerate(needed)}
-        self.keep_at, self.keep = self._filter(index, communes)
+        keep_at, keep = self._filter(index, communes)
+        self.parse = ([index[name] for name in needed], len(header), keep_at, keep)
         names = [ours for ours, _s, _c in kept] + ["source", "updated_at"]
         exprs = _expressions(kept, _lengths(table), number.__getitem__, postgres=False)
         exprs += [f"'{SOURCE}'", f"?{len(needed) + 1}"]
@@ -102,20 +98,24 @@ class SqliteLoader:
     def finish(self):
         return None
 
-    def load(self, chunk):
-        """Python only picks the columns; SQL converts them (as on PostgreSQL)."""
+    #: Python parses the records: `prepare` may run in another process.
+    parses = True
+
+    def prepare(self, chunk):
+        """The call, `(function, args)`, that turns `chunk` into the rows
+        `write` takes: here, or in a helper process (chunks.py)."""
         stamp = (utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"),)  # SQLAlchemy's SQLite format
-        pick = self.pick
-        rows = [pick(row) + stamp for row in self._records(chunk)]
+        return records.rows, (chunk, *self.parse, stamp)
+
+    def write(self, rows):
+        """Python only picked the columns; SQL converts them (as on PostgreSQL)."""
         if rows:
             self.conn.exec_driver_sql(self.sql, rows)
         return len(rows)
 
-    def _records(self, chunk):
-        keep, at, width = self.keep, self.keep_at, self.width
-        for row in csv.reader(io.StringIO(chunk.decode("utf-8"))):
-            if len(row) == width and (keep is None or row[at] in keep):
-                yield row
+    def load(self, chunk):
+        work, args = self.prepare(chunk)
+        return self.write(work(*args))
 
 
 class SqliteSwapLoader(SqliteLoader):
@@ -257,14 +257,24 @@ class PostgresLoader:
             f"FROM {self.temp}{where}"
         )
 
+    #: The database parses the records (COPY): no helper process.
+    parses = False
+
+    def prepare(self, chunk):
+        """The call, `(function, args)`, that makes what `write` takes."""
+        return _lines, (chunk,)
+
     def load(self, chunk):
+        return self.write(_lines(chunk))
+
+    def write(self, lines):
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur:
             # A crash may lose the last chunks' commits, never one without its
-            # offset (same transaction): the resumed import writes them again.
+            # ledger row (same transaction): the resumed import writes them again.
             cur.execute("SET LOCAL synchronous_commit = off")
             with cur.copy(self.copy_sql) as copy:
-                copy.write(_lines(chunk))
+                copy.write(lines)
             kept = self._write(cur, {"communes": self.communes, "stamp": utcnow()})
         return kept  # the commit empties the temporary table (ON COMMIT DELETE ROWS)
 

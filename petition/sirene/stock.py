@@ -37,6 +37,10 @@ from .loaders import DuplicateNumbers, loader_for
 
 _PROBE = 64 * 1024
 
+#: Bytes left to load from which a helper process parses the records (SQLite;
+#: starting it costs about 0.1 s, parsing 1 MiB about 15 ms).
+HELPER_FROM = 16 * 1024 * 1024
+
 
 class StockError(Exception):
     """A file that cannot be imported; the message says why."""
@@ -89,7 +93,9 @@ def import_file(path, communes=None, chunk_size=None, on_chunk=None):
             ledger = _Ledger(conn, job_id, progress, start, done, on_chunk)
             chunks = pieces(stream, start, size, chunk_size or loader.chunk_size, done)
             if loader.connections == 1:
-                load_in_order(conn, loader, job_id, chunks, ledger.committed)
+                # a helper process parses ahead when it pays for its start
+                helper = loader.parses and size - start > HELPER_FROM
+                load_in_order(conn, loader, job_id, chunks, ledger.committed, helper)
             else:
 
                 def make_loader(worker_conn):
