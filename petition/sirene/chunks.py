@@ -15,16 +15,20 @@ caller hears of each committed chunk through `committed(start, stop, rows)`, in
 the order they commit.
 """
 
-import multiprocessing
+import os
+import pickle
 import queue
+import subprocess
+import sys
 import threading
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
+from pathlib import Path
 
 from sqlalchemy import insert
 
 from ..models import SireneImportChunk
+from . import records
 
 
 def pieces(stream, start, end, size, done):
@@ -89,12 +93,18 @@ def _record(conn, job_id, start, stop, rows):
 def load_in_order(conn, loader, job_id, chunks, committed, helper=False):
     """Each chunk, its ledger row and the caller's progress in one transaction,
     which `committed` commits (it writes on the same connection). `helper`:
-    the loader's `prepare` runs in a helper process, `AHEAD` chunks ahead."""
-    with closing(_prepared(loader, chunks, helper)) as prepared:
-        for start, stop, rows in prepared:
-            kept = loader.write(rows)
-            _record(conn, job_id, start, stop, kept)
-            committed(start, stop, kept)
+    a helper process parses the records, `AHEAD` chunks ahead (SQLite)."""
+    if helper:
+        with closing(_parsed_ahead(loader, chunks)) as parsed:
+            for start, stop, rows in parsed:
+                kept = loader.write(rows)
+                _record(conn, job_id, start, stop, kept)
+                committed(start, stop, kept)
+        return
+    for start, chunk in chunks:
+        kept = loader.load(chunk)
+        _record(conn, job_id, start, start + len(chunk), kept)
+        committed(start, start + len(chunk), kept)
 
 
 #: Chunks the helper process parses ahead of the one being written: memory is
@@ -102,29 +112,79 @@ def load_in_order(conn, loader, job_id, chunks, committed, helper=False):
 AHEAD = 1
 
 
-def _prepared(loader, chunks, helper):
-    """(start, stop, rows) for each chunk, its rows made by `loader.prepare`'s
-    call, here or in one helper process (spawned: it inherits no connection
-    and no thread). Closing this generator stops the helper."""
-    if not helper:
-        for start, chunk in chunks:
-            work, args = loader.prepare(chunk)
-            yield start, start + len(chunk), work(*args)
-        return
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+def _parsed_ahead(loader, chunks):
+    """(start, stop, rows) of each chunk, parsed by a helper process while the
+    caller writes the previous one. Closing this generator stops the helper."""
+    helper = _Helper()
     pending = deque()
     try:
         for start, chunk in chunks:
-            work, args = loader.prepare(chunk)
-            pending.append((start, start + len(chunk), pool.submit(work, *args)))
+            helper.send(loader.parse_args(chunk))
+            pending.append((start, start + len(chunk)))
             if len(pending) > AHEAD:
-                start, stop, parsed = pending.popleft()
-                yield start, stop, parsed.result()
+                start, stop = pending.popleft()
+                yield start, stop, helper.receive()
         while pending:
-            start, stop, parsed = pending.popleft()
-            yield start, stop, parsed.result()
+            start, stop = pending.popleft()
+            yield start, stop, helper.receive()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        helper.close()
+
+
+class _Helper:
+    """`python -m petition.sirene.records` (records.py), fed by a thread so
+    that neither side ever waits on a full pipe while the other does."""
+
+    def __init__(self):
+        root = str(Path(records.__file__).resolve().parents[2])  # petition/'s parent
+        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "petition.sirene.records"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        self.requests = queue.Queue(maxsize=AHEAD)
+        self.feeder = threading.Thread(target=self._feed, name="sirene-parse-feed", daemon=True)
+        self.feeder.start()
+
+    def _feed(self):
+        pipe = self.process.stdin
+        try:
+            while (args := self.requests.get()) is not None:
+                pickle.dump(args, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.flush()
+            pipe.close()
+        except OSError:  # the helper is gone: receive() says so
+            pass
+
+    def send(self, args):
+        self.requests.put(args)
+
+    def receive(self):
+        try:
+            kind, value = pickle.load(self.process.stdout)
+        except EOFError:
+            code = self.process.wait()
+            raise RuntimeError(f"the Sirene parsing helper stopped (exit code {code})") from None
+        if kind == "error":
+            raise value
+        return value
+
+    def close(self):
+        """Stop the helper wherever it is, and the feeding thread with it."""
+        self.process.kill()
+        try:
+            while True:
+                self.requests.get_nowait()
+        except queue.Empty:
+            pass
+        self.requests.put(None)
+        self.feeder.join()
+        self.process.wait()
+        self.process.stdout.close()
+        if not self.process.stdin.closed:
+            self.process.stdin.close()
 
 
 def load_in_parallel(engine, make_loader, job_id, chunks, committed, width):

@@ -98,14 +98,13 @@ class SqliteLoader:
     def finish(self):
         return None
 
-    #: Python parses the records: `prepare` may run in another process.
+    #: Python parses the records: a helper process may do it (chunks.py).
     parses = True
 
-    def prepare(self, chunk):
-        """The call, `(function, args)`, that turns `chunk` into the rows
-        `write` takes: here, or in a helper process (chunks.py)."""
+    def parse_args(self, chunk):
+        """The arguments of `records.rows` that make this chunk's rows."""
         stamp = (utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"),)  # SQLAlchemy's SQLite format
-        return records.rows, (chunk, *self.parse, stamp)
+        return (chunk, *self.parse, stamp)
 
     def write(self, rows):
         """Python only picked the columns; SQL converts them (as on PostgreSQL)."""
@@ -114,8 +113,7 @@ class SqliteLoader:
         return len(rows)
 
     def load(self, chunk):
-        work, args = self.prepare(chunk)
-        return self.write(work(*args))
+        return self.write(records.rows(*self.parse_args(chunk)))
 
 
 class SqliteSwapLoader(SqliteLoader):
@@ -260,21 +258,14 @@ class PostgresLoader:
     #: The database parses the records (COPY): no helper process.
     parses = False
 
-    def prepare(self, chunk):
-        """The call, `(function, args)`, that makes what `write` takes."""
-        return _lines, (chunk,)
-
     def load(self, chunk):
-        return self.write(_lines(chunk))
-
-    def write(self, lines):
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cur:
             # A crash may lose the last chunks' commits, never one without its
             # ledger row (same transaction): the resumed import writes them again.
             cur.execute("SET LOCAL synchronous_commit = off")
             with cur.copy(self.copy_sql) as copy:
-                copy.write(lines)
+                copy.write(_lines(chunk))
             kept = self._write(cur, {"communes": self.communes, "stamp": utcnow()})
         return kept  # the commit empties the temporary table (ON COMMIT DELETE ROWS)
 

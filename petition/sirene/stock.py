@@ -244,6 +244,9 @@ def _begin(conn, kind, path, fingerprint, communes, size, resume=True):
         .values(offset=0, rows=0, started_at=utcnow())
         .returning(SireneImport.id)
     ).scalar_one()
+    # SQLite reuses the id of a deleted import: if its ledger outlived it (rows
+    # deleted with foreign keys off, as the sqlite3 shell does), it goes now
+    conn.execute(delete(SireneImportChunk).where(SireneImportChunk.import_id == job_id))
     conn.commit()
     return job_id, Progress(kind, path, 0, size, 0)
 
