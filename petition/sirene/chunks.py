@@ -15,7 +15,6 @@ caller hears of each committed chunk through `committed(start, stop, rows)`, in
 the order they commit.
 """
 
-import os
 import pickle
 import queue
 import subprocess
@@ -23,7 +22,6 @@ import sys
 import threading
 from collections import deque
 from contextlib import closing
-from pathlib import Path
 
 from sqlalchemy import insert
 
@@ -132,17 +130,16 @@ def _parsed_ahead(loader, chunks):
 
 
 class _Helper:
-    """`python -m petition.sirene.records` (records.py), fed by a thread so
+    """records.py run as a script in a child process, fed by a thread so
     that neither side ever waits on a full pipe while the other does."""
 
     def __init__(self):
-        root = str(Path(records.__file__).resolve().parents[2])  # petition/'s parent
-        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+        # -I: the script's directory stays off sys.path, and PYTHON* variables
+        # are ignored; the helper needs only the standard library
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "petition.sirene.records"],
+            [sys.executable, "-I", records.__file__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
         )
         self.requests = queue.Queue(maxsize=AHEAD)
         self.feeder = threading.Thread(target=self._feed, name="sirene-parse-feed", daemon=True)

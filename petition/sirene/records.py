@@ -4,10 +4,10 @@ Pure Python with no app and no database, so that a helper process can parse
 the next chunk while the loader writes this one (chunks.py): on SQLite, parsing
 is a quarter of an import, and it no longer waits on the writes.
 
-`python -m petition.sirene.records` is that helper: it reads pickled `rows`
-arguments on its standard input and writes each answer, pickled, on its
-standard output — ("rows", [...]) or ("error", exception) — until the end of
-its input. It imports nothing of the app (about 10 MiB resident).
+This file, run as a script (`python -I records.py`), is that helper: it reads
+pickled `rows` arguments on its standard input and writes each answer, pickled,
+on its standard output — ("rows", [...]) or ("error", exception) — until the end
+of its input. It imports nothing but the standard library.
 """
 
 import csv
