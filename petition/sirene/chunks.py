@@ -6,10 +6,11 @@ chunks a previous run committed (`done`, {start: stop}) without ever running
 into one, whatever chunk size that run used.
 
 `load_in_order` loads them one after the other on one connection (SQLite: one
-writer; filtered imports); where Python parses the records (SQLite), a helper
-process parses the next chunks while this one is written. `load_in_parallel` loads them on several
-connections at once (a complete import on PostgreSQL: COPY parses every column
-on one core per connection, so two connections on two cores halve the import).
+writer; PostgreSQL with SIRENE_IMPORT_WORKERS=1); where Python parses the
+records (SQLite), a helper process parses the next chunks while this one is
+written. `load_in_parallel` loads them on several connections at once
+(PostgreSQL, complete or filtered: COPY parses every column on one core per
+connection, so two connections on two cores halve the import).
 Either way each chunk commits with its row in `sirene_import_chunks`, and the
 caller hears of each committed chunk through `committed(start, stop, rows)`, in
 the order they commit.

@@ -2,7 +2,9 @@
 
 Each chunk is whole CSV records (chunks.py cuts it), written inside the
 transaction that also records it in `sirene_import_chunks`: on the import's own
-connection, or on one of `workers()` connections loading chunks at once. Every
+connection, or on one of the loader's `connections` loading chunks at once
+(PostgreSQL: complete and filtered imports alike; the file holds each number
+once, so no two chunks write the same row). Every
 loader answers `start(job_id, resumed)` (False: what a resumed import had
 written is gone, start over), `load(chunk)` (rows kept) and `finish()` (after
 the last chunk, in the transaction that marks the import done: the number of
