@@ -22,6 +22,7 @@ from petition.extensions import db
 from petition.jobs.signatures import send_confirmation
 from petition.models import Petition
 from petition.services import exports
+from petition.services.exports import columns as export_columns
 
 from . import data
 from .report import median, missing, ratio_row
@@ -143,16 +144,21 @@ def _timed(argv, out_path, env=None):
     return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), err
 
 
-# The same columns and order as petition/services/exports/, raw.
-EXPORT_SQL = (
-    "SELECT first_name, last_name, email, postal_code, commune, category, "
-    "organisation, siren, verified_at, public FROM signatures WHERE petition_id = {pid} "
-    "AND status = 'verified' ORDER BY verified_at, id"
-)
+def _export_sql(petition_id):
+    """The export's columns, rows and order, raw: the stored values, none of the
+    cells the export computes (formula guard, labels, local/outside). Built from
+    petition/services/exports/columns.py so the two cannot drift apart: by 4
+    December this baseline still read the 10 columns of issue 4 while the export
+    had 21 (issue 12's register columns through a join, the paper columns)."""
+    cells = ", ".join(exports.REGISTER.get(c, f"s.{c}") for _h, c in exports.COLUMNS)
+    return (
+        f"SELECT {cells} FROM {export_columns.FROM} WHERE s.petition_id = {int(petition_id)} "
+        "AND s.status = 'verified' ORDER BY s.verified_at, s.id"
+    )
 
 
 def _baseline_argv(b, petition_id):
-    sql = EXPORT_SQL.format(pid=petition_id)
+    sql = _export_sql(petition_id)
     if b.stack.database.kind == "postgresql":
         url = make_url(_database_url(b.stack.database.url, None)).set(drivername="postgresql")
         return [

@@ -12,6 +12,7 @@ generator: what is left is the app's own Python.
 """
 
 import cProfile
+import gc
 import pstats
 import re
 import sys
@@ -120,6 +121,16 @@ def measure(app, what, n, run):
 
     Connection.send_packed_command = sent
     event.listen(engine, "before_cursor_execute", count)
+    pauses = {0: [], 1: [], 2: []}  # the cycle collector's runs, by generation
+    began = [0.0]
+
+    def collector(phase, info):
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(collector)
     commands = redis.info("stats")["total_commands_processed"]
     started, cpu = time.perf_counter(), time.process_time()
     run()
@@ -128,11 +139,21 @@ def measure(app, what, n, run):
     commands = redis.info("stats")["total_commands_processed"] - commands - 1
     event.remove(engine, "before_cursor_execute", count)
     Connection.send_packed_command = send
+    gc.callbacks.remove(collector)
     print(
         f"{what}: {n} requests, {elapsed / n * 1000:.2f} ms each, CPU {cpu / n * 1000:.2f} ms, "
         f"{len(statements) / n:.1f} SQL statements, {commands / n:.1f} Redis commands in "
         f"{len(trips) / n:.1f} round trips"
         " (no profiler)"
+    )
+    print(
+        "cycle collector: "
+        + ", ".join(
+            f"generation {g}: {len(p)} runs, longest {max(p, default=0) * 1000:.1f} ms, "
+            f"{sum(p) / n * 1000:.2f} ms per request"
+            for g, p in pauses.items()
+        )
+        + f"; {len(gc.get_objects()):,} objects tracked, {gc.get_freeze_count():,} frozen"
     )
 
 
